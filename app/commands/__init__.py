@@ -1,0 +1,10 @@
+"""The registry of `lambda-studio` subcommands: each module has NAME and register(subparsers)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from app.commands import functions
+
+# Each subcommand module adds itself here (one line each, in the order of `--help`).
+COMMANDS: list[ModuleType] = [functions]

@@ -1,0 +1,1 @@
+"""Local invocation of Lambda functions: emulator, runtime client, process and container backends."""

@@ -1,0 +1,57 @@
+"""What the runner needs to know about a function: a Qt-free, app-free description."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """One function, ready to run locally (the app layer builds it from a FunctionSpec)."""
+
+    function_id: str
+    name: str
+    handler: str
+    runtime: str
+    code_dir: Path
+    layer_dirs: tuple[Path, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+    memory_mb: int = 128
+    timeout_s: float = 3.0
+    architecture: str = "x86_64"
+    requirements_file: Path | None = None
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    log_format: str | None = None
+    log_level: str | None = None
+
+    @property
+    def python_version(self) -> str | None:
+        """'3.12' for runtime 'python3.12'; None for a non-Python runtime."""
+        if self.runtime.startswith("python3."):
+            return self.runtime[len("python") :]
+        return None
+
+    @property
+    def function_arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"
+
+    def config_hash(self) -> str:
+        """A short hash of everything that requires a fresh runtime when it changes."""
+        data = {
+            "handler": self.handler,
+            "runtime": self.runtime,
+            "code_dir": str(self.code_dir),
+            "layers": [str(p) for p in self.layer_dirs],
+            "env": dict(sorted(self.environment.items())),
+            "memory": self.memory_mb,
+            "timeout": self.timeout_s,
+            "arch": self.architecture,
+            "requirements": str(self.requirements_file) if self.requirements_file else None,
+            "log": [self.log_format, self.log_level],
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

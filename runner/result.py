@@ -1,0 +1,114 @@
+"""The outcome of one invocation: payload or error, logs and measured numbers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+
+class Outcome(str, Enum):
+    SUCCESS = "success"
+    FUNCTION_ERROR = "function_error"
+    TIMEOUT = "timeout"
+    INIT_ERROR = "init_error"
+    CRASH = "crash"
+    THROTTLED = "throttled"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class StackFrame:
+    """One frame of an error's stack trace; local_path is set when it maps to a local file."""
+
+    file: str
+    line: int
+    function: str
+    code: str | None = None
+    local_path: Path | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "function": self.function,
+            "code": self.code,
+            "local_path": str(self.local_path) if self.local_path else None,
+        }
+
+
+@dataclass
+class InvokeError:
+    """An error as Lambda reports it to the caller (errorType, errorMessage, stackTrace)."""
+
+    type: str
+    message: str
+    frames: list[StackFrame] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "message": self.message, "frames": [f.to_json() for f in self.frames]}
+
+
+@dataclass
+class InvokeMetrics:
+    """The numbers of a REPORT line, measured rather than assumed."""
+
+    duration_ms: float
+    billed_duration_ms: int
+    memory_size_mb: int
+    max_memory_used_mb: int | None = None
+    init_duration_ms: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "duration_ms": self.duration_ms,
+            "billed_duration_ms": self.billed_duration_ms,
+            "memory_size_mb": self.memory_size_mb,
+            "max_memory_used_mb": self.max_memory_used_mb,
+            "init_duration_ms": self.init_duration_ms,
+        }
+
+
+@dataclass
+class InvokeResult:
+    """Everything the caller and the GUI need to show about one invocation."""
+
+    request_id: str
+    function_id: str
+    outcome: Outcome
+    payload: bytes = b""
+    error: InvokeError | None = None
+    log_text: str = ""
+    metrics: InvokeMetrics | None = None
+    cold_start: bool = False
+    backend: str = ""
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.SUCCESS
+
+    def payload_json(self) -> Any:
+        """The payload decoded as JSON; raises ValueError when it is not JSON."""
+        return json.loads(self.payload.decode("utf-8")) if self.payload else None
+
+    def to_json(self) -> dict[str, Any]:
+        try:
+            payload: Any = self.payload_json()
+        except (ValueError, UnicodeDecodeError):
+            payload = self.payload.decode("utf-8", "replace")
+        return {
+            "request_id": self.request_id,
+            "function": self.function_id,
+            "outcome": self.outcome.value,
+            "payload": payload,
+            "error": self.error.to_json() if self.error else None,
+            "metrics": self.metrics.to_json() if self.metrics else None,
+            "cold_start": self.cold_start,
+            "backend": self.backend,
+            "note": self.note,
+            "log": self.log_text,
+        }

@@ -1,0 +1,1 @@
+"""Every Qt class of Lambda Studio lives in this package."""
