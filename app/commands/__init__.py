@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from app.commands import functions
+from app.commands import deploy, functions, remote
 
 # Each subcommand module adds itself here (one line each, in the order of `--help`).
-COMMANDS: list[ModuleType] = [functions]
+COMMANDS: list[ModuleType] = [functions, deploy, remote]
