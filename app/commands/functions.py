@@ -27,9 +27,10 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"error": str(exc)}))
         print(f"lambda-studio: {exc}", file=sys.stderr)
         return 2
+    status = 0 if project.readable else 2
     if args.json:
         print(json.dumps(project.to_json(), indent=2))
-        return 0
+        return status
     for diag in project.diagnostics:
         print(str(diag))
     if not project.functions:
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"    {key:<14}{value}")
         for diag in fn.diagnostics:
             print(f"    ! {diag}")
-    return 0
+    return status
 
 
 def _code_text(fn: Any) -> str:

@@ -183,6 +183,7 @@ class Project:
     layers: list[LayerSpec] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    readable: bool = True  # False when the root template could not be parsed at all
 
     def function(self, key: str) -> FunctionSpec | None:
         """Find a function by logical id (``Child/Fn`` for nested) or by function name."""

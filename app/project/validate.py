@@ -1,0 +1,196 @@
+"""Checks a FunctionSpec against Lambda's limits and the code on disk, producing diagnostics."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from app.project.context import TemplateContext
+from app.project.model import FunctionSpec, Severity
+
+MEMORY_RANGE = (128, 10_240)
+TIMEOUT_RANGE = (1, 900)
+EPHEMERAL_RANGE = (512, 10_240)
+MAX_LAYERS = 5
+MAX_ENV_BYTES = 4 * 1024
+ARCHITECTURES = ("x86_64", "arm64")
+
+SUPPORTED_RUNTIMES = frozenset(
+    {"python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14",
+     "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x",
+     "java8.al2", "java11", "java17", "java21", "java25",
+     "dotnet8", "dotnet10", "ruby3.2", "ruby3.3", "ruby3.4",
+     "provided", "provided.al2", "provided.al2023"}
+)  # fmt: skip
+DEPRECATED_RUNTIMES = frozenset(
+    {"python2.7", "python3.6", "python3.7", "python3.8", "nodejs", "nodejs4.3", "nodejs6.10",
+     "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "dotnetcore1.0",
+     "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet7", "ruby2.5", "ruby2.7",
+     "go1.x"}
+)  # fmt: skip
+
+
+def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str, Any]) -> None:
+    """Append to spec.diagnostics every limit or code problem of the function."""
+
+    def report(severity: Severity, code: str, message: str, key: str | None) -> None:
+        where_key = key if key is not None and key in props else None
+        container = props if where_key else None
+        ctx.report(severity, code, message, container, where_key, spec.logical_id, spec.diagnostics, True)
+        if container is None:  # point at the resource itself
+            last = spec.diagnostics.pop()
+            spec.diagnostics.append(
+                type(last)(
+                    last.severity, last.code, last.message, ctx.path, spec.line, spec.column, spec.logical_id
+                )
+            )
+
+    lo, hi = MEMORY_RANGE
+    if not lo <= spec.memory_size <= hi:
+        report(
+            Severity.ERROR,
+            "memory-range",
+            f"MemorySize {spec.memory_size} MB is outside {lo}–{hi:,} MB",
+            "MemorySize",
+        )
+    lo, hi = TIMEOUT_RANGE
+    if not lo <= spec.timeout <= hi:
+        report(Severity.ERROR, "timeout-range", f"Timeout {spec.timeout} s is outside {lo}–{hi} s", "Timeout")
+    lo, hi = EPHEMERAL_RANGE
+    if not lo <= spec.ephemeral_storage <= hi:
+        report(
+            Severity.ERROR,
+            "ephemeral-storage-range",
+            f"EphemeralStorage {spec.ephemeral_storage} MB is outside {lo}–{hi:,} MB",
+            "EphemeralStorage",
+        )
+    if len(spec.architectures) != 1 or spec.architectures[0] not in ARCHITECTURES:
+        report(
+            Severity.ERROR,
+            "architecture",
+            f"Architectures must be one of {', '.join(ARCHITECTURES)}, got {spec.architectures}",
+            "Architectures",
+        )
+    if len(spec.layers) > MAX_LAYERS:
+        report(
+            Severity.ERROR,
+            "too-many-layers",
+            f"{len(spec.layers)} layers; Lambda allows at most {MAX_LAYERS}",
+            "Layers",
+        )
+    env_bytes = sum(len(k.encode()) + len(v.encode()) for k, v in spec.environment.items())
+    if env_bytes > MAX_ENV_BYTES:
+        report(
+            Severity.ERROR,
+            "environment-too-large",
+            f"environment variables take {env_bytes:,} bytes; Lambda allows 4 KB (4,096 bytes) in total",
+            "Environment",
+        )
+    if spec.package_type == "Image":
+        if not spec.image_uri and not spec.image_metadata.get("Dockerfile"):
+            report(
+                Severity.ERROR,
+                "image-missing",
+                "PackageType Image needs ImageUri or Metadata.Dockerfile",
+                "ImageUri",
+            )
+        return
+    if spec.package_type != "Zip":
+        report(
+            Severity.ERROR,
+            "package-type",
+            f"PackageType must be Zip or Image, got {spec.package_type}",
+            "PackageType",
+        )
+    if not spec.runtime:
+        report(Severity.ERROR, "runtime-missing", "Runtime is required for a Zip function", "Runtime")
+    elif spec.runtime in DEPRECATED_RUNTIMES:
+        report(
+            Severity.WARNING,
+            "runtime-deprecated",
+            f"runtime {spec.runtime} is deprecated by Lambda",
+            "Runtime",
+        )
+    elif spec.runtime not in SUPPORTED_RUNTIMES:
+        report(Severity.ERROR, "runtime-unknown", f"unknown runtime {spec.runtime!r}", "Runtime")
+    if not spec.handler:
+        report(Severity.ERROR, "handler-missing", "Handler is required for a Zip function", "Handler")
+        return
+    if spec.handler_module_and_function is None:
+        report(
+            Severity.ERROR,
+            "handler-malformed",
+            f"Handler {spec.handler!r} must be 'module.function' (for example app.lambda_handler)",
+            "Handler",
+        )
+        return
+    if spec.runtime and spec.runtime.startswith("python") and spec.code_dir and spec.code_dir.is_dir():
+        problem = check_python_handler(spec.code_dir, spec.handler)
+        if problem:
+            report(Severity.ERROR, "handler-not-found", problem, "Handler")
+
+
+def check_python_handler(code_dir: Path, handler: str) -> str | None:
+    """Why handler cannot be found in code_dir, or None when it is there (or cannot be told)."""
+    module, _, func = handler.rpartition(".")
+    module = module.replace("/", ".")
+    rel = Path(*module.split("."))
+    candidates = [code_dir / rel.with_suffix(".py"), code_dir / rel / "__init__.py"]
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        if any(code_dir.glob(f"{rel}.*.so")) or any(code_dir.glob(f"{rel}.*.pyd")):
+            return None  # a compiled extension module: cannot be inspected
+        return f"handler module {module!r} not found: no {rel.with_suffix('.py')} in {code_dir}"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), str(path))
+    except SyntaxError as exc:
+        return f"handler module {path.name} has a syntax error at line {exc.lineno}: {exc.msg}"
+    except (OSError, ValueError, RecursionError):
+        return None
+    names = top_level_names(tree)
+    if names is None or func in names:
+        return None
+    return f"handler function {func!r} not found in {path.relative_to(code_dir)}"
+
+
+def top_level_names(tree: ast.Module) -> set[str] | None:
+    """Names a module defines at top level; None when it may define more than can be seen."""
+    names: set[str] = set()
+    for node in _top_level_statements(tree.body):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            if node.name == "__getattr__":
+                return None
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        names.add(sub.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None
+                names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            # globals().update(...) and similar can define anything
+            func = node.value.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+                return None
+    return names
+
+
+def _top_level_statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements at module level, looking inside if/try/with blocks which also define globals."""
+    out: list[ast.stmt] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, ast.If | ast.For | ast.While | ast.With):
+            out.extend(_top_level_statements(node.body + getattr(node, "orelse", [])))
+        elif isinstance(node, ast.Try):
+            blocks = node.body + node.orelse + node.finalbody
+            for handler in node.handlers:
+                blocks += handler.body
+            out.extend(_top_level_statements(blocks))
+    return out
