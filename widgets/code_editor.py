@@ -236,6 +236,11 @@ class CodeEditor(QWidget):
     def text(self) -> str:
         return bytes(self._sci.getText(self._sci.length() + 1)).rstrip(b"\0").decode("utf-8", "replace")
 
+    def replace_all_text(self, text: str) -> None:
+        """Replace the whole buffer as one undoable edit (the buffer becomes dirty)."""
+        self._sci.setTargetRange(0, self._sci.length())
+        self._sci.replaceTarget(len(text.encode("utf-8")), text)
+
     def is_dirty(self) -> bool:
         return bool(self._sci.modify())
 

@@ -1,0 +1,260 @@
+"""Tabs of code editors: open, save, save all, dirty markers, reload on external change, breakpoints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, Signal
+from PySide6.QtWidgets import QMessageBox, QTabWidget, QWidget
+
+from widgets.code_editor import CodeEditor, language_for_path
+from widgets.python_checks import Problem
+from widgets.themes import LIGHT, Theme
+
+DISCARD, SAVE, CANCEL = "discard", "save", "cancel"
+
+
+def _ask_unsaved(parent: QWidget, paths: list[str]) -> str:
+    names = "\n".join(Path(p).name for p in paths)
+    answer = QMessageBox.question(
+        parent,
+        "Unsaved changes",
+        f"These files have unsaved changes:\n\n{names}\n\nSave them before closing?",
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Save,
+    )
+    if answer == QMessageBox.StandardButton.Save:
+        return SAVE
+    return DISCARD if answer == QMessageBox.StandardButton.Discard else CANCEL
+
+
+def _ask_reload(parent: QWidget, path: str) -> bool:
+    answer = QMessageBox.question(
+        parent,
+        "File changed on disk",
+        f"{Path(path).name} was changed by another program, and you have unsaved edits.\n\n"
+        "Reload it from disk (your edits are lost) or keep your version?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class EditorTabs(QTabWidget):
+    """Open files by path; each tab is a CodeEditor. Prompts are attributes so tests can answer them."""
+
+    current_file_changed = Signal(str)
+    dirty_state_changed = Signal()
+    cursor_moved = Signal(int, int)
+    breakpoints_changed = Signal()
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT, font_size: int = 11) -> None:
+        super().__init__(parent)
+        self.setTabsClosable(True)
+        self.setMovable(True)
+        self.setDocumentMode(True)
+        self._theme = theme
+        self._font_size = font_size
+        self._editors: dict[str, CodeEditor] = {}
+        self._disk_text: dict[str, str] = {}
+        self._pending_breakpoints: dict[str, list[int]] = {}
+        self._pending_diagnostics: dict[str, list[Problem]] = {}
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._on_file_changed)
+        self.ask_unsaved: Callable[[list[str]], str] = lambda paths: _ask_unsaved(self, paths)
+        self.ask_reload: Callable[[str], bool] = lambda path: _ask_reload(self, path)
+        self.tabCloseRequested.connect(lambda index: self.close_tab(index))
+        self.currentChanged.connect(lambda _i: self.current_file_changed.emit(self.current_path() or ""))
+
+    # --- opening ----------------------------------------------------------------------------------
+    def open_file(self, path: str | Path, line: int | None = None, column: int = 1) -> CodeEditor | None:
+        key = str(Path(path).resolve())
+        editor = self._editors.get(key)
+        if editor is None:
+            try:
+                text = Path(key).read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                self.message.emit(f"Cannot open {path}: {exc.strerror or exc}")
+                return None
+            editor = self._new_editor(key, text)
+        self.setCurrentWidget(editor)
+        if line:
+            editor.go_to_line(line, column)
+        return editor
+
+    def _new_editor(self, key: str, text: str) -> CodeEditor:
+        editor = CodeEditor(
+            self, language=language_for_path(key), theme=self._theme, font_size=self._font_size
+        )
+        editor.set_text(text, path=key)
+        editor.set_breakpoints(self._pending_breakpoints.pop(key, []))
+        if key in self._pending_diagnostics:
+            editor.set_external_diagnostics(self._pending_diagnostics.pop(key))
+        self._editors[key] = editor
+        self._disk_text[key] = text
+        self._watcher.addPath(key)
+        editor.dirty_changed.connect(lambda _d, e=editor: self._update_title(e))
+        editor.cursor_moved.connect(self.cursor_moved.emit)
+        editor.breakpoints_changed.connect(self.breakpoints_changed.emit)
+        index = self.addTab(editor, Path(key).name)
+        self.setTabToolTip(index, key)
+        return editor
+
+    def _update_title(self, editor: CodeEditor) -> None:
+        index = self.indexOf(editor)
+        if index >= 0:
+            name = Path(self.path_of(editor)).name
+            self.setTabText(index, f"● {name}" if editor.is_dirty() else name)
+        self.dirty_state_changed.emit()
+
+    # --- queries ----------------------------------------------------------------------------------
+    def path_of(self, editor: QWidget) -> str:
+        return next((p for p, e in self._editors.items() if e is editor), "")
+
+    def editor_for(self, path: str | Path) -> CodeEditor | None:
+        return self._editors.get(str(Path(path).resolve()))
+
+    def current_editor(self) -> CodeEditor | None:
+        widget = self.currentWidget()
+        return widget if isinstance(widget, CodeEditor) else None
+
+    def current_path(self) -> str | None:
+        editor = self.current_editor()
+        return self.path_of(editor) if editor else None
+
+    def open_paths(self) -> list[str]:
+        return [self.path_of(self.widget(i)) for i in range(self.count())]
+
+    def dirty_paths(self) -> list[str]:
+        return [p for p, e in self._editors.items() if e.is_dirty()]
+
+    def unsaved_buffers(self) -> dict[str, str]:
+        return {p: self._editors[p].text() for p in self.dirty_paths()}
+
+    # --- saving and closing -----------------------------------------------------------------------
+    def save(self, path: str | None = None) -> bool:
+        key = str(Path(path).resolve()) if path else self.current_path()
+        editor = self._editors.get(key or "")
+        if editor is None or key is None:
+            return False
+        text = editor.text()
+        try:
+            tmp = f"{key}.lambda-studio-tmp"
+            Path(tmp).write_text(text, encoding="utf-8")
+            os.replace(tmp, key)  # atomic: a crash mid-save never leaves half a file
+        except OSError as exc:
+            self.message.emit(f"Cannot save {Path(key).name}: {exc.strerror or exc}")
+            return False
+        self._disk_text[key] = text
+        if key not in self._watcher.files():
+            self._watcher.addPath(key)
+        editor.mark_saved()
+        self.message.emit(f"Saved {Path(key).name}")
+        return True
+
+    def save_all(self) -> bool:
+        return all([self.save(p) for p in self.dirty_paths()])
+
+    def close_tab(self, index: int, *, ask: bool = True) -> bool:
+        editor = self.widget(index)
+        if not isinstance(editor, CodeEditor):
+            return False
+        key = self.path_of(editor)
+        if ask and editor.is_dirty():
+            answer = self.ask_unsaved([key])
+            if answer == CANCEL or answer == SAVE and not self.save(key):
+                return False
+        self.removeTab(index)
+        self._editors.pop(key, None)
+        self._disk_text.pop(key, None)
+        self._watcher.removePath(key)
+        editor.deleteLater()
+        self.dirty_state_changed.emit()
+        return True
+
+    def close_all(self, *, ask: bool = True) -> bool:
+        """Close every tab; asks once about all unsaved files. False when the user cancels."""
+        dirty = self.dirty_paths()
+        if ask and dirty:
+            answer = self.ask_unsaved(dirty)
+            if answer == CANCEL or answer == SAVE and not self.save_all():
+                return False
+        while self.count():
+            self.close_tab(0, ask=False)
+        return True
+
+    def restore_buffer(self, path: str, text: str) -> None:
+        """Put recovered text back into a tab as an unsaved (undoable) edit."""
+        editor = self.open_file(path)
+        if editor is not None and editor.text() != text:
+            editor.replace_all_text(text)
+
+    # --- external changes -------------------------------------------------------------------------
+    def _on_file_changed(self, path: str) -> None:
+        editor = self._editors.get(path)
+        if editor is None:
+            return
+        if not Path(path).exists():
+            self.message.emit(f"{Path(path).name} was deleted on disk; save to keep it")
+            return
+        if path not in self._watcher.files():
+            self._watcher.addPath(path)  # editors that write via rename drop the watch
+        try:
+            disk = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        if disk == self._disk_text.get(path):
+            return
+        if editor.is_dirty() and not self.ask_reload(path):
+            self._disk_text[path] = disk
+            return
+        line, column = editor.cursor_position()
+        editor.set_text(disk, path=path)
+        editor.go_to_line(line, column)
+        self._disk_text[path] = disk
+        self._update_title(editor)
+        self.message.emit(f"Reloaded {Path(path).name} (changed on disk)")
+
+    def check_external_changes(self) -> None:
+        """Poll every open file (watchers miss some network file systems)."""
+        for path in list(self._editors):
+            self._on_file_changed(path)
+
+    # --- breakpoints, diagnostics, looks ----------------------------------------------------------
+    def breakpoints(self) -> dict[str, list[int]]:
+        out = {p: list(v) for p, v in self._pending_breakpoints.items() if v}
+        out.update({p: e.breakpoints() for p, e in self._editors.items() if e.breakpoints()})
+        return out
+
+    def set_breakpoints(self, by_path: dict[str, list[int]]) -> None:
+        self._pending_breakpoints = {}
+        for path, lines in by_path.items():
+            editor = self.editor_for(path)
+            if editor is not None:
+                editor.set_breakpoints(lines)
+            else:
+                self._pending_breakpoints[str(Path(path).resolve())] = list(lines)
+
+    def set_external_diagnostics(self, by_path: dict[str, Iterable[Problem]]) -> None:
+        self._pending_diagnostics = {}
+        for key, editor in self._editors.items():
+            editor.set_external_diagnostics(by_path.get(key, []))
+        for path, problems in by_path.items():
+            key = str(Path(path).resolve())
+            if key not in self._editors:
+                self._pending_diagnostics[key] = list(problems)
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        for editor in self._editors.values():
+            editor.set_theme(theme)
+
+    def set_font_size(self, size: int) -> None:
+        self._font_size = size
+        for editor in self._editors.values():
+            editor.set_font_size(size)
