@@ -1,0 +1,1072 @@
+"""The Lambda emulator: Runtime API 2018-06-01, the Invoke API, runtime supervision and REPORT lines.
+
+Stdlib only, one file: it runs in-process (``Emulator``, driven by runner/process.py) and also as
+a script inside Linux containers (``python3 emulator.py ...``, driven by the container backend).
+Kept as a single self-contained file on purpose (so it is one file to copy into an image), which
+is why it is longer than the house's ~400-line guide.
+
+CLI contract (for the container backend)
+----------------------------------------
+    python3 emulator.py --function-name NAME --handler H --memory-mb N --timeout S
+        [--host 127.0.0.1] [--port 8080] [--concurrency 10] [--watch DIR ...] [--cwd DIR]
+        [--region R] [--account-id A] [--init-timeout 10] [--cgroup-memory auto|on|off]
+        -- RUNTIME_CMD ARGS...            (e.g. -- /var/runtime/bootstrap, or -- python3 bootstrap.py)
+
+* Listens on --host (default 127.0.0.1; pass 0.0.0.0 inside a container) and --port.
+  Prints ``lambda-studio-emulator listening on HOST:PORT`` on stderr once ready; also
+  ``GET /lambda-studio/health`` → 200 ``{"status":"ok"}``.
+* The runtime command is started with the emulator's own environment plus the Lambda set
+  (AWS_LAMBDA_RUNTIME_API pointing at a private 127.0.0.1 port, function name, memory, log
+  group/stream, _HANDLER...; values already present in the environment win, except
+  AWS_LAMBDA_RUNTIME_API). Each concurrent runtime gets its own process and Runtime API port.
+* Invoke: ``POST /2015-03-31/functions/function/invocations`` (RIE) or
+  ``POST /2015-03-31/functions/{NAME or ARN}/invocations`` (AWS Invoke API), with
+  X-Amz-Invocation-Type (RequestResponse → 200, Event → 202, DryRun → 204), X-Amz-Log-Type: Tail
+  (→ X-Amz-Log-Result), X-Amz-Client-Context (base64 JSON). A function error (handled error,
+  init error, timeout, runtime exit, memory kill, response too large) answers 200 with
+  ``X-Amz-Function-Error: Unhandled`` and the error JSON as body (as real Lambda; RIE says 502).
+  Over --concurrency in-flight invokes: 429 with ``x-amzn-ErrorType: TooManyRequestsException``.
+* Extra response headers on every RequestResponse invoke:
+  ``X-LambdaStudio-Report``: JSON {"requestId", "outcome" (success|function_error|timeout|
+  init_error|crash|cancelled), "cold", "durationMs", "billedDurationMs", "initDurationMs" (null when
+  warm), "memorySizeMb", "maxMemoryUsedMb", "logBytes"};
+  ``X-LambdaStudio-Log``: base64 of the invoke's log text (the last 48 KB; the full text is at
+  ``GET /lambda-studio/logs/{requestId}`` for the last 100 invokes).
+* ``POST /lambda-studio/reload`` restarts the runtimes (hot reload); --watch dirs are also
+  mtime-scanned before each invoke and a change restarts the runtimes.
+* Every log line (runtime stdout+stderr, START/END/REPORT, timeout and exit lines) is printed to
+  the emulator's stdout, line-buffered. SIGTERM/SIGINT stop the runtimes and exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+MAX_SYNC_PAYLOAD = 6_291_556
+MAX_ASYNC_PAYLOAD = 1_048_576
+TAIL_BYTES = 4096
+HEADER_LOG_BYTES = 48 * 1024
+SKIP_DIRS = {"__pycache__", ".git", ".aws-sam", ".venv", "node_modules", ".mypy_cache", ".pytest_cache"}
+LogSink = Callable[[str], None]
+
+
+def _now_ts() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _ceil_mb(n_bytes: int) -> int:
+    return max(1, math.ceil(n_bytes / (1024 * 1024)))
+
+
+def exit_text(code: int) -> str:
+    """Go-style text for a process exit, as Lambda prints it: 'exit status 3' or 'signal: killed'."""
+    if code >= 0:
+        return f"exit status {code}"
+    try:
+        name = signal.strsignal(-code) or str(-code)
+    except (ValueError, AttributeError):
+        name = str(-code)
+    return f"signal: {name.split(':')[0].lower()}"
+
+
+class MemoryProbe:
+    """Reads the memory of a runtime's process tree (/proc, ps or Win32), or the container cgroup."""
+
+    def __init__(self, use_cgroup: bool) -> None:
+        self.cgroup_peak: str | None = None
+        if use_cgroup:
+            for path in ("/sys/fs/cgroup/memory.peak", "/sys/fs/cgroup/memory/memory.max_usage_in_bytes"):
+                if os.path.exists(path):
+                    self.cgroup_peak = path
+                    break
+        self.proc = os.path.isdir("/proc/self")
+
+    @staticmethod
+    def _tree(pid: int) -> list[int]:
+        out, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            try:
+                for tid in os.listdir(f"/proc/{p}/task"):
+                    with open(f"/proc/{p}/task/{tid}/children") as f:
+                        todo.extend(int(c) for c in f.read().split())
+            except OSError:
+                pass
+        return out
+
+    def _status(self, pid: int, key: str) -> int:
+        total = 0
+        for p in self._tree(pid):
+            try:
+                with open(f"/proc/{p}/status") as f:
+                    for line in f:
+                        if line.startswith(key):
+                            total += int(line.split()[1]) * 1024
+                            break
+            except OSError:
+                pass
+        return total
+
+    def current(self, pid: int) -> int:
+        """Resident bytes of the process tree now (0 when unknown)."""
+        if self.proc:
+            return self._status(pid, "VmRSS:")
+        if sys.platform == "win32":
+            return _win_memory(pid)[0]
+        return _ps_rss(pid)
+
+    def peak(self, pid: int, seen: int) -> int:
+        """Peak bytes: the cgroup's peak in a container, else the tree's VmHWM (or the highest seen)."""
+        if self.cgroup_peak:
+            try:
+                with open(self.cgroup_peak) as f:
+                    return max(int(f.read().strip()), seen)
+            except (OSError, ValueError):
+                pass
+        if self.proc:
+            return max(self._status(pid, "VmHWM:"), seen)
+        if sys.platform == "win32":
+            return max(_win_memory(pid)[1], seen)
+        return max(_ps_rss(pid), seen)
+
+
+def _ps_rss(pid: int) -> int:
+    try:
+        out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True, timeout=2)
+        return int(out.stdout.strip() or 0) * 1024
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return 0
+
+
+def _win_memory(pid: int) -> tuple[int, int]:  # pragma: no cover - Windows only
+    import ctypes
+    from ctypes import wintypes
+
+    class Counters(ctypes.Structure):
+        _fields_ = [
+            ("cb", wintypes.DWORD),
+            ("PageFaultCount", wintypes.DWORD),
+            ("PeakWorkingSetSize", ctypes.c_size_t),
+            ("WorkingSetSize", ctypes.c_size_t),
+            ("QuotaPeakPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+            ("PagefileUsage", ctypes.c_size_t),
+            ("PeakPagefileUsage", ctypes.c_size_t),
+        ]
+
+    k32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = k32.OpenProcess(0x1000 | 0x0010, False, pid)
+    if not handle:
+        return 0, 0
+    try:
+        c = Counters()
+        c.cb = ctypes.sizeof(c)
+        if ctypes.windll.psapi.GetProcessMemoryInfo(handle, ctypes.byref(c), c.cb):  # type: ignore[attr-defined]
+            return int(c.WorkingSetSize), int(c.PeakWorkingSetSize)
+        return 0, 0
+    finally:
+        k32.CloseHandle(handle)
+
+
+class Invocation:
+    """One invoke: the event going in, what came back, the log lines and the measured numbers."""
+
+    def __init__(
+        self, request_id: str, payload: bytes, client_context: str | None, cognito: str | None
+    ) -> None:
+        self.request_id = request_id
+        self.payload = payload
+        self.client_context = client_context
+        self.cognito_identity = cognito
+        self.trace_id = (
+            f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+        )
+        self.done = threading.Event()
+        self.started = time.monotonic()
+        self.delivered_at: float | None = None
+        self.finished_at: float | None = None
+        self.deadline_ms = 0
+        self.outcome = "success"
+        self.response: bytes | None = None
+        self.error: bytes | None = None
+        self.error_type_header: str | None = None
+        self.too_large = False
+        self.lines: list[str] = []
+        self.on_log: LogSink | None = None
+        self.cold = False
+        self.init_duration_ms: float | None = None
+        self.duration_ms = 0.0
+        self.billed_duration_ms = 0
+        self.memory_size_mb = 0
+        self.max_memory_used_mb: int | None = None
+        self.body = b""
+
+    @property
+    def function_error(self) -> bool:
+        return self.outcome != "success"
+
+    @property
+    def log_text(self) -> str:
+        return "".join(line + "\n" for line in self.lines)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "requestId": self.request_id,
+            "outcome": self.outcome,
+            "cold": self.cold,
+            "durationMs": round(self.duration_ms, 2),
+            "billedDurationMs": self.billed_duration_ms,
+            "initDurationMs": None if self.init_duration_ms is None else round(self.init_duration_ms, 2),
+            "memorySizeMb": self.memory_size_mb,
+            "maxMemoryUsedMb": self.max_memory_used_mb,
+            "logBytes": len(self.log_text.encode()),
+        }
+
+
+class Throttled(Exception):
+    """Raised by Emulator.invoke when every runtime is busy (Lambda's TooManyRequestsException)."""
+
+
+class _Runtime:
+    """One runtime process and its private Runtime API endpoint."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+        self.lock = threading.Condition()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.current: Invocation | None = None
+        self.answered: set[str] = set()
+        self.busy = False
+        self.ready_at: float | None = None
+        self.spawned_at = 0.0
+        self.generation = -1
+        self.served = 0
+        self.init_error: bytes | None = None
+        self.seen_rss = 0
+        self.read_lock = threading.Lock()
+        self.partial = b""
+        self.fd = -1
+        self.server = _QuietServer(("127.0.0.1", 0), _RuntimeApiHandler)
+        self.server.daemon_threads = True
+        self.server.runtime = self  # type: ignore[attr-defined]
+        threading.Thread(target=self.server.serve_forever, args=(0.5,), daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def spawn(self) -> None:
+        env = self.emu.runtime_env(self.port)
+        self.ready_at, self.init_error, self.seen_rss, self.partial = None, None, 0, b""
+        self.served = 0
+        self.generation = self.emu.generation
+        self.spawned_at = time.monotonic()
+        kw: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
+        self.proc = subprocess.Popen(
+            list(self.emu.runtime_cmd),
+            cwd=self.emu.cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            **kw,
+        )
+        assert self.proc.stdout is not None
+        self.fd = self.proc.stdout.fileno()
+        if os.name == "posix":
+            os.set_blocking(self.fd, False)
+        threading.Thread(target=self._read_loop, args=(self.proc,), daemon=True).start()
+        threading.Thread(target=self._watch_exit, args=(self.proc,), daemon=True).start()
+
+    def kill(self) -> None:
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            if os.name == "posix":
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+        except OSError:
+            pass
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+
+    def _watch_exit(self, proc: subprocess.Popen[bytes]) -> None:
+        proc.wait()
+        with self.lock:
+            inv = self.current
+            if inv is not None and self.proc is proc and not inv.done.is_set():
+                inv.done.set()
+            self.lock.notify_all()
+
+    # -- logs: one merged stdout+stderr pipe, drained by the invoke thread before END --
+    def _read_loop(self, proc: subprocess.Popen[bytes]) -> None:
+        fd = self.fd
+        if os.name != "posix":  # pragma: no cover - no select() on Windows pipes
+            while True:
+                data = os.read(fd, 65536)
+                if not data:
+                    break
+                self._feed(data, False)
+            return
+        import select
+
+        while True:
+            try:
+                select.select([fd], [], [], 1.0)
+            except (OSError, ValueError):
+                return
+            with self.read_lock:
+                if self.proc is not proc or not self._read_some(fd):
+                    return
+
+    def _read_some(self, fd: int) -> bool:
+        """Reads what is there; False at end of file."""
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if not data:
+                self._feed(b"", True)
+                return False
+            self._feed(data, False)
+
+    def drain(self) -> None:
+        if os.name != "posix":  # pragma: no cover
+            time.sleep(0.005)
+            return
+        with self.read_lock:
+            if self.fd >= 0:
+                self._read_some(self.fd)
+            self._feed(b"", True)
+
+    def _feed(self, data: bytes, flush: bool) -> None:
+        buf = self.partial + data
+        parts = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        self.partial = parts.pop()
+        if flush and self.partial:
+            parts.append(self.partial)
+            self.partial = b""
+        for raw in parts:
+            self.emu.emit(raw.decode("utf-8", "replace"), self.current)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a runtime killed mid-request resets its connection: expected, not worth a traceback
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        pass
+
+    def read_body(self, limit: int) -> tuple[bytes | None, int]:
+        """The request body, or (None, size) when it is over limit (then read and discarded)."""
+        chunks, size = [], 0
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            while True:
+                n = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if n == 0:
+                    self.rfile.readline()
+                    break
+                data = self.rfile.read(n)
+                self.rfile.readline()
+                size += n
+                if size <= limit:
+                    chunks.append(data)
+        else:
+            left = int(self.headers.get("Content-Length") or 0)
+            while left > 0:
+                data = self.rfile.read(min(left, 1 << 20))
+                if not data:
+                    break
+                left -= len(data)
+                size += len(data)
+                if size <= limit:
+                    chunks.append(data)
+        return (b"".join(chunks) if size <= limit else None), size
+
+    def reply(self, status: int, body: bytes = b"", headers: Mapping[str, str] | None = None) -> None:
+        reason = self.responses.get(status, ("",))[0]
+        head = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}"]
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        head += [f"{k}: {v}" for k, v in hdrs.items()]
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        self.wfile.flush()
+
+
+def _json(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+class _RuntimeApiHandler(_Handler):
+    """The 2018-06-01 Runtime API one runtime process talks to."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        rt: _Runtime = self.server.runtime  # type: ignore[attr-defined]
+        if self.path.rstrip("/") != "/2018-06-01/runtime/invocation/next":
+            self.reply(404, _json({"errorMessage": "not found", "errorType": "InvalidRoute"}))
+            return
+        with rt.lock:
+            if rt.ready_at is None:
+                rt.ready_at = time.monotonic()
+            while True:
+                inv = rt.current
+                if inv is not None and inv.delivered_at is None and not inv.done.is_set():
+                    break
+                rt.lock.wait()
+            inv.delivered_at = time.monotonic()
+            inv.deadline_ms = int(time.time() * 1000 + rt.emu.timeout_s * 1000)
+        rt.emu.emit(f"START RequestId: {inv.request_id} Version: $LATEST", inv)
+        headers = {
+            "Lambda-Runtime-Aws-Request-Id": inv.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": rt.emu.function_arn,
+            "Lambda-Runtime-Trace-Id": inv.trace_id,
+        }
+        if inv.client_context:
+            headers["Lambda-Runtime-Client-Context"] = inv.client_context
+        if inv.cognito_identity:
+            headers["Lambda-Runtime-Cognito-Identity"] = inv.cognito_identity
+        self.reply(200, inv.payload, headers)
+
+    def do_POST(self) -> None:  # noqa: N802
+        rt: _Runtime = self.server.runtime  # type: ignore[attr-defined]
+        parts = self.path.strip("/").split("/")
+        if parts[:3] == ["2018-06-01", "runtime", "init"] and parts[3:] == ["error"]:
+            body, _ = self.read_body(MAX_SYNC_PAYLOAD)
+            with rt.lock:
+                rt.init_error = body or b"{}"
+                if rt.current is not None:
+                    rt.current.done.set()
+            self.reply(202, b'{"status":"OK"}')
+            return
+        if (
+            len(parts) != 5
+            or parts[:3] != ["2018-06-01", "runtime", "invocation"]
+            or parts[4]
+            not in (
+                "response",
+                "error",
+            )
+        ):
+            self.read_body(MAX_SYNC_PAYLOAD)
+            self.reply(404, _json({"errorMessage": "not found", "errorType": "InvalidRoute"}))
+            return
+        rid, kind = unquote(parts[3]), parts[4]
+        body, size = self.read_body(MAX_SYNC_PAYLOAD)
+        with rt.lock:
+            inv = rt.current
+            if rid in rt.answered:
+                status, answer = (
+                    403,
+                    {"errorMessage": "Invalid state transition", "errorType": "InvalidStateTransition"},
+                )
+            elif inv is None or inv.request_id != rid or inv.delivered_at is None:
+                status, answer = 400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
+            elif body is None:
+                status = 413
+                answer = {
+                    "errorMessage": f"Exceeded maximum allowed payload size ({MAX_SYNC_PAYLOAD} bytes).",
+                    "errorType": "RequestEntityTooLarge",
+                }
+                inv.too_large = True
+            else:
+                status, answer = 202, {"status": "OK"}
+                if kind == "response":
+                    inv.response = body
+                else:
+                    inv.error = body
+                    inv.error_type_header = self.headers.get("Lambda-Runtime-Function-Error-Type")
+            if status in (202, 413) and inv is not None:
+                rt.answered.add(rid)
+                inv.finished_at = time.monotonic()
+                inv.done.set()
+        self.reply(status, _json(answer))
+
+
+class Emulator:
+    """A warm local Lambda for one function: spawns, supervises and measures runtime processes."""
+
+    def __init__(
+        self,
+        *,
+        function_name: str,
+        handler: str,
+        runtime_cmd: Sequence[str],
+        memory_mb: int = 128,
+        timeout_s: float = 3.0,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        concurrency: int = 10,
+        watch: Sequence[str] = (),
+        log_sink: LogSink | None = None,
+        echo_stdout: bool = False,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        cgroup_memory: bool = False,
+        init_timeout_s: float = 10.0,
+    ) -> None:
+        self.function_name = function_name
+        self.handler = handler
+        self.runtime_cmd = list(runtime_cmd)
+        self.memory_mb = memory_mb
+        self.timeout_s = timeout_s
+        self.base_env = dict(os.environ if env is None else env)
+        self.cwd = cwd
+        self.concurrency = max(1, concurrency)
+        self.watch = [os.path.abspath(d) for d in watch]
+        self.log_sink = log_sink
+        self.echo_stdout = echo_stdout
+        self.region = region
+        self.function_arn = f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
+        self.init_timeout_s = init_timeout_s
+        self.memory = MemoryProbe(cgroup_memory)
+        self.generation = 0
+        self.lock = threading.Lock()
+        self.runtimes: list[_Runtime] = []
+        self.recent: OrderedDict[str, str] = OrderedDict()
+        self.closed = False
+        self._snapshot = self._scan() if self.watch else None
+        self._print_lock = threading.Lock()
+
+    # -- environment --
+    def runtime_env(self, port: int) -> dict[str, str]:
+        """The Lambda environment of one runtime process (values already set in env win)."""
+        env = dict(self.base_env)
+        today = dt.datetime.now(dt.UTC).strftime("%Y/%m/%d")
+        defaults = {
+            "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{today}/[$LATEST]{uuid.uuid4().hex}",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "_HANDLER": self.handler,
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(math.ceil(self.timeout_s))),
+        }
+        for key, value in defaults.items():
+            env.setdefault(key, value)
+        env["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{port}"
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    # -- logs --
+    def emit(self, line: str, inv: Invocation | None) -> None:
+        if inv is not None:
+            inv.lines.append(line)
+            if inv.on_log is not None:
+                inv.on_log(line)
+        if self.log_sink is not None:
+            self.log_sink(line)
+        if self.echo_stdout:
+            with self._print_lock:
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
+
+    # -- hot reload --
+    def _scan(self) -> tuple[int, int]:
+        count = newest = 0
+        stack = list(self.watch)
+        while stack:
+            try:
+                with os.scandir(stack.pop()) as it:
+                    for entry in it:
+                        if entry.is_dir(follow_symlinks=False):
+                            if entry.name not in SKIP_DIRS:
+                                stack.append(entry.path)
+                        else:
+                            count += 1
+                            with contextlib.suppress(OSError):
+                                newest = max(newest, entry.stat().st_mtime_ns)
+            except OSError:
+                pass
+        return count, newest
+
+    def check_changes(self) -> bool:
+        """Restarts the runtimes when a watched file changed since the last check; True if so."""
+        if not self.watch:
+            return False
+        snap = self._scan()
+        if snap == self._snapshot:
+            return False
+        self._snapshot = snap
+        self.reload()
+        return True
+
+    def reload(self) -> None:
+        """Hot reload: idle runtimes stop now, busy ones when their invoke ends; next invoke is cold."""
+        with self.lock:
+            self.generation += 1
+            idle = [rt for rt in self.runtimes if not rt.busy]
+        for rt in idle:
+            rt.kill()
+        if self.watch:
+            self._snapshot = self._scan()
+
+    def prewarm(self) -> None:
+        """Starts one runtime ahead of the first invoke (its init is reported on that invoke)."""
+        with self.lock:
+            if any(rt.alive for rt in self.runtimes) or len(self.runtimes) >= self.concurrency:
+                return
+            rt = _Runtime(self)
+            self.runtimes.append(rt)
+            rt.spawn()
+
+    @property
+    def warm_count(self) -> int:
+        return sum(1 for rt in self.runtimes if rt.alive and rt.ready_at is not None)
+
+    # -- invoke --
+    def _acquire(self) -> _Runtime:
+        with self.lock:
+            if self.closed:
+                raise RuntimeError("emulator closed")
+            free = [rt for rt in self.runtimes if not rt.busy]
+            warm = [rt for rt in free if rt.alive and rt.generation == self.generation]
+            if warm:
+                rt = warm[0]
+            elif free:
+                rt = free[0]
+            elif len(self.runtimes) < self.concurrency:
+                rt = _Runtime(self)
+                self.runtimes.append(rt)
+            else:
+                raise Throttled()
+            rt.busy = True
+            return rt
+
+    def invoke(
+        self,
+        payload: bytes,
+        *,
+        client_context: str | None = None,
+        cognito_identity: str | None = None,
+        cancel: threading.Event | None = None,
+        on_log: LogSink | None = None,
+        request_id: str | None = None,
+    ) -> Invocation:
+        """Runs one invoke and returns it finished; blocks. Raises Throttled when all runtimes are busy."""
+        self.check_changes()
+        rt = self._acquire()
+        inv = Invocation(request_id or str(uuid.uuid4()), payload, client_context, cognito_identity)
+        inv.on_log = on_log
+        inv.memory_size_mb = self.memory_mb
+        try:
+            if rt.alive and rt.generation != self.generation:
+                rt.kill()
+            with rt.lock:
+                rt.current = inv
+                rt.answered.clear()
+            if not rt.alive:
+                if rt.proc is not None:
+                    rt.kill()
+                rt.spawn()
+            inv.cold = rt.served == 0
+            rt.served += 1
+            with rt.lock:
+                rt.lock.notify_all()
+            self._await(rt, inv, cancel)
+            if self._died_idle(rt, inv):
+                # A warm runtime that exited between invokes (e.g. after a 413) never saw this
+                # event: start a fresh one, as Lambda resets the environment, and deliver again.
+                inv.done.clear()
+                rt.spawn()
+                inv.cold = True
+                rt.served = 1
+                with rt.lock:
+                    rt.lock.notify_all()
+                self._await(rt, inv, cancel)
+            self._finish(rt, inv)
+        finally:
+            with rt.lock:
+                rt.current = None
+            with self.lock:
+                rt.busy = False
+                stale = rt.generation != self.generation
+            if stale or inv.outcome in ("timeout", "cancelled", "crash", "init_error"):
+                rt.kill()
+        return inv
+
+    def _await(self, rt: _Runtime, inv: Invocation, cancel: threading.Event | None) -> None:
+        limit = self.memory_mb * 1024 * 1024
+        check_every, next_check = 0.01, time.monotonic() + 0.01
+        while True:
+            now = time.monotonic()
+            if inv.delivered_at is None:
+                deadline = rt.spawned_at + self.init_timeout_s if inv.cold else now + 0.05
+            else:
+                deadline = inv.delivered_at + self.timeout_s
+            wait = max(0.0, min(deadline, next_check) - now)
+            if inv.done.wait(wait):
+                return
+            now = time.monotonic()
+            if cancel is not None and cancel.is_set():
+                inv.outcome = "cancelled"
+                rt.kill()
+                return
+            if inv.delivered_at is not None and now >= deadline:
+                inv.outcome = "timeout"
+                inv.finished_at = now
+                rt.kill()
+                return
+            if inv.delivered_at is None and inv.cold and now >= deadline:
+                inv.outcome = "init_error"
+                inv.error = _json({"errorType": "Runtime.InitTimeout", "errorMessage": "INIT timed out"})
+                rt.kill()
+                return
+            if now >= next_check and rt.proc is not None:
+                rss = self.memory.current(rt.proc.pid)
+                rt.seen_rss = max(rt.seen_rss, rss)
+                if rss > limit:
+                    rt.kill()  # the exit watcher reports 'signal: killed'
+                    return
+                check_every = min(check_every * 1.5, 0.05)
+                next_check = now + check_every
+            if not rt.alive and rt.proc is not None and not inv.done.is_set():
+                inv.done.wait(0.05)
+                return
+
+    @staticmethod
+    def _died_idle(rt: _Runtime, inv: Invocation) -> bool:
+        if inv.cold or inv.delivered_at is not None or inv.outcome != "success" or rt.init_error is not None:
+            return False
+        if rt.proc is None:
+            return False
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            rt.proc.wait(timeout=0.5)
+        return rt.proc.poll() is not None
+
+    def _finish(self, rt: _Runtime, inv: Invocation) -> None:
+        now = time.monotonic()
+        proc = rt.proc
+        exit_code = proc.poll() if proc is not None else None
+        if proc is not None and rt.seen_rss >= 0:
+            peak = self.memory.peak(proc.pid, rt.seen_rss) if exit_code is None else rt.seen_rss
+            rt.seen_rss = max(rt.seen_rss, peak)
+        rt.drain()
+        rid = inv.request_id
+        if inv.outcome == "success":
+            if rt.init_error is not None and inv.response is None and inv.error is None:
+                inv.outcome, inv.body = "init_error", rt.init_error
+            elif inv.too_large:
+                inv.outcome = "function_error"
+                inv.body = _json(
+                    {
+                        "errorType": "Function.ResponseSizeTooLarge",
+                        "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                        f"({MAX_SYNC_PAYLOAD} bytes).",
+                    }
+                )
+            elif inv.response is not None:
+                inv.body = inv.response
+            elif inv.error is not None:
+                inv.outcome, inv.body = "function_error", inv.error
+            else:
+                exit_code = proc.wait(timeout=5) if proc is not None else -9
+                inv.outcome = "crash"
+                msg = f"RequestId: {rid} Error: Runtime exited with error: {exit_text(exit_code)}"
+                inv.body = _json({"errorType": "Runtime.ExitError", "errorMessage": msg})
+                if inv.delivered_at is None:
+                    self.emit(f"START RequestId: {rid} Version: $LATEST", inv)
+                self.emit(msg, inv)
+                self.emit("Runtime.ExitError", inv)
+        elif inv.outcome == "timeout":
+            assert inv.delivered_at is not None
+            secs = (inv.finished_at or now) - inv.delivered_at
+            self.emit(f"{_now_ts()} {rid} Task timed out after {secs:.2f} seconds", inv)
+            msg = f"RequestId: {rid} Error: Task timed out after {secs:.2f} seconds"
+            inv.body = _json({"errorType": "Sandbox.Timedout", "errorMessage": msg})
+        elif inv.outcome == "init_error":
+            inv.body = inv.error or b"{}"
+        elif inv.outcome == "cancelled":
+            inv.body = _json({"errorType": "Cancelled", "errorMessage": "Invocation cancelled by the user"})
+        if inv.outcome == "init_error" and inv.delivered_at is None:
+            self.emit(f"START RequestId: {rid} Version: $LATEST", inv)
+        if rt.ready_at is not None and inv.cold:
+            inv.init_duration_ms = (rt.ready_at - rt.spawned_at) * 1000
+        elif inv.cold:
+            inv.init_duration_ms = (now - rt.spawned_at) * 1000
+        start = inv.delivered_at if inv.delivered_at is not None else now
+        inv.duration_ms = max(0.0, ((inv.finished_at or now) - start) * 1000)
+        inv.billed_duration_ms = max(1, math.ceil(inv.duration_ms + (inv.init_duration_ms or 0.0)))
+        inv.max_memory_used_mb = _ceil_mb(rt.seen_rss) if rt.seen_rss else None
+        self.emit(f"END RequestId: {rid}", inv)
+        fields = [
+            f"REPORT RequestId: {rid}",
+            f"Duration: {inv.duration_ms:.2f} ms",
+            f"Billed Duration: {inv.billed_duration_ms} ms",
+            f"Memory Size: {self.memory_mb} MB",
+            f"Max Memory Used: {inv.max_memory_used_mb or 0} MB",
+        ]
+        if inv.init_duration_ms is not None:
+            fields.append(f"Init Duration: {inv.init_duration_ms:.2f} ms")
+        self.emit("\t".join(fields), inv)
+        with self.lock:
+            self.recent[rid] = inv.log_text
+            while len(self.recent) > 100:
+                self.recent.popitem(last=False)
+
+    def close(self) -> None:
+        """Stops every runtime and Runtime API endpoint."""
+        with self.lock:
+            self.closed = True
+            runtimes = list(self.runtimes)
+        for rt in runtimes:
+            rt.kill()
+            rt.server.shutdown()
+            rt.server.server_close()
+
+
+def _resolve(functions: Mapping[str, Emulator], name: str) -> Emulator | None:
+    """A function by name, by ARN (any qualifier), or 'function' when only one is served (RIE)."""
+    if ":function:" in name:
+        name = name.split(":function:", 1)[1].split(":", 1)[0]
+    else:
+        name = name.split(":", 1)[0]
+    if name in functions:
+        return functions[name]
+    if name == "function" and len(functions) == 1:
+        return next(iter(functions.values()))
+    return None
+
+
+def _aws_error(handler: _Handler, status: int, kind: str, message: str, **extra: str) -> None:
+    body = {"Type": "User", "message": message, **extra}
+    handler.reply(status, _json(body), {"x-amzn-ErrorType": kind})
+
+
+class _InvokeApiHandler(_Handler):
+    """The Invoke API (AWS and RIE shapes) in front of one or more emulators."""
+
+    def _functions(self) -> Mapping[str, Emulator]:
+        return self.server.functions()  # type: ignore[attr-defined]
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?", 1)[0]
+        if path == "/lambda-studio/health":
+            self.reply(200, _json({"status": "ok", "functions": sorted(self._functions())}))
+            return
+        if path.startswith("/lambda-studio/logs/"):
+            rid = unquote(path.rsplit("/", 1)[1])
+            for emu in self._functions().values():
+                with emu.lock:
+                    text = emu.recent.get(rid)
+                if text is not None:
+                    self.reply(200, text.encode(), {"Content-Type": "text/plain; charset=utf-8"})
+                    return
+        _aws_error(self, 404, "ResourceNotFoundException", f"Not found: {path}")
+
+    def do_POST(self) -> None:  # noqa: N802
+        path = self.path.split("?", 1)[0]
+        parts = path.strip("/").split("/")
+        if path == "/lambda-studio/reload":
+            self.read_body(MAX_SYNC_PAYLOAD)
+            for emu in self._functions().values():
+                emu.reload()
+            self.reply(200, b'{"status":"OK"}')
+            return
+        if (
+            len(parts) != 4
+            or parts[0] != "2015-03-31"
+            or parts[1] != "functions"
+            or parts[3] != "invocations"
+        ):
+            self.read_body(MAX_SYNC_PAYLOAD)
+            _aws_error(self, 404, "ResourceNotFoundException", f"Unknown route {path}")
+            return
+        name = unquote(parts[2])
+        kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        body, size = self.read_body(MAX_ASYNC_PAYLOAD if kind == "Event" else MAX_SYNC_PAYLOAD)
+        found = _resolve(self._functions(), name)
+        if found is None:
+            _aws_error(self, 404, "ResourceNotFoundException", f"Function not found: {name}")
+            return
+        emu = found
+        if body is None:
+            limit = MAX_ASYNC_PAYLOAD if kind == "Event" else MAX_SYNC_PAYLOAD
+            message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            _aws_error(self, 413, "RequestTooLargeException", message)
+            return
+        if kind == "DryRun":
+            self.reply(204)
+            return
+        client_context = None
+        raw_cc = self.headers.get("X-Amz-Client-Context")
+        if raw_cc:
+            try:
+                client_context = base64.b64decode(raw_cc).decode("utf-8")
+            except ValueError:
+                _aws_error(self, 400, "InvalidRequestContentException", "Client context must be base64 JSON")
+                return
+        if kind == "Event":
+            threading.Thread(target=_invoke_async, args=(emu, body, client_context), daemon=True).start()
+            self.reply(202, b"", {"x-amzn-RequestId": str(uuid.uuid4())})
+            return
+        try:
+            inv = emu.invoke(body or b"{}", client_context=client_context)
+        except Throttled:
+            _aws_error(
+                self,
+                429,
+                "TooManyRequestsException",
+                "Rate Exceeded.",
+                Reason="ConcurrentInvocationLimitExceeded",
+            )
+            return
+        log = inv.log_text.encode()
+        headers = {
+            "x-amzn-RequestId": inv.request_id,
+            "X-Amz-Executed-Version": "$LATEST",
+            "X-LambdaStudio-Report": json.dumps(inv.report(), separators=(",", ":")),
+            "X-LambdaStudio-Log": base64.b64encode(log[-HEADER_LOG_BYTES:]).decode(),
+        }
+        if inv.function_error:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        if (self.headers.get("X-Amz-Log-Type") or "").lower() == "tail":
+            headers["X-Amz-Log-Result"] = base64.b64encode(log[-TAIL_BYTES:]).decode()
+        self.reply(200, inv.body, headers)
+
+
+def _invoke_async(emu: Emulator, body: bytes, client_context: str | None) -> None:
+    """An Event invoke: retried while throttled, as Lambda's async queue does."""
+    for _ in range(600):
+        try:
+            emu.invoke(body or b"{}", client_context=client_context)
+            return
+        except Throttled:
+            time.sleep(0.1)
+        except RuntimeError:
+            return
+
+
+class InvokeServer:
+    """Serves the Invoke API for a changing set of emulators (``functions`` is read per request)."""
+
+    def __init__(
+        self, functions: Callable[[], Mapping[str, Emulator]], host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.httpd = _QuietServer((host, port), _InvokeApiHandler)
+        self.httpd.daemon_threads = True
+        self.httpd.functions = functions  # type: ignore[attr-defined]
+        self.thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    def start(self) -> InvokeServer:
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.5,), daemon=True)
+        self.thread.start()
+        return self
+
+    def shutdown(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _in_container() -> bool:
+    return os.path.exists("/.dockerenv") or os.environ.get("LAMBDA_STUDIO_IN_CONTAINER") == "1"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--" not in argv:
+        print("usage: emulator.py [options] -- RUNTIME_CMD [ARGS...]", file=sys.stderr)
+        return 2
+    split = argv.index("--")
+    own, runtime_cmd = argv[:split], argv[split + 1 :]
+    p = argparse.ArgumentParser(prog="emulator.py", description="A local AWS Lambda for one function.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--function-name", required=True)
+    p.add_argument("--handler", required=True)
+    p.add_argument("--memory-mb", type=int, default=128)
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.add_argument("--concurrency", type=int, default=10)
+    p.add_argument("--watch", action="append", default=[])
+    p.add_argument("--cwd", default=None)
+    p.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
+    p.add_argument("--account-id", default="123456789012")
+    p.add_argument("--init-timeout", type=float, default=10.0)
+    p.add_argument("--cgroup-memory", choices=["auto", "on", "off"], default="auto")
+    args = p.parse_args(own)
+    if not runtime_cmd:
+        p.error("no runtime command after --")
+    cgroup = args.cgroup_memory == "on" or (args.cgroup_memory == "auto" and _in_container())
+    emu = Emulator(
+        function_name=args.function_name,
+        handler=args.handler,
+        runtime_cmd=runtime_cmd,
+        memory_mb=args.memory_mb,
+        timeout_s=args.timeout,
+        cwd=args.cwd,
+        concurrency=args.concurrency,
+        watch=args.watch,
+        echo_stdout=True,
+        region=args.region,
+        account_id=args.account_id,
+        cgroup_memory=cgroup,
+        init_timeout_s=args.init_timeout,
+    )
+    server = InvokeServer(lambda: {args.function_name: emu}, args.host, args.port)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    server.start()
+    print(f"lambda-studio-emulator listening on {args.host}:{server.port}", file=sys.stderr, flush=True)
+    while not stop.wait(1.0):
+        pass
+    server.shutdown()
+    emu.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
