@@ -1,0 +1,398 @@
+"""The container backend: invokes a function in a Lambda-like container from a warm pool."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import http.client
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from runner.config import FunctionConfig
+from runner.container_engine import (
+    ContainerBackendError,
+    ProgressSink,
+    ensure_image,
+    explain_engine_error,
+    image_for,
+    platform_for,
+)
+from runner.container_pool import ContainerPool, WarmContainer
+from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, StackFrame
+
+LogSink = Callable[[str], None]
+ENTRYPOINT_MODES = ("emulator", "image")
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>[^\n]+)(?:\n\s*(?P<code>.+))?')
+_REPORT_FIELD = re.compile(r"(Duration|Billed Duration|Memory Size|Max Memory Used|Init Duration): ([\d.]+)")
+_INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)")
+
+
+class CancelToken(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class ContainerBackend:
+    """Runs invokes in warm containers: our emulator (default) or the image's own RIE entrypoint.
+
+    The docker client is passed in (see runner.container_engine.connect). Every method blocks.
+    """
+
+    name = "container"
+
+    def __init__(
+        self,
+        client: Any,
+        project: str,
+        cache_dir: Path,
+        *,
+        image_override: str | None = None,
+        entrypoint_mode: str = "emulator",
+        idle_timeout_s: float = 600.0,
+        pull_progress: ProgressSink | None = None,
+        remove_orphans: bool = True,
+    ) -> None:
+        if entrypoint_mode not in ENTRYPOINT_MODES:
+            raise ValueError(f"entrypoint_mode must be one of {ENTRYPOINT_MODES}, not {entrypoint_mode!r}")
+        self.client = client
+        self.image_override = image_override
+        self.entrypoint_mode = entrypoint_mode
+        self.pull_progress = pull_progress
+        self.pool = ContainerPool(client, project, cache_dir, idle_timeout_s=idle_timeout_s)
+        self._ready_images: set[str] = set()
+        if remove_orphans:
+            self.pool.remove_orphans()
+
+    def close(self) -> None:
+        """Stops and removes every container this backend started. Blocks."""
+        self.pool.close()
+
+    def __enter__(self) -> ContainerBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def image_for(self, config: FunctionConfig) -> str:
+        return image_for(config.python_version or "3.12", config.architecture, self.image_override)
+
+    def prepare(self, config: FunctionConfig) -> WarmContainer:
+        """Pulls the image if needed and starts the function's container ahead of an invoke. Blocks."""
+        image = self._image(config)
+        w, _ = self.pool.acquire(config, image, self.entrypoint_mode, self._hash(config, image))
+        return w
+
+    def _image(self, config: FunctionConfig) -> str:
+        image = self.image_for(config)
+        if image not in self._ready_images:
+            ensure_image(self.client, image, platform_for(config.architecture), self.pull_progress)
+            self._ready_images.add(image)
+        return image
+
+    def _hash(self, config: FunctionConfig, image: str) -> str:
+        extra = hashlib.sha256(f"{self.entrypoint_mode}\0{image}".encode()).hexdigest()[:6]
+        return f"{config.config_hash()}-{extra}"
+
+    def invoke(
+        self,
+        config: FunctionConfig,
+        event: bytes,
+        *,
+        log_sink: LogSink | None = None,
+        cancel: CancelToken | None = None,
+    ) -> InvokeResult:
+        """Invokes the function once in its warm container (made when needed). Blocks.
+
+        Raises ContainerBackendError (engine down, image missing...) with a message naming the fix;
+        function failures, timeouts and crashes come back as an InvokeResult.
+        """
+        started = time.monotonic()
+        try:
+            image = self._image(config)
+            w, created = self.pool.acquire(config, image, self.entrypoint_mode, self._hash(config, image))
+        except ContainerBackendError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
+            raise explain_engine_error(exc) from exc
+        with w.lock:
+            w.sink = log_sink
+            try:
+                result = self._invoke_in(w, config, event, cancel, created, started)
+            finally:
+                w.sink = None
+                w.last_used = time.monotonic()
+                w.served += 1
+        return result
+
+    # -- one request to a warm container --
+    def _invoke_in(
+        self,
+        w: WarmContainer,
+        config: FunctionConfig,
+        event: bytes,
+        cancel: CancelToken | None,
+        created: bool,
+        started: float,
+    ) -> InvokeResult:
+        first_line = len(w.lines)
+        done = threading.Event()
+        cancelled = threading.Event()
+        if cancel is not None:
+            threading.Thread(
+                target=self._watch_cancel, args=(w, cancel, done, cancelled), daemon=True
+            ).start()
+        conn = http.client.HTTPConnection("127.0.0.1", w.port, timeout=config.timeout_s + 60)
+        try:
+            conn.request(
+                "POST",
+                "/2015-03-31/functions/function/invocations",
+                body=event or b"{}",
+                headers={"Content-Type": "application/json"},
+            )
+            resp = conn.getresponse()
+            body = resp.read()
+            headers = {k.lower(): v for k, v in resp.getheaders()}
+        except (OSError, http.client.HTTPException) as exc:
+            done.set()
+            if cancelled.is_set():
+                return self._cancelled(w, config, created)
+            return self._crashed(w, config, created, exc)
+        finally:
+            done.set()
+            conn.close()
+        if w.mode == "emulator":
+            result = self._from_emulator(config, body, headers, created)
+        else:
+            result = self._from_rie(w, config, body, first_line, created, started)
+        if result.outcome in (Outcome.TIMEOUT, Outcome.CRASH) and w.mode == "image":
+            self.pool.discard(w)  # RIE's reset leaves state we do not trust: next invoke gets a fresh one
+        return result
+
+    def _watch_cancel(
+        self, w: WarmContainer, cancel: CancelToken, done: threading.Event, cancelled: threading.Event
+    ) -> None:
+        while not done.wait(0.05):
+            if cancel.is_set():
+                cancelled.set()
+                self.pool.discard(w)  # the only sure way to stop user code mid-invoke
+                return
+
+    def _cancelled(self, w: WarmContainer, config: FunctionConfig, created: bool) -> InvokeResult:
+        self.pool.discard(w)
+        rid = str(uuid.uuid4())
+        return InvokeResult(
+            request_id=rid,
+            function_id=config.function_id,
+            outcome=Outcome.CANCELLED,
+            payload=json.dumps(
+                {"errorType": "Cancelled", "errorMessage": "Invocation cancelled by the user"}
+            ).encode(),
+            error=InvokeError("Cancelled", "Invocation cancelled by the user"),
+            log_text="".join(line + "\n" for line in w.lines[-50:]),
+            cold_start=created,
+            backend=self.name,
+            note="the container was stopped; the next invoke starts a fresh one",
+        )
+
+    def _crashed(
+        self, w: WarmContainer, config: FunctionConfig, created: bool, exc: BaseException
+    ) -> InvokeResult:
+        """The container died under the invoke (memory kill, docker kill): an ExitError, fresh next time."""
+        status = "signal: killed"
+        with contextlib.suppress(Exception):
+            state = w.container.wait(timeout=5)
+            code = int(state.get("StatusCode", 137))
+            status = "signal: killed" if code in (137, -9) else f"exit status {code}"
+        with contextlib.suppress(Exception):
+            w.container.reload()
+            if w.container.attrs.get("State", {}).get("OOMKilled"):
+                status = "signal: killed"
+        self.pool.discard(w)
+        rid = _last_request_id(w.lines) or str(uuid.uuid4())
+        message = f"RequestId: {rid} Error: Runtime exited with error: {status}"
+        lines = [*w.lines[-50:], message, "Runtime.ExitError"]
+        return InvokeResult(
+            request_id=rid,
+            function_id=config.function_id,
+            outcome=Outcome.CRASH,
+            payload=json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode(),
+            error=InvokeError("Runtime.ExitError", message),
+            log_text="".join(line + "\n" for line in lines),
+            metrics=InvokeMetrics(0.0, 0, config.memory_mb, config.memory_mb, None),
+            cold_start=created,
+            backend=self.name,
+            note=f"the container stopped during the invoke ({type(exc).__name__}); the next invoke starts a fresh one",
+        )
+
+    def _from_emulator(
+        self, config: FunctionConfig, body: bytes, headers: dict[str, str], created: bool
+    ) -> InvokeResult:
+        try:
+            report = json.loads(headers.get("x-lambdastudio-report", "{}"))
+        except ValueError:
+            report = {}
+        log_text = base64.b64decode(headers.get("x-lambdastudio-log", "")).decode("utf-8", "replace")
+        try:
+            outcome = Outcome(report.get("outcome", "success"))
+        except ValueError:
+            outcome = Outcome.FUNCTION_ERROR
+        if "x-amz-function-error" in headers and outcome is Outcome.SUCCESS:
+            outcome = Outcome.FUNCTION_ERROR
+        metrics = InvokeMetrics(
+            duration_ms=float(report.get("durationMs") or 0.0),
+            billed_duration_ms=int(report.get("billedDurationMs") or 0),
+            memory_size_mb=int(report.get("memorySizeMb") or config.memory_mb),
+            max_memory_used_mb=report.get("maxMemoryUsedMb"),
+            init_duration_ms=report.get("initDurationMs"),
+        )
+        return InvokeResult(
+            request_id=str(report.get("requestId") or headers.get("x-amzn-requestid") or uuid.uuid4()),
+            function_id=config.function_id,
+            outcome=outcome,
+            payload=body,
+            error=_error_from(body, config) if outcome is not Outcome.SUCCESS else None,
+            log_text=log_text,
+            metrics=metrics,
+            cold_start=bool(report.get("cold", created)),
+            backend=self.name,
+        )
+
+    def _from_rie(
+        self, w: WarmContainer, config: FunctionConfig, body: bytes, first: int, created: bool, started: float
+    ) -> InvokeResult:
+        """The image's own RIE answered: read its REPORT line; measure what RIE does not."""
+        wall_ms = (time.monotonic() - started) * 1000
+        end = time.monotonic() + 2.0
+        with w.line_event:
+            while not any(line.startswith("REPORT RequestId:") for line in w.lines[first:]):
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                w.line_event.wait(left)
+            lines = list(w.lines[first:])
+        fields: dict[str, float] = {}
+        init_ms: float | None = None
+        rid = _last_request_id(lines) or str(uuid.uuid4())
+        for line in lines:
+            if line.startswith("REPORT RequestId:"):
+                fields = {k: float(v) for k, v in _REPORT_FIELD.findall(line)}
+            m = _INIT_REPORT.search(line)
+            if m:
+                init_ms = float(m.group(1))  # RIE's REPORT 'Init Duration' is not measured; this is
+        user_lines = [line for line in lines if "(rapid)" not in line]
+        error = _error_from(body, config)
+        outcome = Outcome.SUCCESS
+        if error is not None:
+            outcome = Outcome.FUNCTION_ERROR
+            if error.type == "Sandbox.Timedout" or "Task timed out" in error.message:
+                outcome = Outcome.TIMEOUT
+            elif error.type == "Runtime.ExitError":
+                outcome = Outcome.CRASH
+        cold = created or init_ms is not None or "Init Duration" in fields
+        if cold and init_ms is None:
+            init_ms = max(0.0, wall_ms - fields.get("Duration", 0.0))
+        duration = fields.get("Duration", wall_ms)
+        metrics = InvokeMetrics(
+            duration_ms=duration,
+            billed_duration_ms=int(fields.get("Billed Duration", max(1.0, duration))),
+            memory_size_mb=int(fields.get("Memory Size", config.memory_mb)),
+            max_memory_used_mb=cgroup_peak_mb(w.container),
+            init_duration_ms=init_ms if cold else None,
+        )
+        user_lines = [_fix_report(line, metrics) for line in user_lines]
+        return InvokeResult(
+            request_id=rid,
+            function_id=config.function_id,
+            outcome=outcome,
+            payload=body,
+            error=error,
+            log_text="".join(line + "\n" for line in user_lines),
+            metrics=metrics,
+            cold_start=cold,
+            backend=self.name,
+        )
+
+
+def cgroup_peak_mb(container: Any) -> int | None:
+    """The container's peak memory in MB from its cgroup (host file when visible, else the stats API)."""
+    cid = str(container.id)
+    for path in (
+        f"/sys/fs/cgroup/memory/docker/{cid}/memory.max_usage_in_bytes",
+        f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/memory.peak",
+        f"/sys/fs/cgroup/docker/{cid}/memory.peak",
+    ):
+        try:
+            return max(1, -(-int(Path(path).read_text().strip()) // (1024 * 1024)))
+        except (OSError, ValueError):
+            continue
+    with contextlib.suppress(Exception):
+        stats = container.stats(stream=False, one_shot=True)
+        peak = int((stats.get("memory_stats") or {}).get("max_usage") or 0)
+        if peak:
+            return max(1, -(-peak // (1024 * 1024)))
+    return None
+
+
+def _fix_report(line: str, metrics: InvokeMetrics) -> str:
+    """RIE's REPORT line with the numbers it does not measure (memory, init) replaced by ours."""
+    if not line.startswith("REPORT RequestId:"):
+        return line
+    fields = [f for f in line.rstrip("\t").split("\t") if not f.startswith("Init Duration")]
+    if metrics.max_memory_used_mb is not None:
+        fields = [
+            f"Max Memory Used: {metrics.max_memory_used_mb} MB" if f.startswith("Max Memory Used") else f
+            for f in fields
+        ]
+    if metrics.init_duration_ms is not None:
+        fields.append(f"Init Duration: {metrics.init_duration_ms:.2f} ms")
+    return "\t".join(fields)
+
+
+def _last_request_id(lines: list[str]) -> str | None:
+    for line in reversed(lines):
+        m = re.search(r"(?:START|END|REPORT) RequestId: ([0-9a-f-]{36})", line)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _error_from(body: bytes, config: FunctionConfig) -> InvokeError | None:
+    """An InvokeError when the body is Lambda's error JSON; frames map /var/task and /opt to local files."""
+    try:
+        data = json.loads(body.decode("utf-8")) if body else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or "errorType" not in data or "errorMessage" not in data:
+        return None
+    if not set(data) <= {"errorType", "errorMessage", "stackTrace", "requestId", "cause"}:
+        return None
+    frames: list[StackFrame] = []
+    for entry in data.get("stackTrace") or []:
+        m = _FRAME.search(str(entry))
+        if not m:
+            continue
+        file = m.group("file")
+        frames.append(
+            StackFrame(
+                file, int(m.group("line")), m.group("func").strip(), m.group("code"), _local(file, config)
+            )
+        )
+    return InvokeError(str(data["errorType"]), str(data["errorMessage"]), frames, data)
+
+
+def _local(file: str, config: FunctionConfig) -> Path | None:
+    if file.startswith("/var/task/"):
+        path = config.code_dir / file[len("/var/task/") :]
+        return path if path.exists() else None
+    if file.startswith("/opt/"):
+        for layer in reversed(config.layer_dirs):
+            path = layer / file[len("/opt/") :]
+            if path.exists():
+                return path
+    return None

@@ -1,0 +1,405 @@
+"""Warm containers: one per (function, config hash), created, reused, replaced, idled out, cleaned up."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import http.client
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner.config import FunctionConfig
+from runner.container_engine import ContainerBackendError, explain_engine_error, platform_for
+
+LABEL_PROJECT = "lambda-studio.project"
+LABEL_FUNCTION = "lambda-studio.function"
+LABEL_HASH = "lambda-studio.config-hash"
+LABEL_OWNER = "lambda-studio.owner"  # "<hostname>:<pid>" of the app that made it (orphan detection)
+EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator.py"
+CONTAINER_PORT = 8080
+EMULATOR_FILE = Path(__file__).resolve().parent / "emulator.py"
+LineSink = Callable[[str], None]
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class WarmContainer:
+    """A running container serving one function configuration on 127.0.0.1:port."""
+
+    container: Any
+    function_id: str
+    config_hash: str
+    mode: str
+    port: int
+    created_at: float
+    last_used: float
+    served: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    sink: LineSink | None = None
+    lines: list[str] = field(default_factory=list)
+    line_event: threading.Condition = field(default_factory=threading.Condition)
+    code_stamp: tuple[int, int] | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.container.id)
+
+    def on_line(self, line: str) -> None:
+        with self.line_event:
+            self.lines.append(line)
+            if len(self.lines) > 5000:
+                del self.lines[:1000]
+            self.line_event.notify_all()
+        sink = self.sink
+        if sink is not None:
+            with contextlib.suppress(Exception):
+                sink(line)
+
+
+def merge_layers(layer_dirs: Sequence[Path], cache_dir: Path) -> Path:
+    """One directory holding the layers extracted in order (later wins), as Lambda builds /opt.
+
+    Docker cannot union several bind mounts at one path, so several layers become a merged tree of
+    hard links (copies across file systems) under cache_dir, rebuilt when any layer file changes.
+    A single layer is mounted directly and needs none of this.
+    """
+    stamp = hashlib.sha256()
+    for layer in layer_dirs:
+        for root, dirs, files in os.walk(layer):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                with contextlib.suppress(OSError):
+                    st = os.stat(path)
+                    stamp.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+    dest = cache_dir / f"opt-{stamp.hexdigest()[:16]}"
+    if dest.is_dir():
+        return dest
+    tmp = cache_dir / f".opt-{os.getpid()}-{threading.get_ident()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for layer in layer_dirs:
+        for root, _dirs, files in os.walk(layer):
+            rel = os.path.relpath(root, layer)
+            target = tmp / rel
+            target.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                src, dst = os.path.join(root, name), target / name
+                if dst.exists() or dst.is_symlink():
+                    dst.unlink()
+                try:
+                    os.link(src, dst)
+                except OSError:
+                    shutil.copy2(src, dst)
+    os.replace(tmp, dest)
+    return dest
+
+
+def _code_stamp(path: Path) -> tuple[int, int]:
+    count = newest = 0
+    for root, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if d not in ("__pycache__", ".git", ".aws-sam", ".venv")]
+        for name in files:
+            count += 1
+            with contextlib.suppress(OSError):
+                newest = max(newest, os.stat(os.path.join(root, name)).st_mtime_ns)
+    return count, newest
+
+
+def wait_ready(port: int, deadline_s: float, mode: str, container: Any) -> None:
+    """Blocks until the container's server answers HTTP on 127.0.0.1:port (or raises)."""
+    path = "/lambda-studio/health" if mode == "emulator" else "/"
+    end = time.monotonic() + deadline_s
+    delay = 0.002
+    while time.monotonic() < end:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            resp.read()
+            if mode != "emulator" or resp.status == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            conn.close()
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.05)
+        if delay >= 0.02:
+            container.reload()
+            if container.status not in ("created", "running"):
+                break
+    logs = ""
+    with contextlib.suppress(Exception):
+        logs = container.logs(tail=20).decode("utf-8", "replace")
+    raise ContainerBackendError(
+        f"The container {container.short_id} did not start serving within {deadline_s:.0f} s.\n{logs}"
+    )
+
+
+class ContainerPool:
+    """Owns the warm containers of one project. Thread-safe; every method may block on docker."""
+
+    def __init__(
+        self,
+        client: Any,
+        project: str,
+        cache_dir: Path,
+        idle_timeout_s: float = 600.0,
+        start_timeout_s: float = 30.0,
+    ) -> None:
+        self.client = client
+        self.project = project
+        self.cache_dir = cache_dir
+        self.idle_timeout_s = idle_timeout_s
+        self.start_timeout_s = start_timeout_s
+        self._lock = threading.Lock()
+        self._warm: dict[str, WarmContainer] = {}  # function_id -> its current container
+        self._closed = threading.Event()
+        self._reaper: threading.Thread | None = None
+
+    # -- start-up and shutdown --
+    def remove_orphans(self) -> list[str]:
+        """Removes containers of this project left by an app that is gone (crashed); returns their ids."""
+        removed: list[str] = []
+        host = socket.gethostname()
+        try:
+            found = self.client.containers.list(
+                all=True, filters={"label": f"{LABEL_PROJECT}={self.project}"}
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise explain_engine_error(exc) from exc
+        mine = {w.id for w in self._warm.values()}
+        for container in found:
+            owner = str(container.labels.get(LABEL_OWNER, ""))
+            owner_host, _, pid = owner.rpartition(":")
+            alive = owner_host == host and pid.isdigit() and _pid_alive(int(pid))
+            if container.id in mine or (alive and owner != owner_id()):
+                continue
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+                removed.append(str(container.id))
+        return removed
+
+    def close(self) -> None:
+        """Stops and removes every container of this pool. Blocks."""
+        self._closed.set()
+        with self._lock:
+            warm, self._warm = list(self._warm.values()), {}
+        for w in warm:
+            self._remove(w)
+
+    def __enter__(self) -> ContainerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the pool --
+    def current(self, function_id: str) -> WarmContainer | None:
+        with self._lock:
+            return self._warm.get(function_id)
+
+    def acquire(
+        self, config: FunctionConfig, image: str, mode: str, config_hash: str
+    ) -> tuple[WarmContainer, bool]:
+        """The warm container for this configuration, made when missing; (container, created)."""
+        with self._lock:
+            if self._closed.is_set():
+                raise ContainerBackendError("The container pool is closed.")
+            w = self._warm.get(config.function_id)
+            stale = None
+            if w is not None and (w.config_hash != config_hash or w.mode != mode):
+                stale, w = w, None
+                del self._warm[config.function_id]
+        if stale is not None:
+            self._remove(stale)
+        if w is not None and mode == "image":
+            # The image's own runtime does not hot-reload: a code change means a fresh container.
+            stamp = _code_stamp(config.code_dir)
+            if stamp != w.code_stamp:
+                self.discard(w)
+                w = None
+        if w is not None:
+            return w, False
+        w = self._start(config, image, mode, config_hash)
+        with self._lock:
+            old = self._warm.get(config.function_id)
+            self._warm[config.function_id] = w
+        if old is not None:
+            self._remove(old)
+        self._ensure_reaper()
+        return w, True
+
+    def discard(self, w: WarmContainer) -> None:
+        """Forgets and removes a container (killed, timed out in image mode, or cancelled)."""
+        with self._lock:
+            if self._warm.get(w.function_id) is w:
+                del self._warm[w.function_id]
+        self._remove(w)
+
+    def _remove(self, w: WarmContainer) -> None:
+        with contextlib.suppress(Exception):
+            w.container.remove(force=True)
+
+    def _ensure_reaper(self) -> None:
+        if self._reaper is None or not self._reaper.is_alive():
+            self._reaper = threading.Thread(target=self._reap, name="container-idle-reaper", daemon=True)
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        while not self._closed.wait(min(5.0, max(0.05, self.idle_timeout_s / 4))):
+            now = time.monotonic()
+            with self._lock:
+                idle = [
+                    w
+                    for w in self._warm.values()
+                    if now - w.last_used > self.idle_timeout_s and not w.lock.locked()
+                ]
+                for w in idle:
+                    del self._warm[w.function_id]
+            for w in idle:
+                self._remove(w)
+
+    # -- making a container --
+    def _start(self, config: FunctionConfig, image: str, mode: str, config_hash: str) -> WarmContainer:
+        version = config.python_version or "3.12"
+        env = dict(config.environment)
+        env.setdefault("AWS_LAMBDA_FUNCTION_NAME", config.name)
+        env.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(config.memory_mb))
+        env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", str(max(1, int(round(config.timeout_s)))))
+        env.setdefault("AWS_REGION", config.region)
+        env.setdefault("AWS_DEFAULT_REGION", config.region)
+        env.setdefault("AWS_EXECUTION_ENV", f"AWS_Lambda_python{version}")
+        if config.log_format:
+            env.setdefault("AWS_LAMBDA_LOG_FORMAT", config.log_format)
+        if config.log_level:
+            env.setdefault("AWS_LAMBDA_LOG_LEVEL", config.log_level)
+        volumes: dict[str, dict[str, str]] = {
+            str(config.code_dir.resolve()): {"bind": "/var/task", "mode": "ro"},
+        }
+        if len(config.layer_dirs) == 1:
+            volumes[str(config.layer_dirs[0].resolve())] = {"bind": "/opt", "mode": "ro"}
+        elif config.layer_dirs:
+            merged = merge_layers([p.resolve() for p in config.layer_dirs], self.cache_dir / "layers")
+            volumes[str(merged)] = {"bind": "/opt", "mode": "ro"}
+        kwargs: dict[str, Any] = {}
+        if mode == "emulator":
+            volumes[str(EMULATOR_FILE)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
+            kwargs["entrypoint"] = ["python3", EMULATOR_IN_CONTAINER]
+            command = [
+                "--function-name", config.name, "--handler", config.handler,
+                "--memory-mb", str(config.memory_mb), "--timeout", str(config.timeout_s),
+                "--host", "0.0.0.0", "--port", str(CONTAINER_PORT), "--concurrency", "1",
+                "--cwd", "/var/task", "--region", config.region, "--account-id", config.account_id,
+                "--cgroup-memory", "on", "--watch", "/var/task",
+            ]  # fmt: skip
+            if config.layer_dirs:
+                command += ["--watch", "/opt"]
+            command += ["--", "/var/runtime/bootstrap"]
+        else:
+            command = [config.handler]
+        labels = {
+            LABEL_PROJECT: self.project,
+            LABEL_FUNCTION: config.function_id,
+            LABEL_HASH: config_hash,
+            LABEL_OWNER: owner_id(),
+        }
+        mem = f"{config.memory_mb}m"
+        code_stamp = _code_stamp(config.code_dir) if mode == "image" else None
+        created = time.monotonic()
+        container = None
+        for attempt in range(3):
+            try:
+                container = self.client.containers.run(
+                    image,
+                    command,
+                    detach=True,
+                    environment=env,
+                    volumes=volumes,
+                    working_dir="/var/task",
+                    labels=labels,
+                    mem_limit=mem,
+                    memswap_limit=mem,
+                    platform=platform_for(config.architecture),
+                    ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", None)},
+                    **kwargs,
+                )
+                break
+            except Exception as exc:  # noqa: BLE001
+                text = str(exc)
+                if ("port is already allocated" in text or "address already in use" in text) and attempt < 2:
+                    continue  # docker picked a port something grabbed meanwhile: ask for another
+                raise _start_error(exc, image) from exc
+        assert container is not None
+        try:
+            port = _host_port(container)
+            w = WarmContainer(container, config.function_id, config_hash, mode, port, created, created)
+            w.code_stamp = code_stamp
+            threading.Thread(target=_follow_logs, args=(w,), name="container-logs", daemon=True).start()
+            wait_ready(port, self.start_timeout_s, mode, container)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+            raise
+        return w
+
+
+def _host_port(container: Any) -> int:
+    for _ in range(50):
+        container.reload()
+        bindings = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}
+        for binding in bindings.get(f"{CONTAINER_PORT}/tcp") or []:
+            if binding.get("HostPort"):
+                return int(binding["HostPort"])
+        if container.status not in ("created", "running"):
+            break
+        time.sleep(0.01)
+    logs = container.logs(tail=20).decode("utf-8", "replace")
+    raise ContainerBackendError(
+        f"The container {container.short_id} exited before publishing its port.\n{logs}"
+    )
+
+
+def _follow_logs(w: WarmContainer) -> None:
+    """Feeds the container's output, line by line, to the warm container (and its current sink)."""
+    partial = b""
+    try:
+        for chunk in w.container.logs(stream=True, follow=True, stdout=True, stderr=True):
+            partial += chunk
+            *lines, partial = partial.split(b"\n")
+            for line in lines:
+                w.on_line(line.decode("utf-8", "replace").rstrip("\r"))
+    except Exception:  # noqa: BLE001 - the container went away; nothing more to read
+        pass
+    if partial:
+        w.on_line(partial.decode("utf-8", "replace"))
+
+
+def _start_error(exc: BaseException, image: str) -> ContainerBackendError:
+    text = str(exc)
+    if "No such image" in text or "not found" in text.lower() and "image" in text.lower():
+        return ContainerBackendError(f"The image {image} is missing; pull, load or build it first.")
+    if "Connection aborted" in text or "Permission denied" in text or "connection refused" in text.lower():
+        return explain_engine_error(exc)
+    return ContainerBackendError(f"Could not start a container from {image}: {text[:400]}")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
