@@ -15,6 +15,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 # CloudFormation refuses templates over 1 MB; SAM templates before transform may be larger.
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
 MAX_ALIASES = 1000
+# Aliases share objects, so a small file can stand for an enormous tree ("billion laughs").
+MAX_EXPANDED_NODES = 1_000_000
 
 # Short-form tags and the long form each becomes.
 _FN_TAGS = {
@@ -186,11 +188,35 @@ def parse_template_text(text: str, filename: str = "template") -> tuple[Any, lis
         raise TemplateError(LoadProblem("yaml-syntax", f"invalid YAML value: {exc}"))
     finally:
         loader.dispose()
+    try:
+        too_big = _expanded_size(data, {}) > MAX_EXPANDED_NODES
+    except RecursionError:
+        raise TemplateError(LoadProblem("yaml-syntax", "invalid YAML: nested too deeply"))
+    if too_big:
+        raise TemplateError(
+            LoadProblem(
+                "yaml-syntax", f"invalid YAML: aliases expand to more than {MAX_EXPANDED_NODES:,} values"
+            )
+        )
     for tag, line, col in loader.unknown_tags:
         warnings.append(
             LoadProblem("unknown-tag", f"unknown tag !{tag}; its value is used as written", line, col)
         )
     return data, warnings
+
+
+def _expanded_size(value: Any, memo: dict[int, int]) -> int:
+    """How many values the tree holds once every alias is expanded (memoised per shared object)."""
+    if isinstance(value, dict):
+        children: Any = list(value.values())
+    elif isinstance(value, list):
+        children = value
+    else:
+        return 1
+    key = id(value)
+    if key not in memo:
+        memo[key] = 1 + sum(_expanded_size(child, memo) for child in children)
+    return memo[key]
 
 
 def load_template_file(path: Path) -> tuple[Any, list[LoadProblem]]:

@@ -30,10 +30,11 @@ def discover_handlers(root: Path) -> list[FunctionSpec]:
                 continue
             seen += 1
             if seen > MAX_FILES:
-                return specs
-            path = Path(dirpath) / filename
-            specs.extend(_handlers_in(root, path))
-    return specs
+                break
+            specs.extend(_handlers_in(root, Path(dirpath) / filename))
+        if seen > MAX_FILES:
+            break
+    return sorted(specs, key=lambda spec: spec.logical_id)
 
 
 def _handlers_in(root: Path, path: Path) -> list[FunctionSpec]:

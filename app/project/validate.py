@@ -34,10 +34,10 @@ DEPRECATED_RUNTIMES = frozenset(
 def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str, Any]) -> None:
     """Append to spec.diagnostics every limit or code problem of the function."""
 
-    def report(severity: Severity, code: str, message: str, key: str | None) -> None:
+    def report(severity: Severity, code: str, message: str, key: str | None, on_value: bool = True) -> None:
         where_key = key if key is not None and key in props else None
         container = props if where_key else None
-        ctx.report(severity, code, message, container, where_key, spec.logical_id, spec.diagnostics, True)
+        ctx.report(severity, code, message, container, where_key, spec.logical_id, spec.diagnostics, on_value)
         if container is None:  # point at the resource itself
             last = spec.diagnostics.pop()
             spec.diagnostics.append(
@@ -86,6 +86,7 @@ def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str,
             "environment-too-large",
             f"environment variables take {env_bytes:,} bytes; Lambda allows 4 KB (4,096 bytes) in total",
             "Environment",
+            on_value=False,
         )
     if spec.package_type == "Image":
         if not spec.image_uri and not spec.image_metadata.get("Dockerfile"):
@@ -103,8 +104,10 @@ def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str,
             f"PackageType must be Zip or Image, got {spec.package_type}",
             "PackageType",
         )
-    if not spec.runtime:
+    if not spec.runtime and "Runtime" not in props:
         report(Severity.ERROR, "runtime-missing", "Runtime is required for a Zip function", "Runtime")
+    elif not spec.runtime:
+        pass  # present but unresolvable: already reported
     elif spec.runtime in DEPRECATED_RUNTIMES:
         report(
             Severity.WARNING,
@@ -115,7 +118,8 @@ def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str,
     elif spec.runtime not in SUPPORTED_RUNTIMES:
         report(Severity.ERROR, "runtime-unknown", f"unknown runtime {spec.runtime!r}", "Runtime")
     if not spec.handler:
-        report(Severity.ERROR, "handler-missing", "Handler is required for a Zip function", "Handler")
+        if "Handler" not in props:
+            report(Severity.ERROR, "handler-missing", "Handler is required for a Zip function", "Handler")
         return
     if spec.handler_module_and_function is None:
         report(
