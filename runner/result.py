@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -112,3 +114,59 @@ class InvokeResult:
             "note": self.note,
             "log": self.log_text,
         }
+
+
+class SetupError(Exception):
+    """The function cannot be started (bad config, missing code, dependency install failed): a user error."""
+
+
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]*)",? [Ll]ine (?P<line>\d+)(?:, in (?P<func>.*))?$')
+
+
+def parse_stack_trace(trace: list[Any], path_map: Mapping[str, Path] | None = None) -> list[StackFrame]:
+    """Frames from a Lambda ``stackTrace`` (traceback.format_list strings); ``path_map`` maps a
+    runtime path prefix (e.g. '/var/task') to a local directory, so frames point at local files."""
+    frames: list[StackFrame] = []
+    for element in trace:
+        if not isinstance(element, str):
+            continue
+        lines = element.splitlines()
+        for i, line in enumerate(lines):
+            m = _FRAME.match(line)
+            if not m:
+                continue
+            code = lines[i + 1].strip() if i + 1 < len(lines) and not _FRAME.match(lines[i + 1]) else None
+            file = m.group("file")
+            frames.append(
+                StackFrame(
+                    file, int(m.group("line")), m.group("func") or "<module>", code, _local(file, path_map)
+                )
+            )
+    return frames
+
+
+def _local(file: str, path_map: Mapping[str, Path] | None) -> Path | None:
+    for prefix, local in (path_map or {}).items():
+        norm = prefix.rstrip("/\\")
+        if file == norm or file.startswith(norm + "/") or file.startswith(norm + "\\"):
+            candidate = Path(local) / file[len(norm) :].lstrip("/\\")
+            if candidate.exists():
+                return candidate
+    return None
+
+
+def error_from_payload(payload: bytes, path_map: Mapping[str, Path] | None = None) -> InvokeError:
+    """An InvokeError from an error payload ({"errorType","errorMessage","stackTrace"}), tolerant of junk."""
+    try:
+        raw = json.loads(payload.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raw = {"errorMessage": payload.decode("utf-8", "replace")}
+    if not isinstance(raw, dict):
+        raw = {"errorMessage": str(raw)}
+    trace = raw.get("stackTrace") if isinstance(raw.get("stackTrace"), list) else []
+    return InvokeError(
+        type=str(raw.get("errorType") or "Unhandled"),
+        message=str(raw.get("errorMessage") or ""),
+        frames=parse_stack_trace(trace, path_map),
+        raw=raw,
+    )
