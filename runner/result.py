@@ -163,7 +163,8 @@ def error_from_payload(payload: bytes, path_map: Mapping[str, Path] | None = Non
         raw = {"errorMessage": payload.decode("utf-8", "replace")}
     if not isinstance(raw, dict):
         raw = {"errorMessage": str(raw)}
-    trace = raw.get("stackTrace") if isinstance(raw.get("stackTrace"), list) else []
+    found = raw.get("stackTrace")
+    trace: list[Any] = found if isinstance(found, list) else []
     return InvokeError(
         type=str(raw.get("errorType") or "Unhandled"),
         message=str(raw.get("errorMessage") or ""),
