@@ -1,0 +1,80 @@
+"""The job bridge: work runs off the GUI thread, lines arrive batched, results and errors come back."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from widgets.jobs import JobBridge
+
+
+@pytest.fixture
+def bridge(qtbot):
+    b = JobBridge()
+    yield b
+    assert b.shutdown(10_000)
+
+
+def test_result_and_batched_lines(bridge, qtbot):
+    gui_thread = threading.get_ident()
+    seen_threads = []
+
+    def work(sink, cancel):
+        seen_threads.append(threading.get_ident())
+        for i in range(500):
+            sink(f"line {i}")
+        return 42
+
+    batches = []
+    job = bridge.submit(work, "count")
+    job.log_lines.connect(batches.append)
+    with qtbot.waitSignal(job.finished, timeout=5000) as blocker:
+        pass
+    assert blocker.args == [42]
+    assert seen_threads and seen_threads[0] != gui_thread
+    lines = [line for batch in batches for line in batch]
+    assert lines == [f"line {i}" for i in range(500)]
+    assert len(batches) < 500
+
+
+def test_error_becomes_message(bridge, qtbot):
+    def work(sink, cancel):
+        raise RuntimeError("docker is down")
+
+    job = bridge.submit(work)
+    with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
+        pass
+    assert blocker.args == ["RuntimeError: docker is down"]
+
+
+def test_cancel_reaches_the_work(bridge, qtbot):
+    def work(sink, cancel):
+        deadline = time.monotonic() + 10
+        while not cancel.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return "cancelled" if cancel.is_set() else "timeout"
+
+    job = bridge.submit(work)
+    qtbot.wait(50)
+    job.cancel()
+    with qtbot.waitSignal(job.finished, timeout=5000) as blocker:
+        pass
+    assert blocker.args == ["cancelled"]
+
+
+def test_event_loop_keeps_turning_during_blocking_work(bridge, qtbot):
+    from PySide6.QtCore import QTimer
+
+    ticks = []
+    timer = QTimer(interval=20)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    job = bridge.submit(lambda sink, cancel: time.sleep(1.0) or "slept")
+    with qtbot.waitSignal(job.finished, timeout=5000):
+        pass
+    timer.stop()
+    assert len(ticks) >= 20
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert max(gaps) < 0.2

@@ -1,0 +1,94 @@
+"""The log panel: colours by kind, filter and search, cap, copy/save, and 100,000 lines without a stall."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+
+from widgets.log_panel import END, ERROR, NORMAL, REPORT, START, WARNING, LogPanel, classify
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = LogPanel()
+    qtbot.addWidget(p)
+    p.resize(800, 300)
+    p.show()
+    return p
+
+
+LINES = [
+    "START RequestId: 1 Version: $LATEST",
+    "greeting 'ada'",
+    "[WARNING] slow thing",
+    "Traceback (most recent call last):",
+    "END RequestId: 1",
+    "REPORT RequestId: 1\tDuration: 3.10 ms\tBilled Duration: 4 ms",
+]
+
+
+def test_classify():
+    assert [classify(line) for line in LINES] == [START, NORMAL, WARNING, ERROR, END, REPORT]
+
+
+def test_append_filter_search(panel):
+    panel.append_log_lines(LINES)
+    assert panel.lines() == LINES
+    panel.level_combo.setCurrentText("Errors and warnings")
+    assert panel.lines() == [LINES[2], LINES[3]]
+    panel.append_log_lines(["ValueError: bad", "quiet"])
+    assert panel.lines()[-1] == "ValueError: bad"
+    panel.level_combo.setCurrentText("All lines")
+    panel.filter_edit.setText("requestid")
+    assert len(panel.lines()) == 3
+    panel.filter_edit.clear()
+    assert panel.find_next("greeting")
+    assert panel.view.currentIndex().row() == 1
+    assert not panel.find_next("absent")
+
+
+def test_cap_drops_oldest(qtbot):
+    panel = LogPanel(max_lines=100)
+    qtbot.addWidget(panel)
+    panel.append_log_lines([f"l{i}" for i in range(250)])
+    lines = panel.lines()
+    assert len(lines) == 100 and lines[0] == "l150" and lines[-1] == "l249"
+    panel.filter_edit.setText("l24")
+    panel.append_log_lines([f"l{i}" for i in range(250, 400)])
+    assert all(line.startswith("l24") or "l24" in line for line in panel.lines())
+
+
+def test_copy_save_clear_wrap(panel, tmp_path):
+    panel.append_log_lines(LINES)
+    panel.flush()
+    panel.copy_to_clipboard()
+    assert QGuiApplication.clipboard().text().splitlines() == LINES
+    target = tmp_path / "out.log"
+    panel.save_to(target)
+    assert target.read_text().splitlines() == LINES
+    panel.set_wrap(True)
+    assert panel.wrap_box.isChecked() and panel.view.wordWrap()
+    panel.clear()
+    assert panel.lines() == []
+
+
+def test_hundred_thousand_lines_without_stall(panel, qtbot):
+    ticks: list[float] = []
+    timer = QTimer(interval=5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    started = time.perf_counter()
+    for i in range(0, 100_000, 5_000):  # as the 50 ms batches of a chatty function would arrive
+        panel.append_log_lines(
+            [f"{j} some log output from the function, INFO level" for j in range(i, i + 5_000)]
+        )
+    qtbot.waitUntil(lambda: panel.pending() == 0 and panel.model.rowCount() == 100_000, timeout=5000)
+    elapsed = time.perf_counter() - started
+    qtbot.wait(20)
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert elapsed < 2.0
+    assert max(gaps, default=0) < 0.25

@@ -1,0 +1,148 @@
+"""The one bridge from blocking work (runner, deploy) to the GUI: a QThreadPool plus batched log delivery.
+
+A job is a plain blocking callable ``work(sink, cancel) -> result``: ``sink(line)`` may be called from
+the worker thread as often as it likes, ``cancel`` is a ``threading.Event`` the work should honour.
+Lines are collected in a lock-free deque and delivered to the GUI thread every 50 ms as one list;
+the result (or the error message) arrives afterwards, so the last lines always come first.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+
+Work = Callable[[Callable[[str], None], threading.Event], Any]
+BATCH_MS = 50
+
+
+class Job(QObject):
+    """One submitted piece of work, living in the GUI thread; its signals are safe to connect widgets to."""
+
+    log_lines = Signal(list)  # list[str], batched
+    finished = Signal(object)  # the work's return value
+    failed = Signal(str)  # a message for the user
+    done = Signal()  # after finished or failed
+
+    _relay_result = Signal(object)
+    _relay_error = Signal(str)
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.cancel_event = threading.Event()
+        self.running = True
+        self.result: Any = None
+        self.error: str | None = None
+        self._lines: deque[str] = deque()
+        self._relay_result.connect(self._on_result)
+        self._relay_error.connect(self._on_error)
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def sink(self, line: str | bytes) -> None:
+        """Called from the worker thread: queue one log line (or several, newline-separated)."""
+        if isinstance(line, bytes):
+            line = line.decode("utf-8", "replace")
+        self._lines.extend(line.rstrip("\n").split("\n"))
+
+    def flush(self) -> None:
+        """GUI thread: deliver whatever lines are waiting, as one batch."""
+        if not self._lines:
+            return
+        batch = []
+        try:
+            while True:
+                batch.append(self._lines.popleft())
+        except IndexError:
+            pass
+        self.log_lines.emit(batch)
+
+    @Slot(object)
+    def _on_result(self, result: object) -> None:
+        self.flush()
+        self.running = False
+        self.result = result
+        self.finished.emit(result)
+        self.done.emit()
+
+    @Slot(str)
+    def _on_error(self, message: str) -> None:
+        self.flush()
+        self.running = False
+        self.error = message
+        self.failed.emit(message)
+        self.done.emit()
+
+
+class _Runner(QRunnable):
+    def __init__(self, job: Job, work: Work) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._job = job
+        self._work = work
+
+    def run(self) -> None:  # worker thread: touch only the job's thread-safe parts
+        try:
+            result = self._work(self._job.sink, self._job.cancel_event)
+        except Exception as exc:  # the user sees a message, the log keeps the traceback
+            self._job.sink(traceback.format_exc())
+            self._job._relay_error.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self._job._relay_result.emit(result)
+
+
+class JobBridge(QObject):
+    """Runs jobs on its own thread pool; drain it with `shutdown()` (tests do so at teardown)."""
+
+    job_started = Signal(object)
+    job_done = Signal(object)
+
+    def __init__(self, parent: QObject | None = None, *, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._jobs: list[Job] = []
+        self._timer = QTimer(self, interval=BATCH_MS)
+        self._timer.timeout.connect(self._flush_all)
+
+    def submit(self, work: Work, name: str = "job") -> Job:
+        job = Job(name, self)
+        self._jobs.append(job)
+        job.done.connect(lambda j=job: self._on_done(j))
+        if not self._timer.isActive():
+            self._timer.start()
+        self.job_started.emit(job)
+        self.pool.start(_Runner(job, work))
+        return job
+
+    def active_jobs(self) -> list[Job]:
+        return [j for j in self._jobs if j.running]
+
+    def cancel_all(self) -> None:
+        for job in self._jobs:
+            job.cancel()
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Cancel everything and wait for the workers to return; True when the pool is empty."""
+        self.cancel_all()
+        drained = self.pool.waitForDone(timeout_ms)
+        self._timer.stop()
+        return bool(drained)
+
+    def _flush_all(self) -> None:
+        for job in self._jobs:
+            job.flush()
+
+    def _on_done(self, job: Job) -> None:
+        if job in self._jobs:
+            self._jobs.remove(job)
+        if not self._jobs:
+            self._timer.stop()
+        self.job_done.emit(job)
+        job.setParent(None)  # Python owns it now: gone when nobody holds it

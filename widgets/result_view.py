@@ -1,0 +1,198 @@
+"""The result of one invocation: outcome badge, payload (pretty or raw), error frames as links, REPORT numbers."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from runner.result import InvokeResult, Outcome
+from widgets.themes import LIGHT, Theme
+
+OUTCOME_TEXT = {
+    Outcome.SUCCESS: "Success",
+    Outcome.FUNCTION_ERROR: "Function error",
+    Outcome.TIMEOUT: "Timed out",
+    Outcome.INIT_ERROR: "Init error",
+    Outcome.CRASH: "Crashed",
+    Outcome.THROTTLED: "Throttled",
+    Outcome.CANCELLED: "Cancelled",
+}
+METRIC_ROWS = ("Duration", "Billed Duration", "Init Duration", "Max Memory Used", "Memory Size", "Request id")
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} ms"
+
+
+class ResultView(QWidget):
+    """Call `show_result(result)`; clicking a stack frame emits `open_file_requested(path, line)`."""
+
+    open_file_requested = Signal(str, int)
+
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self._result: InvokeResult | None = None
+        self.badge = QLabel("No invocation yet")
+        self.badge.setObjectName("outcomeBadge")
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.pretty_box = QCheckBox("Pretty JSON")
+        self.pretty_box.setChecked(True)
+        self.pretty_box.toggled.connect(self._render_payload)
+        self.payload = QPlainTextEdit(readOnly=True)
+        self.payload.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.payload.setPlaceholderText("The function's response appears here.")
+        self.error_view = QTextBrowser()
+        self.error_view.setOpenLinks(False)
+        self.error_view.anchorClicked.connect(self._on_anchor)
+        self.error_box = QGroupBox("Error")
+        QVBoxLayout(self.error_box).addWidget(self.error_view)
+        self.error_box.hide()
+        self.metric_labels: dict[str, QLabel] = {}
+        metrics = QFormLayout()
+        metrics.setContentsMargins(0, 0, 0, 0)
+        for name in METRIC_ROWS:
+            label = QLabel("—")
+            label.setTextInteractionFlags(
+                label.textInteractionFlags() | label.textInteractionFlags().TextSelectableByMouse
+            )
+            self.metric_labels[name] = label
+            metrics.addRow(f"{name}:", label)
+        top = QHBoxLayout()
+        top.addWidget(self.badge)
+        top.addWidget(self.detail, 1)
+        top.addWidget(self.pretty_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addLayout(metrics)
+        layout.addWidget(self.payload, 2)
+        layout.addWidget(self.error_box, 1)
+        self._style_badge(None)
+
+    # --- intention API ----------------------------------------------------------------------------
+    def show_running(self, function_id: str, event_name: str) -> None:
+        self._result = None
+        self.badge.setText("Running…")
+        self.detail.setText(f"{function_id} with {event_name or 'an empty event'}")
+        self._style_badge("running")
+        self.payload.clear()
+        self.error_box.hide()
+        for label in self.metric_labels.values():
+            label.setText("—")
+
+    def show_failure(self, message: str) -> None:
+        """The invoke itself could not run (docker down, bad config): say what happened."""
+        self._result = None
+        self.badge.setText("Could not invoke")
+        self.detail.setText(message)
+        self._style_badge(Outcome.CRASH)
+
+    def show_result(self, result: InvokeResult) -> None:
+        self._result = result
+        self.badge.setText(OUTCOME_TEXT.get(result.outcome, str(result.outcome)))
+        self._style_badge(result.outcome)
+        bits = [result.function_id]
+        if result.backend:
+            bits.append(f"{result.backend} backend")
+        if result.cold_start:
+            bits.append("cold start")
+        if result.note:
+            bits.append(result.note)
+        self.detail.setText(" · ".join(bits))
+        m = result.metrics
+        values = {
+            "Duration": _ms(m.duration_ms) if m else "—",
+            "Billed Duration": f"{m.billed_duration_ms} ms" if m else "—",
+            "Init Duration": _ms(m.init_duration_ms) if m and m.init_duration_ms is not None else "—",
+            "Max Memory Used": f"{m.max_memory_used_mb} MB"
+            if m and m.max_memory_used_mb is not None
+            else "—",
+            "Memory Size": f"{m.memory_size_mb} MB" if m else "—",
+            "Request id": result.request_id or "—",
+        }
+        for name, value in values.items():
+            self.metric_labels[name].setText(value)
+        self._render_payload()
+        self._render_error()
+
+    def result(self) -> InvokeResult | None:
+        return self._result
+
+    def payload_text(self) -> str:
+        return self.payload.toPlainText()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._style_badge(self._result.outcome if self._result else None)
+
+    # --- rendering --------------------------------------------------------------------------------
+    def _style_badge(self, outcome: Outcome | str | None) -> None:
+        t = self._theme
+        colour = {Outcome.SUCCESS: t.success, "running": t.info, None: t.margin_fore}.get(outcome, t.error)  # type: ignore[call-overload]
+        self.badge.setStyleSheet(
+            f"QLabel#outcomeBadge {{ background: {colour}; color: white; border-radius: 8px;"
+            " padding: 3px 10px; font-weight: bold; }"
+        )
+
+    def _render_payload(self) -> None:
+        result = self._result
+        if result is None:
+            return
+        raw = result.payload.decode("utf-8", "replace")
+        text = raw
+        if self.pretty_box.isChecked():
+            try:
+                text = json.dumps(result.payload_json(), indent=2, ensure_ascii=False)
+            except (ValueError, UnicodeDecodeError):
+                text = raw
+        self.payload.setPlainText(text)
+
+    def _render_error(self) -> None:
+        error = self._result.error if self._result else None
+        if error is None:
+            self.error_box.hide()
+            return
+        parts = [f"<p><b>{html.escape(error.type)}</b>: {html.escape(error.message)}</p><ol>"]
+        for frame in error.frames:
+            path = frame.local_path or (Path(frame.file) if Path(frame.file).is_file() else None)
+            where = f"{html.escape(Path(frame.file).name)}:{frame.line} in {html.escape(frame.function)}"
+            if path is not None:
+                url = QUrl.fromLocalFile(str(path))
+                url.setFragment(str(frame.line))
+                where = f'<a href="{url.toString()}">{where}</a>'
+            code = f"<br><code>{html.escape(frame.code)}</code>" if frame.code else ""
+            parts.append(f"<li>{where}{code}</li>")
+        parts.append("</ol>")
+        self.error_view.setHtml("".join(parts))
+        self.error_box.show()
+
+    def frame_links(self) -> list[tuple[str, int]]:
+        """(path, line) of every frame that links to a local file, in order."""
+        error = self._result.error if self._result else None
+        out = []
+        for frame in error.frames if error else []:
+            path = frame.local_path or (Path(frame.file) if Path(frame.file).is_file() else None)
+            if path is not None:
+                out.append((str(path), frame.line))
+        return out
+
+    def _on_anchor(self, url: QUrl) -> None:
+        line = int(url.fragment()) if url.fragment().isdigit() else 1
+        self.open_file_requested.emit(url.toLocalFile(), line)
