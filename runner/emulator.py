@@ -585,7 +585,6 @@ class Emulator:
             "TZ": ":UTC",
             "LANG": "en_US.UTF-8",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(math.ceil(self.timeout_s))),
         }
         for key, value in defaults.items():
             env.setdefault(key, value)

@@ -1,0 +1,309 @@
+"""The process backend: runs a function as local processes (our emulator + our runtime client), kept warm."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from runner.config import FunctionConfig
+from runner.emulator import Emulator, Invocation, Throttled
+from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
+
+BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "AWS_SESSION_TOKEN": "lambda-studio-local",
+}
+# Host variables a local process needs to run at all; everything else of the host stays out.
+HOST_VARS = ("PATH", "SYSTEMROOT", "SystemRoot", "WINDIR", "TEMP", "TMP", "TMPDIR", "COMSPEC", "PATHEXT")
+LogSink = Callable[[str], None]
+
+
+def default_cache_dir() -> Path:
+    """$LAMBDA_STUDIO_CACHE, else the platform's user cache directory (stdlib only)."""
+    env = os.environ.get("LAMBDA_STUDIO_CACHE")
+    if env:
+        return Path(env)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "lambda-studio" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "lambda-studio"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambda-studio"
+
+
+def apply_env_vars(
+    environment: Mapping[str, str], env_vars: Mapping[str, Any] | None, function_id: str, function_name: str
+) -> dict[str, str]:
+    """SAM ``--env-vars`` semantics: ``Parameters`` then the function's own section (by logical id or
+    name) override variables the template declares; variables it does not declare are ignored, as SAM does."""
+    out = dict(environment)
+    if not env_vars:
+        return out
+    sections = [env_vars.get("Parameters"), env_vars.get(function_name), env_vars.get(function_id)]
+    for section in sections:
+        if isinstance(section, Mapping):
+            for key, value in section.items():
+                if key in out:
+                    out[key] = "" if value is None else str(value)
+    return out
+
+
+def load_env_vars_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Reads a SAM ``--env-vars`` JSON file; raises SetupError with what is wrong."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SetupError(f"cannot read env-vars file {path}: {exc.strerror or exc}")
+    except ValueError as exc:
+        raise SetupError(f"env-vars file {path} is not valid JSON: {exc}")
+    if not isinstance(data, dict):
+        raise SetupError(
+            f'env-vars file {path} must be a JSON object like {{"FunctionId": {{"VAR": "value"}}}}'
+        )
+    return data
+
+
+def ensure_requirements(requirements: Path, python: str, cache_dir: Path, log: LogSink | None = None) -> Path:
+    """Installs requirements.txt once into a cache dir keyed by its content and the interpreter; blocks."""
+    text = requirements.read_bytes()
+    if os.path.realpath(python) == os.path.realpath(sys.executable):
+        version = f"{sys.version_info[:2]} {sysconfig.get_platform()}"
+    else:
+        version = subprocess.run(
+            [python, "-c", "import sys,sysconfig;print(sys.version_info[:2], sysconfig.get_platform())"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    key = hashlib.sha256(text + version.encode()).hexdigest()[:20]
+    target = cache_dir / "deps" / key
+    if (target / ".complete").exists():
+        return target
+    lines = [ln.strip() for ln in text.decode("utf-8", "replace").splitlines()]
+    if not any(ln and not ln.startswith("#") for ln in lines):
+        target.mkdir(parents=True, exist_ok=True)
+        (target / ".complete").write_text("empty\n")
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=target.parent))
+    if log:
+        log(f"lambda-studio: installing {requirements} into {target} (once)")
+    cmd = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "-q",
+        "--target",
+        str(tmp),
+    ]
+    proc = subprocess.run(
+        [*cmd, "-r", str(requirements)], capture_output=True, text=True, cwd=requirements.parent
+    )
+    if proc.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+        raise SetupError(f"installing {requirements} failed (pip exit {proc.returncode}):\n{tail}")
+    (tmp / ".complete").write_text(requirements.name + "\n")
+    try:
+        os.replace(tmp, target)
+    except OSError:  # another process finished first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def layer_python_dirs(layer_dirs: tuple[Path, ...], python_version: str | None) -> list[Path]:
+    """What a layer adds to sys.path in Lambda: python/lib/pythonX.Y/site-packages and python/."""
+    out: list[Path] = []
+    for layer in layer_dirs:
+        if python_version:
+            site = layer / "python" / "lib" / f"python{python_version}" / "site-packages"
+            if site.is_dir():
+                out.append(site)
+        py = layer / "python"
+        out.append(py if py.is_dir() else layer)
+    return out
+
+
+class ProcessBackend:
+    """Invokes functions as local processes, keeping one warm emulator per (function, config)."""
+
+    name = "process"
+
+    def __init__(
+        self,
+        *,
+        cache_dir: Path | None = None,
+        credentials: Mapping[str, str] | None = None,
+        python: str | None = None,
+        concurrency: int = 10,
+        runtime_cmd: list[str] | None = None,
+    ) -> None:
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self.credentials = dict(credentials) if credentials else None
+        self.python = python or sys.executable
+        self.concurrency = concurrency
+        self.runtime_cmd = runtime_cmd  # e.g. [python, -m, awslambdaric] (the handler is appended)
+        self._lock = threading.Lock()
+        self._emulators: dict[tuple[str, str], Emulator] = {}
+
+    def environment(self, config: FunctionConfig, sys_path: list[Path]) -> dict[str, str]:
+        """The runtime's environment: host basics, the Lambda set, the template's variables, credentials."""
+        env = {k: v for k, v in os.environ.items() if k in HOST_VARS}
+        version = config.python_version or f"{sys.version_info[0]}.{sys.version_info[1]}"
+        env.update(
+            {
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
+                "LAMBDA_TASK_ROOT": str(config.code_dir),
+                "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
+                "LAMBDA_STUDIO_SYS_PATH": os.pathsep.join(str(p) for p in sys_path),
+                "PYTHONPATH": os.pathsep.join(str(p) for p in sys_path[1:]),
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+        )
+        if config.log_format:
+            env["AWS_LAMBDA_LOG_FORMAT"] = config.log_format
+        if config.log_level:
+            env["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
+        env.update(self.credentials or DUMMY_CREDENTIALS)
+        env.update({k: str(v) for k, v in config.environment.items()})
+        return env
+
+    def _requirements_key(self, config: FunctionConfig) -> str:
+        req = config.requirements_file
+        if req is None or not req.is_file():
+            return ""
+        return hashlib.sha256(req.read_bytes()).hexdigest()[:12]
+
+    def emulator_for(self, config: FunctionConfig, log: LogSink | None = None) -> Emulator:
+        """The warm emulator of this function and configuration, created (not started) if needed; blocks."""
+        key = (config.function_id, config.config_hash() + self._requirements_key(config))
+        with self._lock:
+            emu = self._emulators.get(key)
+            if emu is not None:
+                return emu
+            stale = [k for k in self._emulators if k[0] == config.function_id]
+        for k in stale:
+            with self._lock:
+                old = self._emulators.pop(k, None)
+            if old is not None:
+                old.close()
+        self._check(config)
+        sys_path = [config.code_dir, *layer_python_dirs(config.layer_dirs, config.python_version)]
+        if config.requirements_file is not None and config.requirements_file.is_file():
+            sys_path.append(ensure_requirements(config.requirements_file, self.python, self.cache_dir, log))
+        cmd = [*self.runtime_cmd, config.handler] if self.runtime_cmd else [self.python, "-u", str(BOOTSTRAP)]
+        emu = Emulator(
+            function_name=config.name,
+            handler=config.handler,
+            runtime_cmd=cmd,
+            memory_mb=config.memory_mb,
+            timeout_s=config.timeout_s,
+            env=self.environment(config, sys_path),
+            cwd=str(config.code_dir),
+            concurrency=self.concurrency,
+            watch=[str(config.code_dir), *(str(d) for d in config.layer_dirs)],
+            region=config.region,
+            account_id=config.account_id,
+        )
+        with self._lock:
+            self._emulators[key] = emu
+        return emu
+
+    @staticmethod
+    def _check(config: FunctionConfig) -> None:
+        if config.python_version is None:
+            raise SetupError(
+                f"{config.function_id}: runtime {config.runtime!r} is not Python; use the container backend"
+            )
+        if not config.code_dir.is_dir():
+            raise SetupError(f"{config.function_id}: code directory {config.code_dir} does not exist")
+        if not config.handler:
+            raise SetupError(f"{config.function_id}: the function has no Handler")
+
+    def invoke(
+        self,
+        config: FunctionConfig,
+        event: bytes,
+        sink: LogSink | None = None,
+        cancel: threading.Event | None = None,
+        *,
+        client_context: str | None = None,
+    ) -> InvokeResult:
+        """Invokes the function once and returns its InvokeResult; blocks until it ends, times out or
+        ``cancel`` is set. Log lines go to ``sink`` as they happen. Raises SetupError for user errors."""
+        emu = self.emulator_for(config, sink)
+        try:
+            inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)
+        except Throttled:
+            return InvokeResult(
+                request_id="",
+                function_id=config.function_id,
+                outcome=Outcome.THROTTLED,
+                error=InvokeError("TooManyRequestsException", "Rate Exceeded."),
+                backend=self.name,
+            )
+        return to_result(inv, config, self.name, path_map(config))
+
+    def reload(self, config: FunctionConfig | None = None) -> None:
+        """Hot reload: the next invoke of this function (or of every function) starts a fresh runtime."""
+        with self._lock:
+            emus = [e for k, e in self._emulators.items() if config is None or k[0] == config.function_id]
+        for emu in emus:
+            emu.reload()
+
+    def close(self) -> None:
+        """Stops every warm runtime."""
+        with self._lock:
+            emus = list(self._emulators.values())
+            self._emulators.clear()
+        for emu in emus:
+            emu.close()
+
+
+def path_map(config: FunctionConfig) -> dict[str, Path]:
+    """Runtime paths → local dirs, so frames of the Lambda layout (/var/task, /opt) map back too."""
+    out: dict[str, Path] = {str(config.code_dir): config.code_dir, "/var/task": config.code_dir}
+    for layer in config.layer_dirs:
+        out[str(layer)] = layer
+        out.setdefault("/opt", layer)
+    return out
+
+
+def to_result(
+    inv: Invocation, config: FunctionConfig, backend: str, paths: Mapping[str, Path]
+) -> InvokeResult:
+    """An InvokeResult from a finished emulator Invocation (shared with backends that use the emulator)."""
+    outcome = Outcome(inv.outcome)
+    error = None if outcome is Outcome.SUCCESS else error_from_payload(inv.body, paths)
+    metrics = InvokeMetrics(
+        duration_ms=round(inv.duration_ms, 2),
+        billed_duration_ms=inv.billed_duration_ms,
+        memory_size_mb=inv.memory_size_mb,
+        max_memory_used_mb=inv.max_memory_used_mb,
+        init_duration_ms=None if inv.init_duration_ms is None else round(inv.init_duration_ms, 2),
+    )
+    return InvokeResult(
+        request_id=inv.request_id,
+        function_id=config.function_id,
+        outcome=outcome,
+        payload=inv.body,
+        error=error,
+        log_text=inv.log_text,
+        metrics=metrics,
+        cold_start=inv.cold,
+        backend=backend,
+    )
