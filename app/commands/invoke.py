@@ -1,0 +1,68 @@
+"""`lambda-studio invoke PROJECT FUNCTION`: one local invoke; payload on stdout, logs on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from app.invoke import BACKENDS, function_config, read_event, select_backend
+from app.project.loader import ProjectLoadError, load_project
+from runner.process import load_env_vars_file
+from runner.result import SetupError
+
+NAME = "invoke"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(NAME, help="invoke a function locally once (payload on stdout, logs on stderr)")
+    p.add_argument("project", help="project folder, or a template file")
+    p.add_argument("function", help="logical id (or function name) of the function")
+    p.add_argument("--event", "-e", help="event JSON file, or - for stdin (default: {})")
+    p.add_argument("--env-vars", "-n", help="SAM --env-vars JSON file overriding environment variables")
+    p.add_argument("--backend", choices=BACKENDS, default="auto", help="where to run the function")
+    p.add_argument("--json", action="store_true", help="print the whole result as JSON on stdout")
+    p.set_defaults(func=run)
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        print(json.dumps({"error": message}))
+    print(f"lambda-studio: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        project = load_project(args.project)
+    except ProjectLoadError as exc:
+        return _fail(args, str(exc))
+    spec = project.function(args.function)
+    if spec is None:
+        known = ", ".join(fn.logical_id for fn in project.functions) or "none"
+        return _fail(args, f"no function {args.function!r} in {project.root} (functions: {known})")
+    try:
+        env_vars = load_env_vars_file(args.env_vars) if args.env_vars else None
+        config = function_config(project, spec, env_vars)
+        event = read_event(args.event)
+        backend = select_backend(args.backend)
+    except SetupError as exc:
+        return _fail(args, str(exc))
+
+    def sink(line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    try:
+        result = backend.invoke(config, event, sink)
+    except SetupError as exc:
+        return _fail(args, str(exc))
+    finally:
+        backend.close()
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        sys.stdout.buffer.write(result.payload + b"\n")
+        sys.stdout.flush()
+    return 0 if result.ok else 1

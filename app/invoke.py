@@ -1,0 +1,96 @@
+"""From the project model to the runner: FunctionSpec → FunctionConfig, events, and backend selection."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from app.project.model import FunctionSpec, Project
+from runner.config import FunctionConfig
+from runner.process import ProcessBackend, apply_env_vars
+from runner.result import InvokeResult, SetupError
+
+BACKENDS = ("auto", "process", "container")
+
+
+class Backend(Protocol):
+    """What the CLI and the GUI need of a backend (runner.process.ProcessBackend is one)."""
+
+    name: str
+
+    def invoke(
+        self, config: FunctionConfig, event: bytes, sink: Any = None, cancel: Any = None
+    ) -> InvokeResult: ...
+
+    def close(self) -> None: ...
+
+
+def function_config(
+    project: Project,
+    spec: FunctionSpec,
+    env_vars: Mapping[str, Any] | None = None,
+    *,
+    region: str | None = None,
+    account_id: str | None = None,
+) -> FunctionConfig:
+    """The runner's description of one function; raises SetupError when it cannot run locally."""
+    if spec.package_type.lower() == "image" or spec.image_uri:
+        raise SetupError(f"{spec.logical_id} is an image function; run it with --backend container")
+    if spec.code_dir is None:
+        where = "inline code" if spec.inline_code is not None else "S3 code" if spec.code_s3 else "no CodeUri"
+        raise SetupError(f"{spec.logical_id} has {where}; give it a local CodeUri to invoke it locally")
+    if not spec.handler:
+        raise SetupError(f"{spec.logical_id} has no Handler")
+    layer_dirs = tuple(layer.content_dir for layer in spec.layers if layer.content_dir is not None)
+    logging_config = spec.logging_config or {}
+    environment = apply_env_vars(spec.environment, env_vars, spec.logical_id, spec.function_name)
+    return FunctionConfig(
+        function_id=spec.logical_id,
+        name=spec.function_name,
+        handler=spec.handler,
+        runtime=spec.runtime or "python3.12",
+        code_dir=Path(spec.code_dir),
+        layer_dirs=layer_dirs,
+        environment=environment,
+        memory_mb=int(spec.memory_size),
+        timeout_s=float(spec.timeout),
+        architecture=(spec.architectures or ["x86_64"])[0],
+        requirements_file=spec.requirements_file,
+        region=region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        account_id=account_id or "123456789012",
+        log_format=logging_config.get("LogFormat"),
+        log_level=logging_config.get("ApplicationLogLevel"),
+    )
+
+
+def read_event(source: str | None, stdin: Any = None) -> bytes:
+    """The event bytes from a file, '-' (stdin) or nothing ('{}'); raises SetupError unless it is JSON."""
+    if source is None:
+        return b"{}"
+    if source == "-":
+        import sys
+
+        data = (stdin or sys.stdin.buffer).read()
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise SetupError(f"cannot read event file {source}: {exc.strerror or exc}")
+    try:
+        json.loads(data or b"null")
+    except ValueError as exc:
+        raise SetupError(f"the event is not valid JSON: {exc}")
+    return data or b"{}"
+
+
+def select_backend(name: str = "auto", **options: Any) -> Backend:
+    """The backend for 'auto', 'process' or 'container'. The container backend hooks in here:
+    'auto' should prefer it when docker is available and the function needs it."""
+    if name not in BACKENDS:
+        raise SetupError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    if name == "container":
+        raise SetupError("the container backend is not available yet; use --backend process")
+    return ProcessBackend(**options)
