@@ -172,14 +172,22 @@ def parse_template_text(text: str, filename: str = "template") -> tuple[Any, lis
             raise TemplateError(LoadProblem("json-syntax", f"invalid JSON: {exc.msg}", exc.lineno, exc.colno))
         except RecursionError:
             raise TemplateError(LoadProblem("json-syntax", "JSON nested too deeply"))
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader rejects control characters already here
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "malformed YAML"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise TemplateError(LoadProblem("yaml-syntax", f"invalid YAML: {what}", line, col))
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        what = (
+            f"character {chr(exc.character)!r} is not allowed" if isinstance(exc.character, int) else str(exc)
+        )
+        raise TemplateError(LoadProblem("yaml-syntax", f"invalid YAML: {what}", line, column))
     except yaml.YAMLError as exc:
         raise TemplateError(LoadProblem("yaml-syntax", f"invalid YAML: {exc}"))
     except RecursionError:
@@ -187,7 +195,8 @@ def parse_template_text(text: str, filename: str = "template") -> tuple[Any, lis
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a timestamp or number PyYAML cannot build
         raise TemplateError(LoadProblem("yaml-syntax", f"invalid YAML value: {exc}"))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     try:
         too_big = _expanded_size(data, {}) > MAX_EXPANDED_NODES
     except RecursionError:
@@ -198,7 +207,7 @@ def parse_template_text(text: str, filename: str = "template") -> tuple[Any, lis
                 "yaml-syntax", f"invalid YAML: aliases expand to more than {MAX_EXPANDED_NODES:,} values"
             )
         )
-    for tag, line, col in loader.unknown_tags:
+    for tag, line, col in loader.unknown_tags if loader else ():
         warnings.append(
             LoadProblem("unknown-tag", f"unknown tag !{tag}; its value is used as written", line, col)
         )
