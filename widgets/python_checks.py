@@ -73,6 +73,6 @@ def complete(source: str, line: int, column: int, path: str | None = None) -> li
 
 def find_def_line(source: str, name: str) -> int | None:
     """The 1-based line of `def name(` (or `async def`) at any level, or None."""
-    pattern = re.compile(rf"^\s*(async\s+)?def\s+{re.escape(name)}\s*\(", re.M)
+    pattern = re.compile(rf"^[ \t]*(async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", re.M)
     match = pattern.search(source)
     return source.count("\n", 0, match.start()) + 1 if match else None
