@@ -162,14 +162,19 @@ def load_template(path: Path, common: Iterable[Parameter] = ()) -> EventTemplate
     except RenderError as exc:
         raise CatalogError(str(exc))
     names = [p.name for p in own]
-    params = own + [p for p in common if p.name not in names]
     derived = dict(data.get("derived", {}))
+    used = placeholders(data["event"]) | placeholders(list(derived.values()))
+    # Region and account are offered only where the event uses them (no "region" for an Alexa request).
+    params = own + [p for p in common if p.name not in names and p.name in used]
     clash = set(derived) & {p.name for p in params}
     if clash or len(set(names)) != len(names):
         raise CatalogError(f"{where}: duplicate names {sorted(clash) or names}")
-    unknown = placeholders(data["event"]) - {p.name for p in params} - set(derived)
+    unknown = used - {p.name for p in params} - set(derived)
     if unknown:
         raise CatalogError(f"{where}: placeholders without a parameter or derived value: {sorted(unknown)}")
+    unused = [n for n in names if n not in used]
+    if unused:
+        raise CatalogError(f"{where}: parameters never used in the event: {unused}")
     return EventTemplate(
         service=data["service"],
         type=data["type"],

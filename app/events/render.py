@@ -87,7 +87,7 @@ def check_value(param: Parameter, value: Any) -> Any:
         "json": True,
     }[param.type]
     if not ok:
-        raise RenderError(f"parameter {param.name!r} must be a {param.type}, got {value!r}")
+        raise RenderError(f"parameter {param.name!r} must be {_article(param.type)}, got {value!r}")
     if param.encoding in ("base64", "url") and not isinstance(value, str):
         raise RenderError(f"parameter {param.name!r} ({param.encoding}) must be text")
     return value
@@ -116,7 +116,11 @@ def parse_value(param: Parameter, text: str) -> Any:
             f"parameter {param.name!r} must be JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         )
     except ValueError:
-        raise RenderError(f"parameter {param.name!r} must be a {param.type}, got {text!r}")
+        raise RenderError(f"parameter {param.name!r} must be {_article(param.type)}, got {text!r}")
+
+
+def _article(type_name: str) -> str:
+    return {"integer": "an integer", "json": "JSON"}.get(type_name, f"a {type_name}")
 
 
 def encode(encoding: str, value: Any) -> Any:
