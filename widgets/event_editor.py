@@ -1,0 +1,299 @@
+"""The event editor: a function's saved events, a JSON editor validating as you type, templates, format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.events.catalog import Catalog
+from app.events.store import EventStore, EventStoreError
+from widgets.code_editor import CodeEditor
+from widgets.themes import LIGHT, Theme
+
+PickResult = tuple[str, str] | None  # (event name, JSON text)
+
+
+class EventEditor(QWidget):
+    """Edits the saved events of one function at a time; the store and catalog are handed in."""
+
+    events_changed = Signal(str, list)  # function id, event names
+    current_event_changed = Signal(str, str)  # function id, event name ('' when none)
+    message = Signal(str)
+
+    def __init__(
+        self, parent: QWidget | None = None, *, catalog: Catalog | None = None, theme: Theme = LIGHT
+    ) -> None:
+        super().__init__(parent)
+        self._store: EventStore | None = None
+        self._catalog = catalog
+        self._function: str | None = None
+        self._current: str | None = None
+        self.list = QListWidget()
+        self.editor = CodeEditor(language="json", theme=theme)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for text, slot in (
+            ("New…", self.new_event),
+            ("Save", self.save),
+            ("Rename…", self.rename),
+            ("Delete", self.delete),
+            ("Format", self.format_json),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self.buttons[text] = button
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel("Saved events")
+        left_layout.addWidget(self.title)
+        left_layout.addWidget(self.list)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.editor, 1)
+        right_layout.addWidget(self.status)
+        right_layout.addLayout(buttons)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setSizes([160, 440])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.list.currentTextChanged.connect(self._on_list_choice)
+        self.editor.diagnostics_changed.connect(self._show_validation)
+        # Prompts are attributes so tests (and the main window) can answer them.
+        self.ask_name: Callable[[str, str], str | None] = self._ask_name
+        self.confirm: Callable[[str], bool] = self._confirm
+        self.pick_template: Callable[[], PickResult] = self._pick_template
+        self._update_enabled()
+
+    # --- wiring in --------------------------------------------------------------------------------
+    def set_store(self, store: EventStore | None) -> None:
+        self._store = store
+        self._function = None
+        self._current = None
+        self.list.clear()
+        self.editor.set_text("")
+        self._update_enabled()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.editor.set_theme(theme)
+
+    def set_function(self, function_id: str | None) -> None:
+        if function_id == self._function:
+            return
+        self._function = function_id
+        self._current = None
+        self.title.setText(f"Events of {function_id}" if function_id else "Saved events")
+        self.refresh()
+
+    def function_id(self) -> str | None:
+        return self._function
+
+    def refresh(self) -> None:
+        names = self.event_names()
+        keep = self._current
+        self.list.blockSignals(True)
+        self.list.clear()
+        self.list.addItems(names)
+        self.list.blockSignals(False)
+        if keep in names:
+            self._select_row(keep)
+        elif names:
+            self.select_event(names[0])
+        else:
+            self._current = None
+            self.editor.set_text("")
+        self._update_enabled()
+        if self._function:
+            self.events_changed.emit(self._function, names)
+
+    def event_names(self) -> list[str]:
+        if self._store is None or self._function is None:
+            return []
+        try:
+            return [e.name for e in self._store.list_events(self._function)]
+        except EventStoreError as exc:
+            self.message.emit(str(exc))
+            return []
+
+    # --- the current event ------------------------------------------------------------------------
+    def current_event(self) -> str | None:
+        return self._current
+
+    def select_event(self, name: str) -> bool:
+        if self._store is None or self._function is None:
+            return False
+        dirty = name != self._current and self.editor.is_dirty() and self._current
+        if dirty and not self.confirm(f"Discard your unsaved changes to the event {self._current!r}?"):
+            self._select_row(self._current or "")
+            return False
+        try:
+            text = self._store.load_bytes(self._function, name).decode("utf-8", "replace")
+        except EventStoreError as exc:
+            self.message.emit(str(exc))
+            return False
+        self._current = name
+        self.editor.set_text(text)
+        self._select_row(name)
+        self._update_enabled()
+        self.current_event_changed.emit(self._function, name)
+        return True
+
+    def _select_row(self, name: str) -> None:
+        items = self.list.findItems(name, Qt.MatchFlag.MatchExactly)
+        if items:
+            self.list.blockSignals(True)
+            self.list.setCurrentItem(items[0])
+            self.list.blockSignals(False)
+
+    def _on_list_choice(self, name: str) -> None:
+        if name:
+            self.select_event(name)
+
+    def text(self) -> str:
+        return self.editor.text()
+
+    def is_valid(self) -> bool:
+        self.editor.run_checks()
+        return not any(p.severity == "error" for p in self.editor.diagnostics())
+
+    def event_bytes(self) -> bytes:
+        """What to invoke with: the editor's text, saved or not."""
+        return (self.text().strip() or "{}").encode("utf-8")
+
+    def is_dirty(self) -> bool:
+        return self.editor.is_dirty()
+
+    # --- actions ----------------------------------------------------------------------------------
+    def save(self) -> bool:
+        if self._store is None or self._function is None:
+            return False
+        name = self._current or self.ask_name("Save event as", "event")
+        if not name:
+            return False
+        if not self.is_valid():
+            self.message.emit("The event is not valid JSON; fix the underlined spot before saving")
+            return False
+        try:
+            self._store.save(self._function, name, self.text())
+        except EventStoreError as exc:
+            self.message.emit(str(exc))
+            return False
+        self.editor.mark_saved()
+        self._current = name
+        self.refresh()
+        self.message.emit(f"Saved event {name}")
+        return True
+
+    def new_event(self) -> bool:
+        if self._store is None or self._function is None:
+            return False
+        picked = self.pick_template()
+        if not picked:
+            return False
+        name, text = picked
+        try:
+            self._store.save(self._function, name, text, overwrite=False)
+        except EventStoreError as exc:
+            self.message.emit(str(exc))
+            return False
+        self.refresh()
+        return self.select_event(name)
+
+    def rename(self) -> bool:
+        if self._store is None or self._function is None or not self._current:
+            return False
+        new = self.ask_name("Rename event", self._current)
+        if not new or new == self._current:
+            return False
+        try:
+            self._store.rename(self._function, self._current, new)
+        except EventStoreError as exc:
+            self.message.emit(str(exc))
+            return False
+        self._current = new
+        self.refresh()
+        return True
+
+    def delete(self) -> bool:
+        if self._store is None or self._function is None or not self._current:
+            return False
+        if not self.confirm(f"Delete the event {self._current!r}? (It is kept in the project's trash.)"):
+            return False
+        try:
+            self._store.delete(self._function, self._current)
+        except EventStoreError as exc:
+            self.message.emit(str(exc))
+            return False
+        self._current = None
+        self.editor.mark_saved()
+        self.refresh()
+        return True
+
+    def format_json(self) -> bool:
+        try:
+            data = json.loads(self.text() or "{}")
+        except ValueError:
+            self.message.emit("Cannot format: the event is not valid JSON yet")
+            return False
+        formatted = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if formatted != self.text():
+            self.editor.replace_all_text(formatted)
+        return True
+
+    # --- feedback ---------------------------------------------------------------------------------
+    def _show_validation(self) -> None:
+        errors = [p for p in self.editor.diagnostics() if p.severity == "error"]
+        if errors:
+            first = errors[0]
+            self.status.setText(f"Line {first.line}, column {first.column}: {first.message}")
+            self.status.setStyleSheet("color: #d1242f")
+        elif self._current is not None or self.text().strip():
+            self.status.setText("Valid JSON")
+            self.status.setStyleSheet("color: #1a7f37")
+        else:
+            self.status.setText("Pick or create an event.")
+            self.status.setStyleSheet("")
+
+    def _update_enabled(self) -> None:
+        has_fn = self._store is not None and self._function is not None
+        for name, button in self.buttons.items():
+            button.setEnabled(has_fn and (name in ("New…", "Save", "Format") or self._current is not None))
+
+    def _ask_name(self, title: str, default: str) -> str | None:
+        text, ok = QInputDialog.getText(self, title, "Event name:", text=default)
+        return text.strip() if ok and text.strip() else None
+
+    def _confirm(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "Events", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _pick_template(self) -> PickResult:
+        if self._catalog is None:
+            name = self.ask_name("New event", "event")
+            return (name, "{}\n") if name else None
+        from widgets.template_picker import TemplatePicker
+
+        dialog = TemplatePicker(self._catalog, self)
+        if dialog.exec() != TemplatePicker.DialogCode.Accepted or not dialog.event_name():
+            return None
+        return dialog.event_name(), dialog.rendered_text()
