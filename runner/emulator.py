@@ -446,9 +446,12 @@ class _RuntimeApiHandler(_Handler):
             self.reply(404, _json({"errorMessage": "not found", "errorType": "InvalidRoute"}))
             return
         with rt.lock:
+            proc = rt.proc
             if rt.ready_at is None:
                 rt.ready_at = time.monotonic()
             while True:
+                if rt.proc is not proc:
+                    return  # this poll came from a runtime since killed and replaced: leave the event
                 inv = rt.current
                 if inv is not None and inv.delivered_at is None and not inv.done.is_set():
                     break
@@ -855,8 +858,16 @@ class Emulator:
             runtimes = list(self.runtimes)
         for rt in runtimes:
             rt.kill()
-            rt.server.shutdown()
-            rt.server.server_close()
+        if runtimes:  # serve_forever notices shutdown within its poll interval: don't make callers wait
+            threading.Thread(
+                target=_stop_servers, args=([rt.server for rt in runtimes],), daemon=True
+            ).start()
+
+
+def _stop_servers(servers: list[ThreadingHTTPServer]) -> None:
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 def _resolve(functions: Mapping[str, Emulator], name: str) -> Emulator | None:

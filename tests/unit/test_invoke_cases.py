@@ -1,0 +1,123 @@
+"""The differential case list through (a) our emulator + our bootstrap and (b) our emulator + awslambdaric."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runner.config import FunctionConfig
+from runner.process import ProcessBackend
+from runner.result import Outcome
+from tests.lambda_cases import (
+    CASE_IDS,
+    CASES,
+    FUNCTION_NAME,
+    MEMORY_MB,
+    TIMEOUT_S,
+    Case,
+    Observed,
+    _check_env_full,
+    assert_case,
+    write_project,
+)
+
+HAS_RIC = sys.platform == "linux" and importlib.util.find_spec("awslambdaric") is not None
+STACKS = [
+    "bootstrap",
+    pytest.param(
+        "awslambdaric", marks=pytest.mark.skipif(not HAS_RIC, reason="awslambdaric: Linux wheels only")
+    ),
+]
+EXPECTED_OUTCOME = {
+    "timeout": Outcome.TIMEOUT,
+    "sys_exit": Outcome.CRASH,
+    "memory_hog": Outcome.CRASH,
+    "import_error": Outcome.INIT_ERROR,
+    "syntax_error": Outcome.INIT_ERROR,
+    "missing_handler": Outcome.INIT_ERROR,
+    "malformed_handler": Outcome.INIT_ERROR,
+}
+
+
+@pytest.fixture(scope="module")
+def dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return write_project(tmp_path_factory.mktemp("cases"))
+
+
+@pytest.fixture(scope="module")
+def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ProcessBackend]]:
+    cache = tmp_path_factory.mktemp("cache")
+    out = {
+        "bootstrap": ProcessBackend(cache_dir=cache),
+        "awslambdaric": ProcessBackend(cache_dir=cache, runtime_cmd=[sys.executable, "-m", "awslambdaric"]),
+    }
+    yield out
+    for backend in out.values():
+        backend.close()
+
+
+def make_config(dirs: tuple[Path, Path], handler: str) -> FunctionConfig:
+    code, layer = dirs
+    return FunctionConfig(
+        function_id=FUNCTION_NAME,
+        name=FUNCTION_NAME,
+        handler=handler,
+        runtime="python3.11",
+        code_dir=code,
+        layer_dirs=(layer,),
+        environment={"MY_VAR": "my value"},
+        memory_mb=MEMORY_MB,
+        timeout_s=TIMEOUT_S,
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_case(case: Case, stack: str, dirs: tuple[Path, Path], backends: dict[str, ProcessBackend]) -> None:
+    backend = backends[stack]
+    config = make_config(dirs, case.handler)
+    lines: list[str] = []
+    result = backend.invoke(config, b'{"name": "world"}', lines.append)
+    obs = Observed(not result.ok, result.payload, result.log_text, result.outcome.value)
+    assert_case(case, obs)
+    assert result.outcome is EXPECTED_OUTCOME.get(
+        case.name, Outcome.FUNCTION_ERROR if case.error_type else Outcome.SUCCESS
+    )
+    # The live sink saw exactly the invoke's log, ending with a measured REPORT line.
+    assert "\n".join(lines) + "\n" == result.log_text
+    report = result.log_text.splitlines()[-1]
+    assert re.fullmatch(
+        r"REPORT RequestId: \S+\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB"
+        r"\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms",
+        report,
+    ), report
+    assert result.metrics is not None and result.cold_start
+    assert result.metrics.max_memory_used_mb and result.metrics.max_memory_used_mb < 400
+    if case.name == "environment":
+        _check_env_full(obs)
+    if case.name == "raises" and stack == "bootstrap":
+        assert result.error is not None
+        frame = result.error.frames[-1]
+        assert frame.local_path == dirs[0] / "app.py" and frame.function == "raises"
+        assert frame.code == 'raise ValueError("boom")'
+    if case.name == "timeout":
+        assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+ Task timed out after 1\.\d\d seconds$",
+                         result.log_text, re.M)  # fmt: skip
+        again = backend.invoke(config, b"{}")
+        assert again.outcome is Outcome.TIMEOUT and again.cold_start  # the environment was reset
+    if case.name in ("sys_exit", "memory_hog"):
+        detail = "exit status 3" if case.name == "sys_exit" else "signal: killed"
+        assert result.error is not None and result.error.message.endswith(
+            f"Runtime exited with error: {detail}"
+        )
+        assert f"Error: Runtime exited with error: {detail}\nRuntime.ExitError\n" in result.log_text
+    if case.name == "success":
+        warm = backend.invoke(config, b'{"name": "again"}')
+        assert warm.ok and not warm.cold_start and warm.payload_json() == {"hello": "again"}
+        assert warm.metrics is not None and warm.metrics.init_duration_ms is None
+        assert "Init Duration" not in warm.log_text
