@@ -126,6 +126,12 @@ def test_index_is_up_to_date() -> None:
     assert on_disk == build_index(CATALOG.root)
 
 
+def test_docs_list_every_template() -> None:
+    doc = (REPO / "docs" / "events.md").read_text(encoding="utf-8")
+    missing = [t.key for t in TEMPLATES if f"| `{t.service}` | `{t.type}` |" not in doc]
+    assert not missing, f"add these to the table in docs/events.md: {missing}"
+
+
 @pytest.mark.parametrize("template", TEMPLATES, ids=IDS)
 def test_template_declares_itself(template: EventTemplate) -> None:
     assert template.title and template.description and template.source.startswith("https://")
