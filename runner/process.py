@@ -43,6 +43,21 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambda-studio"
 
 
+def default_python() -> str:
+    """The interpreter that runs functions: ours; in a frozen bundle (whose executable is not a Python),
+    $LAMBDA_STUDIO_PYTHON or the first python3/python on PATH."""
+    if not getattr(sys, "frozen", False):
+        return sys.executable
+    override = os.environ.get("LAMBDA_STUDIO_PYTHON")
+    if override:
+        return override
+    for name in ("python3", "python"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "python3"  # spawning it fails with a clear "not found" error in the log
+
+
 def apply_env_vars(
     environment: Mapping[str, str], env_vars: Mapping[str, Any] | None, function_id: str, function_name: str
 ) -> dict[str, str]:
@@ -154,7 +169,7 @@ class ProcessBackend:
     ) -> None:
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.credentials = dict(credentials) if credentials else None
-        self.python = python or sys.executable
+        self.python = python or default_python()
         self.concurrency = concurrency
         self.runtime_cmd = runtime_cmd  # e.g. [python, -m, awslambdaric] (the handler is appended)
         self._lock = threading.Lock()
