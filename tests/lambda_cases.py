@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -142,11 +143,20 @@ def _check_ctx(obs: Observed) -> None:
     assert data["function_version"] == "$LATEST"
     assert data["memory_limit_in_mb"] == str(MEMORY_MB)
     assert data["invoked_function_arn"].endswith(f":function:{FUNCTION_NAME}")
-    assert data["log_group_name"] == f"/aws/lambda/{FUNCTION_NAME}"
+    assert data["log_group_name"].startswith(
+        "/aws/lambda/"
+    )  # RIE: '/aws/lambda/Functions'; ours: exact below
     assert 0 < data["remaining"] <= TIMEOUT_S * 1000
     assert data["identity"] == [None, None]
     assert data["client_context"] is None
     assert len(data["aws_request_id"]) == 36
+
+
+def _check_ctx_exact(obs: Observed) -> None:
+    """Ours names the log group and stream as Lambda does (RIE uses fixed placeholders)."""
+    _check_ctx(obs)
+    assert obs.json["log_group_name"] == f"/aws/lambda/{FUNCTION_NAME}"
+    assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", obs.json["log_stream_name"])
 
 
 def _check_env(obs: Observed) -> None:

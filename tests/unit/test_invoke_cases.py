@@ -21,6 +21,7 @@ from tests.lambda_cases import (
     TIMEOUT_S,
     Case,
     Observed,
+    _check_ctx_exact,
     _check_env_full,
     assert_case,
     write_project,
@@ -100,6 +101,8 @@ def test_case(case: Case, stack: str, dirs: tuple[Path, Path], backends: dict[st
     assert result.metrics.max_memory_used_mb and result.metrics.max_memory_used_mb < 400
     if case.name == "environment":
         _check_env_full(obs)
+    if case.name == "context":
+        _check_ctx_exact(obs)
     if case.name == "raises" and stack == "bootstrap":
         assert result.error is not None
         frame = result.error.frames[-1]
