@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -30,8 +31,10 @@ def cache_dir(tmp_path: Path) -> Path:
 
 
 def make_function(
-    root: Path, name: str = "studio-hello", *, requirements: str = REQUIREMENT, layer: bool = False
+    root: Path, name: str | None = None, *, requirements: str = REQUIREMENT, layer: bool = False
 ) -> FunctionSpec:
+    """A function folder under `root`; its name (and its layer's) is unique to `root`, so tests share a server."""
+    name = name or "fn-" + hashlib.sha1(str(root).encode()).hexdigest()[:10]
     code = root / "src" / "hello"
     code.mkdir(parents=True, exist_ok=True)
     (code / "app.py").write_text(HANDLER)
@@ -42,7 +45,7 @@ def make_function(
         content = root / "layers" / "common" / "python" / "common"
         content.mkdir(parents=True, exist_ok=True)
         (content / "__init__.py").write_text("VALUE = 1\n")
-        layers.append(LayerSpec("CommonLayer", content_dir=root / "layers" / "common", name="studio-common"))
+        layers.append(LayerSpec("CommonLayer", content_dir=root / "layers" / "common", name=f"{name}-common"))
     return FunctionSpec(
         logical_id="HelloFunction",
         function_name=name,
