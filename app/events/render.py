@@ -31,7 +31,7 @@ NOW_FORMATS = (
     "http",  # Sun, 23 Nov 2026 03:37:09 GMT (HTTP Date headers, CloudFront/ALB responses)
     "date",  # 2026-11-23
 )
-STEPS = ("json", "gzip", "base64", "url", "md5", "sha256")
+STEPS = ("json", "gzip", "base64", "url", "md5", "sha256", "length")
 _CF_ID_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
@@ -152,7 +152,7 @@ def decode(encoding: str, value: Any) -> Any:
 
 
 def apply_steps(steps: list[str], value: Any) -> Any:
-    """Run a fixed pipeline of transforms (json, gzip, base64, url, md5, sha256) over a value."""
+    """Run a fixed pipeline of transforms (json, gzip, base64, url, md5, sha256, length) over a value."""
     data: Any = value
     for step in steps:
         if step == "json":
@@ -168,6 +168,8 @@ def apply_steps(steps: list[str], value: Any) -> Any:
         elif step in ("md5", "sha256"):
             raw = data if isinstance(data, bytes) else str(data).encode("utf-8")
             data = hashlib.new(step, raw).hexdigest()
+        elif step == "length":
+            data = len(data) if isinstance(data, bytes) else len(str(data).encode("utf-8"))
         else:
             raise RenderError(f"unknown step {step!r} (known: {', '.join(STEPS)})")
     if isinstance(data, bytes):
