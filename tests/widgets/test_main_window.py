@@ -1,0 +1,208 @@
+"""End to end through the main window: open the example, pick a function and event, invoke, see results."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from app.settings import Settings
+from widgets.editor_tabs import CANCEL, DISCARD, SAVE
+from widgets.jobs import JobBridge
+from widgets.main_window import MainWindow
+
+SLOW_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  SlowFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.11
+      Timeout: 20
+"""
+SLOW_HANDLER = """\
+import time
+
+
+def handler(event, context):
+    print("sleeping")
+    time.sleep(2)
+    return {"slept": 2}
+"""
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    made = []
+
+    def make(config: Path | None = None) -> MainWindow:
+        jobs = JobBridge()
+        window = MainWindow(
+            Settings(config or tmp_path / "config"), jobs=jobs, engine_probe=lambda: "not needed"
+        )
+        window.tabs.ask_unsaved = lambda paths: DISCARD
+        window.ask_recover = lambda paths: False
+        qtbot.addWidget(window)
+        window.resize(1200, 800)
+        window.show()
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.invoker.close_backends()
+        assert window.jobs.shutdown(15_000)
+
+
+def _invoke_and_wait(qtbot, window, function_id, event, timeout=60_000):
+    with qtbot.waitSignal(window.invoker.finished, timeout=timeout) as blocker:
+        window.toolbar.select_function(function_id)
+        if event:
+            window.toolbar.select_event(event)
+        window.toolbar.set_backend("process")
+        window.toolbar.invoke_action.trigger()
+    return blocker.args[0]
+
+
+def test_open_select_invoke_shows_payload_report_and_logs(qtbot, make_window, example_project):
+    window = make_window()
+    assert window.open_project(example_project)
+    assert set(window.tree.function_ids()) == {"HelloFunction", "OrdersFunction"}
+    window.tree.select_function("OrdersFunction")
+    assert window.toolbar.current_function() == "OrdersFunction"
+    assert window.event_editor.current_event() == "two-orders"
+    entry = _invoke_and_wait(qtbot, window, "OrdersFunction", "two-orders")
+    assert entry.result.ok, entry.result.to_json()
+    payload = json.loads(window.result_view.payload_text())
+    assert "batchItemFailures" in payload
+    assert window.result_view.badge.text() == "Success"
+    labels = {k: v.text() for k, v in window.result_view.metric_labels.items()}
+    assert labels["Duration"].endswith(" ms") and labels["Billed Duration"].endswith(" ms")
+    assert labels["Memory Size"] == "512 MB"
+    lines = window.log_panel.lines()
+    assert any(line.startswith("START RequestId") for line in lines)
+    assert any(line.startswith("END RequestId") for line in lines)
+    assert any(line.startswith("REPORT RequestId") for line in lines)
+    assert window.history.rowCount() == 1
+
+
+def test_history_row_brings_back_result_and_logs(qtbot, make_window, example_project):
+    window = make_window()
+    window.open_project(example_project)
+    first = _invoke_and_wait(qtbot, window, "OrdersFunction", "two-orders")
+    _invoke_and_wait(qtbot, window, "OrdersFunction", "")
+    window.log_panel.clear()
+    window.history.select_row(1)
+    assert window.result_view.result() is first.result
+    assert any(line.startswith("START") for line in window.log_panel.lines())
+
+
+def test_event_loop_turns_during_two_second_invoke(qtbot, make_window, tmp_path):
+    project = tmp_path / "slow"
+    (project / "src").mkdir(parents=True)
+    (project / "template.yaml").write_text(SLOW_TEMPLATE)
+    (project / "src" / "app.py").write_text(SLOW_HANDLER)
+    window = make_window()
+    assert window.open_project(project)
+    ticks: list[float] = []
+    timer = QTimer(interval=20)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    entry = _invoke_and_wait(qtbot, window, "SlowFunction", "")
+    timer.stop()
+    assert entry.result.ok, entry.result.to_json()
+    assert entry.result.metrics.duration_ms >= 1900
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert len(ticks) >= 50, "the timer must keep ticking while the function sleeps"
+    assert max(gaps) < 0.25
+
+
+def test_stop_cancels_a_running_invoke(qtbot, make_window, tmp_path):
+    project = tmp_path / "slow"
+    (project / "src").mkdir(parents=True)
+    (project / "template.yaml").write_text(SLOW_TEMPLATE.replace("Timeout: 20", "Timeout: 60"))
+    (project / "src" / "app.py").write_text(SLOW_HANDLER.replace("sleep(2)", "sleep(30)"))
+    window = make_window()
+    window.open_project(project)
+    window.toolbar.set_backend("process")
+    window.toolbar.invoke_action.trigger()
+    qtbot.waitUntil(lambda: window.toolbar.stop_action.isEnabled(), timeout=5000)
+    qtbot.wait(500)
+    with qtbot.waitSignal(window.invoker.running_changed, timeout=20_000):
+        window.toolbar.stop_action.trigger()
+    assert window.toolbar.invoke_action.isEnabled()
+
+
+def test_open_handler_opens_editor_at_def(qtbot, make_window, example_project):
+    window = make_window()
+    window.open_project(example_project)
+    window.tree.open_handler("HelloFunction")
+    editor = window.tabs.current_editor()
+    assert window.tabs.current_path().endswith("hello/app.py")
+    line, _ = editor.cursor_position()
+    assert editor.text().splitlines()[line - 1].startswith("def lambda_handler")
+
+
+def test_unsaved_changes_prompt_on_close(qtbot, make_window, example_project):
+    window = make_window()
+    window.open_project(example_project)
+    handler = example_project / "src" / "orders" / "app.py"
+    editor = window.tabs.open_file(handler)
+    editor.insert_at_cursor("# edited\n")
+    asked = []
+    window.tabs.ask_unsaved = lambda paths: asked.append(paths) or CANCEL
+    assert not window.close()
+    assert window.isVisible() and asked
+    window.tabs.ask_unsaved = lambda paths: SAVE
+    assert window.close()
+    assert handler.read_text().startswith("# edited")
+
+
+def test_crash_recovery_offers_backup(qtbot, make_window, example_project, tmp_path):
+    config = tmp_path / "shared-config"
+    first = make_window(config)
+    first.open_project(example_project)
+    handler = example_project / "src" / "orders" / "app.py"
+    first.tabs.open_file(handler).insert_at_cursor("# not saved yet\n")
+    first.backup_now()
+    # A crash: the window never closes, nothing is saved. A new window starts on the same project.
+    first._backup_timer.stop()
+    second = make_window(config)
+    offered = []
+    second.ask_recover = lambda paths: offered.append(paths) or True
+    second.open_project(example_project)
+    assert offered and str(handler.resolve()) in offered[0]
+    editor = second.tabs.editor_for(handler)
+    assert editor.text().startswith("# not saved yet") and editor.is_dirty()
+    assert not handler.read_text().startswith("# not saved yet")
+
+
+def test_layout_tabs_and_breakpoints_restored(qtbot, make_window, example_project, tmp_path):
+    config = tmp_path / "cfg2"
+    window = make_window(config)
+    window.open_project(example_project)
+    handler = example_project / "src" / "hello" / "app.py"
+    window.tabs.open_file(handler).toggle_breakpoint(12)
+    window.tabs.open_file(example_project / "template.yaml")
+    assert window.close()
+    again = make_window(config)
+    again.open_project(example_project)
+    assert len(again.tabs.open_paths()) == 2
+    assert again.tabs.current_path().endswith("template.yaml")
+    assert again.tabs.editor_for(handler).breakpoints() == [12]
+    assert again.settings.recent_projects()[0] == str(example_project.resolve())
+
+
+def test_bad_folder_is_a_message_not_a_crash(qtbot, make_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Ok)
+    window = make_window()
+    assert not window.open_project(tmp_path / "does-not-exist")
+    assert "Cannot open" in window.status.currentMessage()

@@ -1,0 +1,476 @@
+"""The main window: builds every widget, and is the one place where they are wired together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.events.catalog import Catalog, shipped_catalog
+from app.events.store import EventStore, EventStoreError
+from app.project.loader import ProjectLoadError, load_project
+from app.project.model import Project, Severity
+from app.settings import Settings
+from widgets.editor_tabs import CANCEL, SAVE, EditorTabs
+from widgets.event_editor import EventEditor
+from widgets.find_bar import FindBar
+from widgets.history_view import HistoryEntry, HistoryView
+from widgets.invoker import BackendFactory, Invoker
+from widgets.jobs import JobBridge
+from widgets.log_panel import LogPanel
+from widgets.project_tree import ProjectTree
+from widgets.python_checks import Problem
+from widgets.recovery import BackupStore
+from widgets.result_view import ResultView
+from widgets.run_toolbar import RunToolbar
+from widgets.status_bar import StatusBar
+from widgets.themes import style_sheet, theme_named
+
+BACKUP_INTERVAL_MS = 30_000
+
+
+class MainWindow(QMainWindow):
+    """Owns the open Project; widgets talk to each other only through the connections made here."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        jobs: JobBridge | None = None,
+        backend_factory: BackendFactory | None = None,
+        catalog: Catalog | None = None,
+        engine_probe: object = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("Lambda Studio")
+        self.resize(1400, 880)
+        self.settings = settings
+        self.project: Project | None = None
+        self.jobs = jobs or JobBridge(self)
+        self.backups = BackupStore(settings.backup_dir)
+        theme = theme_named(settings.get("theme"))
+        font = int(settings.get("font_size") or 11)
+        try:
+            catalog = catalog or shipped_catalog()
+        except Exception:  # a broken catalog must not stop the window; the editor still works without it
+            catalog = None
+        # --- widgets ---
+        self.tree = ProjectTree()
+        self.tabs = EditorTabs(theme=theme, font_size=font)
+        self.find_bar = FindBar(self.tabs.current_editor)
+        self.find_bar.hide()
+        self.event_editor = EventEditor(catalog=catalog, theme=theme)
+        self.log_panel = LogPanel(theme=theme)
+        self.result_view = ResultView(theme=theme)
+        self.history = HistoryView()
+        self.toolbar = RunToolbar(self)
+        self.toolbar.set_backend(settings.get("backend"))
+        self.status = StatusBar(self.jobs, engine_probe, self.invoker_warm_count)
+        self.invoker = Invoker(self.jobs, self, backend_factory=backend_factory, region=self._region)
+        self._layout_widgets()
+        self._build_menus()
+        self._wire()
+        self.apply_theme()
+        self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS)
+        self._backup_timer.timeout.connect(self.backup_now)
+        self._backup_timer.start()
+        self.ask_recover = self._ask_recover
+        self._restore_window_layout()
+
+    def invoker_warm_count(self) -> int:
+        return self.invoker.warm_count() if hasattr(self, "invoker") else 0
+
+    def _region(self) -> str | None:
+        return self.settings.get("aws_region") or None
+
+    # --- layout -----------------------------------------------------------------------------------
+    def _layout_widgets(self) -> None:
+        self.addToolBar(self.toolbar)
+        self.setStatusBar(self.status)
+        editor_area = QWidget()
+        editor_layout = QVBoxLayout(editor_area)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
+        editor_layout.addWidget(self.tabs, 1)
+        editor_layout.addWidget(self.find_bar)
+        self.bottom = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom.addWidget(self.log_panel)
+        self.bottom.addWidget(self.result_view)
+        self.bottom.setSizes([700, 500])
+        self.vertical = QSplitter(Qt.Orientation.Vertical)
+        self.vertical.addWidget(editor_area)
+        self.vertical.addWidget(self.bottom)
+        self.vertical.setSizes([520, 320])
+        self.setCentralWidget(self.vertical)
+        for title, widget, area, name in (
+            ("Project", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea, "projectDock"),
+            ("Event", self.event_editor, Qt.DockWidgetArea.RightDockWidgetArea, "eventDock"),
+            ("History", self.history, Qt.DockWidgetArea.RightDockWidgetArea, "historyDock"),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(name)
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+        self.resizeDocks(
+            [self.findChild(QDockWidget, "projectDock"), self.findChild(QDockWidget, "eventDock")],
+            [260, 420],
+            Qt.Orientation.Horizontal,
+        )
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._add(file_menu, "Open Folder…", self.choose_folder, "Ctrl+O")
+        self.recent_menu = file_menu.addMenu("Open Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._add(file_menu, "New Project…", self.new_project_dialog)
+        file_menu.addSeparator()
+        self._add(file_menu, "Save", lambda: self.tabs.save(), "Ctrl+S")
+        self._add(file_menu, "Save All", self.tabs.save_all, "Ctrl+Shift+S")
+        self._add(file_menu, "Close Project", self.close_project)
+        file_menu.addSeparator()
+        self._add(file_menu, "Settings…", self.open_settings, "Ctrl+,")
+        self._add(file_menu, "Quit", self.close, "Ctrl+Q")
+        edit = bar.addMenu("&Edit")
+        self._add(edit, "Find…", lambda: self.find_bar.show_bar(), "Ctrl+F")
+        self._add(edit, "Replace…", lambda: self.find_bar.show_bar(replace=True), "Ctrl+H")
+        self._add(edit, "Go to Line…", self.go_to_line_dialog, "Ctrl+G")
+        self._add(edit, "Toggle Breakpoint\tF9", self._toggle_breakpoint)
+        run = bar.addMenu("&Run")
+        run.addAction(self.toolbar.invoke_action)
+        run.addAction(self.toolbar.stop_action)
+        view = bar.addMenu("&View")
+        self._add(view, "Dark Theme", lambda: self.settings.set("theme", "dark"))
+        self._add(view, "Light Theme", lambda: self.settings.set("theme", "light"))
+
+    def _add(self, menu: object, text: str, slot: object, keys: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    # --- wiring: every connection between widgets lives here --------------------------------------
+    def _wire(self) -> None:
+        t, tb, ee = self.tree, self.toolbar, self.event_editor
+        t.function_selected.connect(self._select_function)
+        t.event_selected.connect(self._select_event)
+        t.open_file_requested.connect(self.open_file)
+        t.invoke_requested.connect(lambda fid, ev: self.invoke(fid, ev, tb.backend()))
+        t.invoke_with_event_requested.connect(self._invoke_with_event)
+        t.new_event_requested.connect(self._new_event)
+        t.reveal_requested.connect(self._reveal)
+        tb.function_changed.connect(self._select_function)
+        tb.event_changed.connect(lambda name: ee.select_event(name) if name else None)
+        tb.invoke_requested.connect(self.invoke)
+        tb.stop_requested.connect(self.invoker.stop)
+        tb.backend_changed.connect(lambda b: self.settings.set("backend", b))
+        ee.events_changed.connect(self._on_events_changed)
+        ee.current_event_changed.connect(lambda fid, name: tb.select_event(name))
+        ee.message.connect(self.show_message)
+        self.tabs.message.connect(self.show_message)
+        self.tabs.cursor_moved.connect(self.status.show_cursor)
+        self.log_panel.message.connect(self.show_message)
+        self.result_view.open_file_requested.connect(self.open_file)
+        self.history.entry_selected.connect(self._show_history_entry)
+        inv = self.invoker
+        inv.started.connect(self.result_view.show_running)
+        inv.log_lines.connect(self.log_panel.append_log_lines)
+        inv.finished.connect(self._on_invoke_finished)
+        inv.failed.connect(self._on_invoke_failed)
+        inv.running_changed.connect(lambda running: tb.set_running(running, "invoking…"))
+        self.settings.on_changed(self._on_setting_changed)
+
+    def show_message(self, text: str) -> None:
+        self.status.showMessage(text, 10_000)
+
+    # --- projects ---------------------------------------------------------------------------------
+    def open_project(self, path: str | Path) -> bool:
+        if self.project is not None and not self.close_project():
+            return False
+        try:
+            project = load_project(path)
+        except ProjectLoadError as exc:
+            self.show_message(f"Cannot open {path}: {exc}")
+            QMessageBox.warning(self, "Open project", f"{exc}\n\nPick a folder holding template.yaml.")
+            return False
+        self.project = project
+        store = EventStore(project.root)
+        events = {}
+        for spec in project.functions:
+            try:
+                events[spec.logical_id] = [e.name for e in store.list_events(spec.logical_id)]
+            except EventStoreError:
+                events[spec.logical_id] = []
+        self.tree.set_project(project, events)
+        self.event_editor.set_store(store)
+        self.invoker.set_project(project)
+        self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
+        self.tabs.set_external_diagnostics(self._diagnostics_by_file(project))
+        self.settings.add_recent_project(project.root)
+        self.setWindowTitle(f"{project.root.name} — Lambda Studio")
+        self._restore_project_state()
+        self._offer_recovery()
+        problems = len(project.all_diagnostics)
+        self.show_message(f"Opened {project.root} — {len(project.functions)} functions, {problems} problems")
+        return True
+
+    @staticmethod
+    def _diagnostics_by_file(project: Project) -> dict[str, list[Problem]]:
+        out: dict[str, list[Problem]] = {}
+        for d in project.all_diagnostics:
+            if d.file and d.line:
+                severity = "error" if d.severity is Severity.ERROR else "warning"
+                out.setdefault(str(d.file), []).append(Problem(d.line, d.column or 1, d.message, severity))
+        return out
+
+    def close_project(self) -> bool:
+        """Asks about unsaved edits; False when the user cancels."""
+        if self.project is None:
+            return True
+        if not self._confirm_event_edits():
+            return False
+        state = self._project_state()
+        if not self.tabs.close_all(ask=True):
+            return False
+        self.settings.set_project_state(self.project.root, state)
+        self.backups.clear(self.project.root)
+        self.invoker.set_project(None)
+        self.tree.set_project(None)
+        self.event_editor.set_store(None)
+        self.toolbar.set_functions([])
+        self.project = None
+        self.setWindowTitle("Lambda Studio")
+        return True
+
+    def _confirm_event_edits(self) -> bool:
+        ee = self.event_editor
+        if not ee.is_dirty() or not ee.current_event():
+            return True
+        answer = self.tabs.ask_unsaved([f"event {ee.function_id()}/{ee.current_event()}"])
+        return answer != CANCEL and (answer != SAVE or ee.save())
+
+    def _project_state(self) -> dict[str, object]:
+        return {
+            "open_tabs": self.tabs.open_paths(),
+            "current_tab": self.tabs.current_path(),
+            "breakpoints": self.tabs.breakpoints(),
+            "function": self.toolbar.current_function(),
+            "event": self.toolbar.current_event(),
+        }
+
+    def _restore_project_state(self) -> None:
+        assert self.project is not None
+        state = self.settings.project_state(self.project.root)
+        self.tabs.set_breakpoints({p: list(v) for p, v in (state.get("breakpoints") or {}).items()})
+        for path in state.get("open_tabs") or []:
+            if Path(path).is_file():
+                self.tabs.open_file(path)
+        if state.get("current_tab") and Path(state["current_tab"]).is_file():
+            self.tabs.open_file(state["current_tab"])
+        function = state.get("function") or (
+            self.project.functions[0].logical_id if self.project.functions else ""
+        )
+        if function:
+            self._select_function(function)
+            if state.get("event"):
+                self._select_event(function, state["event"])
+
+    def _offer_recovery(self) -> None:
+        assert self.project is not None
+        buffers = self.backups.load(self.project.root)
+        if buffers and self.ask_recover(sorted(buffers)):
+            for path, text in buffers.items():
+                self.tabs.restore_buffer(path, text)
+            self.show_message(f"Recovered {len(buffers)} unsaved file(s)")
+        self.backups.clear(self.project.root)
+
+    def _ask_recover(self, paths: list[str]) -> bool:
+        names = "\n".join(paths)
+        answer = QMessageBox.question(
+            self,
+            "Recover unsaved changes",
+            f"Lambda Studio closed with unsaved edits in:\n\n{names}\n\nRestore them?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def backup_now(self) -> None:
+        if self.project is not None:
+            self.backups.save(self.project.root, self.tabs.unsaved_buffers())
+
+    # --- selection sync ---------------------------------------------------------------------------
+    def _select_function(self, function_id: str) -> None:
+        if not function_id:
+            return
+        self.toolbar.select_function(function_id)
+        self.event_editor.set_function(function_id)
+        self.toolbar.set_events(self.event_editor.event_names(), self.event_editor.current_event())
+        if self.tree.currentItem() is None:
+            self.tree.select_function(function_id)
+
+    def _select_event(self, function_id: str, name: str) -> None:
+        self._select_function(function_id)
+        self.event_editor.select_event(name)
+        self.toolbar.select_event(name)
+
+    def _on_events_changed(self, function_id: str, names: list[str]) -> None:
+        self.tree.set_events(function_id, names)
+        if function_id == self.toolbar.current_function():
+            self.toolbar.set_events(names, self.event_editor.current_event())
+
+    # --- invoking ---------------------------------------------------------------------------------
+    def invoke(self, function_id: str, event_name: str, backend: str) -> bool:
+        ee = self.event_editor
+        if event_name and ee.function_id() == function_id and ee.current_event() == event_name:
+            if not ee.is_valid():
+                self.show_message("The event is not valid JSON; fix the underlined spot first")
+                return False
+            event = ee.event_bytes()
+        elif event_name:
+            try:
+                event = (
+                    EventStore(self.project.root).load_bytes(function_id, event_name)
+                    if self.project
+                    else b"{}"
+                )
+            except EventStoreError as exc:
+                self.show_message(str(exc))
+                return False
+        else:
+            event = b"{}"
+        self.tabs.save_all()  # the runner reads files from disk: run what the user sees
+        self.log_panel.clear()
+        return self.invoker.invoke(function_id, event_name, event, backend) is not None
+
+    def _invoke_with_event(self, function_id: str) -> None:
+        self._select_function(function_id)
+        names = self.event_editor.event_names() or [""]
+        name, ok = QInputDialog.getItem(self, "Invoke with event", "Event:", names, 0, False)
+        if ok:
+            self.invoke(function_id, name, self.toolbar.backend())
+
+    def _on_invoke_finished(self, entry: HistoryEntry) -> None:
+        self.result_view.show_result(entry.result)
+        self.history.add_entry(entry)
+        self.status.refresh_warm()
+
+    def _on_invoke_failed(self, message: str) -> None:
+        self.result_view.show_failure(message)
+        self.show_message(message)
+
+    def _show_history_entry(self, entry: HistoryEntry) -> None:
+        self.result_view.show_result(entry.result)
+        self.log_panel.set_lines(entry.log_lines)
+
+    # --- small actions ----------------------------------------------------------------------------
+    def open_file(self, path: str, line: int = 1) -> None:
+        self.tabs.open_file(path, line or None)
+
+    def _new_event(self, function_id: str) -> None:
+        self._select_function(function_id)
+        self.event_editor.new_event()
+
+    def _reveal(self, path: str) -> None:
+        target = Path(path)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target if target.is_dir() else target.parent)))
+
+    def _toggle_breakpoint(self) -> None:
+        editor = self.tabs.current_editor()
+        if editor is not None:
+            editor.toggle_breakpoint()
+
+    def go_to_line_dialog(self) -> None:
+        editor = self.tabs.current_editor()
+        if editor is not None:
+            line, ok = QInputDialog.getInt(
+                self, "Go to line", "Line:", editor.cursor_position()[0], 1, editor.line_count()
+            )
+            if ok:
+                editor.go_to_line(line)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open project folder")
+        if folder:
+            self.open_project(folder)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_projects():
+            self.recent_menu.addAction(path, lambda p=path: self.open_project(p))
+        if not self.recent_menu.actions():
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def new_project_dialog(self) -> None:
+        from widgets.new_project_dialog import NewProjectDialog
+
+        dialog = NewProjectDialog(self)
+        if dialog.exec() and dialog.created_path:
+            self.open_project(dialog.created_path)
+
+    def open_settings(self) -> None:
+        from widgets.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.settings, self).exec()
+
+    # --- settings, theme, layout ------------------------------------------------------------------
+    def _on_setting_changed(self, key: str) -> None:
+        if key == "theme":
+            self.apply_theme()
+        elif key == "font_size":
+            self.tabs.set_font_size(int(self.settings.get("font_size") or 11))
+        elif key in ("images", "aws_region", "aws_profile") and not self.invoker.is_running():
+            self.invoker.close_backends()  # the next invoke starts with the new configuration
+
+    def apply_theme(self) -> None:
+        theme = theme_named(self.settings.get("theme"))
+        for widget in (self.tabs, self.log_panel, self.result_view, self.event_editor):
+            widget.set_theme(theme)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setStyleSheet(style_sheet(theme))
+
+    def _restore_window_layout(self) -> None:
+        saved = self.settings.get("window") or {}
+        for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
+            if saved.get(key):
+                restore(QByteArray.fromBase64(saved[key].encode()))
+        for key, splitter in (("vertical", self.vertical), ("bottom", self.bottom)):
+            if saved.get(key):
+                splitter.restoreState(QByteArray.fromBase64(saved[key].encode()))
+
+    def save_window_layout(self) -> None:
+        def b64(data: QByteArray) -> str:
+            return bytes(data.toBase64().data()).decode()
+
+        self.settings.set(
+            "window",
+            {
+                "geometry": b64(self.saveGeometry()),
+                "state": b64(self.saveState()),
+                "vertical": b64(self.vertical.saveState()),
+                "bottom": b64(self.bottom.saveState()),
+            },
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.close_project():
+            event.ignore()
+            return
+        self.save_window_layout()
+        self._backup_timer.stop()
+        self.status.stop()
+        self.invoker.close_backends()
+        self.jobs.shutdown(5_000)
+        event.accept()

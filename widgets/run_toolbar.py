@@ -1,0 +1,131 @@
+"""The run toolbar: function, event and backend pickers, Invoke (F5), Stop (Shift+F5), progress."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QToolBar, QWidget
+
+BACKEND_CHOICES = (("Auto", "auto"), ("Container", "container"), ("Process", "process"))
+NO_EVENT = "(empty event {})"
+
+
+class RunToolbar(QToolBar):
+    """Emits `invoke_requested(function_id, event_name, backend)`; '' as event means an empty event."""
+
+    invoke_requested = Signal(str, str, str)
+    stop_requested = Signal()
+    function_changed = Signal(str)
+    event_changed = Signal(str)
+    backend_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Run", parent)
+        self.setObjectName("runToolbar")
+        self.function_combo = QComboBox(minimumContentsLength=18)
+        self.function_combo.setToolTip("Function to invoke")
+        self.event_combo = QComboBox(minimumContentsLength=16)
+        self.event_combo.setToolTip("Event to invoke it with")
+        self.backend_combo = QComboBox()
+        for label, value in BACKEND_CHOICES:
+            self.backend_combo.addItem(label, value)
+        self.backend_combo.setToolTip("Auto: a container when docker runs, else a local process")
+        self.invoke_action = QAction("▶ Invoke", self)
+        self.invoke_action.setShortcut(QKeySequence("F5"))
+        self.invoke_action.setToolTip("Invoke the function with the event (F5)")
+        self.stop_action = QAction("■ Stop", self)
+        self.stop_action.setShortcut(QKeySequence("Shift+F5"))
+        self.stop_action.setToolTip("Stop the running invocation (Shift+F5)")
+        self.stop_action.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.progress_label = QLabel()
+        self.addWidget(QLabel(" Function "))
+        self.addWidget(self.function_combo)
+        self.addWidget(QLabel(" Event "))
+        self.addWidget(self.event_combo)
+        self.addWidget(QLabel(" Backend "))
+        self.addWidget(self.backend_combo)
+        self.addSeparator()
+        self.addAction(self.invoke_action)
+        self.addAction(self.stop_action)
+        self.addWidget(self.progress)
+        self.addWidget(self.progress_label)
+        self.invoke_action.triggered.connect(self._on_invoke)
+        self.stop_action.triggered.connect(self.stop_requested.emit)
+        self.function_combo.currentIndexChanged.connect(
+            lambda _i: self.function_changed.emit(self.function_combo.currentData() or "")
+        )
+        self.event_combo.currentIndexChanged.connect(lambda _i: self.event_changed.emit(self.current_event()))
+        self.backend_combo.currentIndexChanged.connect(lambda _i: self.backend_changed.emit(self.backend()))
+
+    # --- contents ---------------------------------------------------------------------------------
+    def set_functions(self, functions: list[tuple[str, str]]) -> None:
+        """(function id, label) pairs; keeps the selection when it still exists."""
+        keep = self.current_function()
+        self.function_combo.blockSignals(True)
+        self.function_combo.clear()
+        for function_id, label in functions:
+            self.function_combo.addItem(label, function_id)
+        self.function_combo.blockSignals(False)
+        if keep:
+            self.select_function(keep)
+        self.function_changed.emit(self.current_function())
+
+    def set_events(self, names: list[str], select: str | None = None) -> None:
+        keep = select if select is not None else self.current_event()
+        self.event_combo.blockSignals(True)
+        self.event_combo.clear()
+        self.event_combo.addItem(NO_EVENT, "")
+        for name in names:
+            self.event_combo.addItem(name, name)
+        index = self.event_combo.findData(keep) if keep else -1
+        self.event_combo.setCurrentIndex(index if index >= 0 else (1 if names else 0))
+        self.event_combo.blockSignals(False)
+
+    def current_function(self) -> str:
+        return str(self.function_combo.currentData() or "")
+
+    def current_event(self) -> str:
+        return str(self.event_combo.currentData() or "")
+
+    def backend(self) -> str:
+        return str(self.backend_combo.currentData() or "auto")
+
+    def select_function(self, function_id: str) -> None:
+        index = self.function_combo.findData(function_id)
+        if index >= 0 and index != self.function_combo.currentIndex():
+            self.function_combo.setCurrentIndex(index)
+
+    def select_event(self, name: str) -> None:
+        index = self.event_combo.findData(name)
+        if index >= 0:
+            self.event_combo.setCurrentIndex(index)
+
+    def set_backend(self, backend: str) -> None:
+        index = self.backend_combo.findData(backend)
+        if index >= 0:
+            self.backend_combo.setCurrentIndex(index)
+
+    # --- state ------------------------------------------------------------------------------------
+    def set_running(self, running: bool, text: str = "") -> None:
+        self.invoke_action.setEnabled(not running)
+        self.stop_action.setEnabled(running)
+        self.progress.setVisible(running)
+        self.progress.setRange(0, 0)  # busy until a fraction is known
+        self.progress_label.setText(text if running else "")
+
+    def set_progress(self, text: str, fraction: float | None = None) -> None:
+        if fraction is None:
+            self.progress.setRange(0, 0)
+        else:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(int(fraction * 100))
+        self.progress_label.setText(text)
+
+    def _on_invoke(self) -> None:
+        function_id = self.current_function()
+        if function_id:
+            self.invoke_requested.emit(function_id, self.current_event(), self.backend())

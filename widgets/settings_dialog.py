@@ -1,0 +1,76 @@
+"""The settings dialog: default backend, images per runtime, AWS profile and region, theme, font size."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from app.settings import Settings
+from widgets.run_toolbar import BACKEND_CHOICES
+
+
+def parse_images(text: str) -> dict[str, str]:
+    """'python3.12 = image' lines → {runtime: image}; blank lines and '#' comments are skipped."""
+    images = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" in line:
+            runtime, image = (part.strip() for part in line.split("=", 1))
+            if runtime and image:
+                images[runtime] = image
+    return images
+
+
+class SettingsDialog(QDialog):
+    """Edits a Settings object; `apply()` writes the values (each change fires the settings' callbacks)."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.resize(520, 360)
+        self._settings = settings
+        self.backend = QComboBox()
+        for label, value in BACKEND_CHOICES:
+            self.backend.addItem(label, value)
+        self.backend.setCurrentIndex(max(self.backend.findData(settings.get("backend")), 0))
+        self.theme = QComboBox()
+        self.theme.addItem("Light", "light")
+        self.theme.addItem("Dark", "dark")
+        self.theme.setCurrentIndex(max(self.theme.findData(settings.get("theme")), 0))
+        self.font_size = QSpinBox(minimum=7, maximum=32, value=int(settings.get("font_size") or 11))
+        self.profile = QLineEdit(settings.get("aws_profile") or "", placeholderText="default")
+        self.region = QLineEdit(settings.get("aws_region") or "", placeholderText="us-east-1")
+        self.images = QPlainTextEdit()
+        self.images.setPlaceholderText("python3.12 = public.ecr.aws/lambda/python:3.12")
+        self.images.setPlainText("\n".join(f"{k} = {v}" for k, v in (settings.get("images") or {}).items()))
+        form = QFormLayout(self)
+        form.addRow("Default backend", self.backend)
+        form.addRow("Theme", self.theme)
+        form.addRow("Editor font size", self.font_size)
+        form.addRow("AWS profile", self.profile)
+        form.addRow("AWS region", self.region)
+        form.addRow("Image per runtime", self.images)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.accepted.connect(self.apply)
+
+    def apply(self) -> None:
+        s = self._settings
+        s.set("backend", self.backend.currentData())
+        s.set("theme", self.theme.currentData())
+        s.set("font_size", self.font_size.value())
+        s.set("aws_profile", self.profile.text().strip())
+        s.set("aws_region", self.region.text().strip() or "us-east-1")
+        s.set("images", parse_images(self.images.toPlainText()))
