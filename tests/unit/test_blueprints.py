@@ -16,6 +16,8 @@ import yaml
 
 from app import blueprints
 from app.blueprints import BlueprintError, create_project, list_blueprints, project_name_problem
+from app.project.loader import load_project
+from app.project.model import Severity
 
 EXPECTED_IDS = {"hello-world", "s3-thumbnail", "api-handler", "sqs-batch", "dynamodb-stream", "scheduled-job"}
 PROJECT_NAME = "demo-app"
@@ -166,6 +168,29 @@ def test_blueprint_own_tests_pass(blueprint_id: str, blueprint_test_runs: dict[s
     code, output = blueprint_test_runs[blueprint_id]
     assert code == 0, output
     assert " passed" in output and "skipped" not in output, output
+
+
+EVENT_TYPES = {
+    "hello-world": {"HttpApi"},
+    "api-handler": {"Api"},
+    "s3-thumbnail": {"S3"},
+    "sqs-batch": {"SQS"},
+    "dynamodb-stream": {"DynamoDB"},
+    "scheduled-job": {"Schedule"},
+}
+
+
+@pytest.mark.parametrize("blueprint_id", IDS)
+def test_created_project_loads_cleanly(blueprint_id: str, projects: dict[str, Path]) -> None:
+    project = load_project(projects[blueprint_id])
+    assert project.readable
+    errors = [str(d) for d in project.all_diagnostics if d.severity is Severity.ERROR]
+    assert errors == []
+    assert [fn.logical_id for fn in project.functions] == list(BLUEPRINTS[blueprint_id].functions)
+    for fn in project.functions:
+        assert fn.runtime == "python3.12"
+        assert fn.handler_file is not None and fn.handler_file.name == "app.py"
+        assert {event.type for event in fn.events} == EVENT_TYPES[blueprint_id]
 
 
 def test_refuses_a_non_empty_destination(tmp_path: Path) -> None:

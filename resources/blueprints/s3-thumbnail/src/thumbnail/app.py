@@ -88,6 +88,11 @@ def thumbnail_size(width: int, height: int, longest: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def _spans(size: int, new_size: int) -> list[tuple[int, int]]:
+    """The source range [start, end) each of new_size output pixels covers (new_size <= size)."""
+    return [(i * size // new_size, (i + 1) * size // new_size) for i in range(new_size)]
+
+
 def shrink(image: Image, longest: int) -> Image:
     """Box-filter the image down: each thumbnail pixel is the mean of the source pixels it covers."""
     new_w, new_h = thumbnail_size(image.width, image.height, longest)
@@ -95,17 +100,10 @@ def shrink(image: Image, longest: int) -> Image:
         return image
     ch = image.channels
     row_len = image.width * ch
+    columns = _spans(image.width, new_w)
     out = bytearray()
-    for y in range(new_h):
-        y0, y1 = (
-            y * image.height // new_h,
-            max((y + 1) * image.height // new_h, y * image.height // new_h + 1),
-        )
-        for x in range(new_w):
-            x0, x1 = (
-                x * image.width // new_w,
-                max((x + 1) * image.width // new_w, x * image.width // new_w + 1),
-            )
+    for y0, y1 in _spans(image.height, new_h):
+        for x0, x1 in columns:
             count = (y1 - y0) * (x1 - x0)
             for c in range(ch):
                 total = 0
