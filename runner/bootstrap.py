@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 import http.client
 import importlib
+import importlib.machinery
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 NBSP = "\u00a0"
@@ -339,6 +341,34 @@ def handle(client: RuntimeClient, fn: Any, headers: dict[str, str], body: bytes)
         )
 
 
+class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
+    """Compiles user code from source every time: a hot reload must never meet a stale .pyc (pyc
+    validation is by whole-second mtime and size, so a same-size edit within a second would be missed)."""
+
+    def path_stats(self, path: str) -> Mapping[str, Any]:
+        raise OSError("bytecode cache disabled for user code")
+
+
+def install_fresh_imports(roots: list[str]) -> None:
+    """User code under ``roots`` (task root, layers) is imported from source, never from __pycache__."""
+    norm = [os.path.normcase(os.path.abspath(r)) for r in roots if r]
+    m = importlib.machinery
+    details = [
+        (_FreshSourceLoader, m.SOURCE_SUFFIXES),
+        (m.ExtensionFileLoader, m.EXTENSION_SUFFIXES),
+        (m.SourcelessFileLoader, m.BYTECODE_SUFFIXES),
+    ]
+
+    def hook(path: str) -> Any:
+        p = os.path.normcase(os.path.abspath(path or "."))
+        if any(p == r or p.startswith(r + os.sep) for r in norm) and os.path.isdir(p):
+            return m.FileFinder(path, *details)
+        raise ImportError("not user code")
+
+    sys.path_hooks.insert(0, hook)
+    sys.path_importer_cache.clear()
+
+
 def main(argv: list[str]) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     if sys.path and os.path.abspath(sys.path[0] or ".") == here:
@@ -346,6 +376,8 @@ def main(argv: list[str]) -> int:
     extra = [p for p in os.environ.pop("LAMBDA_STUDIO_SYS_PATH", "").split(os.pathsep) if p]
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     sys.path[:0] = extra or [task_root]
+    sources = os.environ.pop("LAMBDA_STUDIO_SOURCE_DIRS", "").split(os.pathsep)
+    install_fresh_imports([task_root, *sources])
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:

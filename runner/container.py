@@ -11,7 +11,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,11 +25,17 @@ from runner.container_engine import (
     platform_for,
 )
 from runner.container_pool import ContainerPool, WarmContainer
-from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, StackFrame
+from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, error_from_payload
 
 LogSink = Callable[[str], None]
 ENTRYPOINT_MODES = ("emulator", "image")
-_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>[^\n]+)(?:\n\s*(?P<code>.+))?')
+INIT_ERRORS = {
+    "Runtime.ImportModuleError",
+    "Runtime.UserCodeSyntaxError",
+    "Runtime.HandlerNotFound",
+    "Runtime.MalformedHandlerName",
+    "Runtime.BuiltInModuleConflict",
+}
 _REPORT_FIELD = re.compile(r"(Duration|Billed Duration|Memory Size|Max Memory Used|Init Duration): ([\d.]+)")
 _INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)")
 
@@ -57,6 +63,7 @@ class ContainerBackend:
         idle_timeout_s: float = 600.0,
         pull_progress: ProgressSink | None = None,
         remove_orphans: bool = True,
+        credentials: Mapping[str, str] | None = None,
     ) -> None:
         if entrypoint_mode not in ENTRYPOINT_MODES:
             raise ValueError(f"entrypoint_mode must be one of {ENTRYPOINT_MODES}, not {entrypoint_mode!r}")
@@ -64,7 +71,9 @@ class ContainerBackend:
         self.image_override = image_override
         self.entrypoint_mode = entrypoint_mode
         self.pull_progress = pull_progress
-        self.pool = ContainerPool(client, project, cache_dir, idle_timeout_s=idle_timeout_s)
+        self.pool = ContainerPool(
+            client, project, cache_dir, idle_timeout_s=idle_timeout_s, base_env=credentials or {}
+        )
         self._ready_images: set[str] = set()
         if remove_orphans:
             self.pool.remove_orphans()
@@ -78,6 +87,24 @@ class ContainerBackend:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def reload(self, config: FunctionConfig | None = None) -> None:
+        """Hot reload: the next invoke of this function (or of all) starts a fresh runtime. Blocks briefly."""
+        targets = [self.pool.current(config.function_id)] if config else self.pool.all()
+        for w in targets:
+            if w is None:
+                continue
+            if w.mode == "image":
+                self.pool.discard(w)
+                continue
+            conn = http.client.HTTPConnection("127.0.0.1", w.port, timeout=10)
+            try:
+                conn.request("POST", "/lambda-studio/reload", body=b"")
+                conn.getresponse().read()
+            except (OSError, http.client.HTTPException):
+                self.pool.discard(w)
+            finally:
+                conn.close()
 
     def image_for(self, config: FunctionConfig) -> str:
         return image_for(config.python_version or "3.12", config.architecture, self.image_override)
@@ -103,9 +130,10 @@ class ContainerBackend:
         self,
         config: FunctionConfig,
         event: bytes,
-        *,
-        log_sink: LogSink | None = None,
+        sink: LogSink | None = None,
         cancel: CancelToken | None = None,
+        *,
+        client_context: str | None = None,
     ) -> InvokeResult:
         """Invokes the function once in its warm container (made when needed). Blocks.
 
@@ -121,9 +149,11 @@ class ContainerBackend:
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
             raise explain_engine_error(exc) from exc
         with w.lock:
-            w.sink = log_sink
+            w.sink = sink
             try:
-                result = self._invoke_in(w, config, event, cancel, created, started)
+                result = self._invoke_in(w, config, event, cancel, created, started, client_context)
+                if sink is not None and w.mode == "emulator":
+                    _await_line(w, f"REPORT RequestId: {result.request_id}", 1.0)
             finally:
                 w.sink = None
                 w.last_used = time.monotonic()
@@ -139,8 +169,12 @@ class ContainerBackend:
         cancel: CancelToken | None,
         created: bool,
         started: float,
+        client_context: str | None = None,
     ) -> InvokeResult:
         first_line = len(w.lines)
+        headers = {"Content-Type": "application/json"}
+        if client_context:
+            headers["X-Amz-Client-Context"] = base64.b64encode(client_context.encode()).decode()
         done = threading.Event()
         cancelled = threading.Event()
         if cancel is not None:
@@ -153,11 +187,11 @@ class ContainerBackend:
                 "POST",
                 "/2015-03-31/functions/function/invocations",
                 body=event or b"{}",
-                headers={"Content-Type": "application/json"},
+                headers=headers,
             )
             resp = conn.getresponse()
             body = resp.read()
-            headers = {k.lower(): v for k, v in resp.getheaders()}
+            answer = {k.lower(): v for k, v in resp.getheaders()}
         except (OSError, http.client.HTTPException) as exc:
             done.set()
             if cancelled.is_set():
@@ -167,7 +201,7 @@ class ContainerBackend:
             done.set()
             conn.close()
         if w.mode == "emulator":
-            result = self._from_emulator(config, body, headers, created)
+            result = self._from_emulator(config, body, answer, created)
         else:
             result = self._from_rie(w, config, body, first_line, created, started)
         if result.outcome in (Outcome.TIMEOUT, Outcome.CRASH) and w.mode == "image":
@@ -256,7 +290,7 @@ class ContainerBackend:
             function_id=config.function_id,
             outcome=outcome,
             payload=body,
-            error=_error_from(body, config) if outcome is not Outcome.SUCCESS else None,
+            error=_error_from(body, config, strict=False) if outcome is not Outcome.SUCCESS else None,
             log_text=log_text,
             metrics=metrics,
             cold_start=bool(report.get("cold", created)),
@@ -286,6 +320,10 @@ class ContainerBackend:
             if m:
                 init_ms = float(m.group(1))  # RIE's REPORT 'Init Duration' is not measured; this is
         user_lines = [line for line in lines if "(rapid)" not in line]
+        timed_out = re.match(rb"Task timed out after ([\d.]+) seconds", body.strip())
+        if timed_out:  # RIE answers plain text; real Lambda answers this JSON error
+            message = f"RequestId: {rid} Error: Task timed out after {timed_out.group(1).decode()} seconds"
+            body = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message}).encode()
         error = _error_from(body, config)
         outcome = Outcome.SUCCESS
         if error is not None:
@@ -294,6 +332,8 @@ class ContainerBackend:
                 outcome = Outcome.TIMEOUT
             elif error.type == "Runtime.ExitError":
                 outcome = Outcome.CRASH
+            elif error.type in INIT_ERRORS:
+                outcome = Outcome.INIT_ERROR
         cold = created or init_ms is not None or "Init Duration" in fields
         if cold and init_ms is None:
             init_ms = max(0.0, wall_ms - fields.get("Duration", 0.0))
@@ -339,6 +379,17 @@ def cgroup_peak_mb(container: Any) -> int | None:
     return None
 
 
+def _await_line(w: WarmContainer, prefix: str, timeout_s: float) -> None:
+    """Waits (bounded) until the container's log stream has passed a line starting with prefix."""
+    end = time.monotonic() + timeout_s
+    with w.line_event:
+        while not any(line.startswith(prefix) for line in w.lines[-200:]):
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            w.line_event.wait(left)
+
+
 def _fix_report(line: str, metrics: InvokeMetrics) -> str:
     """RIE's REPORT line with the numbers it does not measure (memory, init) replaced by ours."""
     if not line.startswith("REPORT RequestId:"):
@@ -362,37 +413,21 @@ def _last_request_id(lines: list[str]) -> str | None:
     return None
 
 
-def _error_from(body: bytes, config: FunctionConfig) -> InvokeError | None:
-    """An InvokeError when the body is Lambda's error JSON; frames map /var/task and /opt to local files."""
-    try:
-        data = json.loads(body.decode("utf-8")) if body else None
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(data, dict) or "errorType" not in data or "errorMessage" not in data:
-        return None
-    if not set(data) <= {"errorType", "errorMessage", "stackTrace", "requestId", "cause"}:
-        return None
-    frames: list[StackFrame] = []
-    for entry in data.get("stackTrace") or []:
-        m = _FRAME.search(str(entry))
-        if not m:
-            continue
-        file = m.group("file")
-        frames.append(
-            StackFrame(
-                file, int(m.group("line")), m.group("func").strip(), m.group("code"), _local(file, config)
-            )
-        )
-    return InvokeError(str(data["errorType"]), str(data["errorMessage"]), frames, data)
+def _error_from(body: bytes, config: FunctionConfig, strict: bool = True) -> InvokeError | None:
+    """An InvokeError when the body is Lambda's error JSON; frames map /var/task and /opt to local files.
 
-
-def _local(file: str, config: FunctionConfig) -> Path | None:
-    if file.startswith("/var/task/"):
-        path = config.code_dir / file[len("/var/task/") :]
-        return path if path.exists() else None
-    if file.startswith("/opt/"):
-        for layer in reversed(config.layer_dirs):
-            path = layer / file[len("/opt/") :]
-            if path.exists():
-                return path
-    return None
+    strict: only a body shaped exactly like Lambda's error JSON counts (RIE gives no other signal).
+    """
+    if strict:
+        try:
+            data = json.loads(body.decode("utf-8")) if body else None
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(data, dict) or "errorType" not in data or "errorMessage" not in data:
+            return None
+        if not set(data) <= {"errorType", "errorMessage", "stackTrace", "requestId", "cause"}:
+            return None
+    path_map = {"/var/task": config.code_dir}
+    if config.layer_dirs:
+        path_map["/opt"] = config.layer_dirs[-1]  # the last layer wins in /opt, as in Lambda
+    return error_from_payload(body, path_map)

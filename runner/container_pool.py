@@ -10,7 +10,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ class WarmContainer:
                 del self.lines[:1000]
             self.line_event.notify_all()
         sink = self.sink
-        if sink is not None:
+        if sink is not None and not line.startswith("lambda-studio-emulator listening on"):
             with contextlib.suppress(Exception):
                 sink(line)
 
@@ -157,8 +157,10 @@ class ContainerPool:
         cache_dir: Path,
         idle_timeout_s: float = 600.0,
         start_timeout_s: float = 30.0,
+        base_env: Mapping[str, str] | None = None,
     ) -> None:
         self.client = client
+        self.base_env = dict(base_env or {})
         self.project = project
         self.cache_dir = cache_dir
         self.idle_timeout_s = idle_timeout_s
@@ -209,6 +211,10 @@ class ContainerPool:
     def current(self, function_id: str) -> WarmContainer | None:
         with self._lock:
             return self._warm.get(function_id)
+
+    def all(self) -> list[WarmContainer]:
+        with self._lock:
+            return list(self._warm.values())
 
     def acquire(
         self, config: FunctionConfig, image: str, mode: str, config_hash: str
@@ -274,7 +280,7 @@ class ContainerPool:
     # -- making a container --
     def _start(self, config: FunctionConfig, image: str, mode: str, config_hash: str) -> WarmContainer:
         version = config.python_version or "3.12"
-        env = dict(config.environment)
+        env = {**self.base_env, **config.environment}
         env.setdefault("AWS_LAMBDA_FUNCTION_NAME", config.name)
         env.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(config.memory_mb))
         env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", str(max(1, int(round(config.timeout_s)))))

@@ -609,8 +609,8 @@ class Emulator:
                 sys.stdout.flush()
 
     # -- hot reload --
-    def _scan(self) -> tuple[int, int]:
-        count = newest = 0
+    def _scan(self) -> tuple[int, int, int]:
+        count = newest = total = 0
         stack = list(self.watch)
         while stack:
             try:
@@ -622,10 +622,11 @@ class Emulator:
                         else:
                             count += 1
                             with contextlib.suppress(OSError):
-                                newest = max(newest, entry.stat().st_mtime_ns)
+                                mtime = entry.stat().st_mtime_ns
+                                newest, total = max(newest, mtime), total + mtime
             except OSError:
                 pass
-        return count, newest
+        return count, newest, total
 
     def check_changes(self) -> bool:
         """Restarts the runtimes when a watched file changed since the last check; True if so."""

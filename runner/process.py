@@ -187,6 +187,9 @@ class ProcessBackend:
                 "LAMBDA_STUDIO_SYS_PATH": os.pathsep.join(str(p) for p in sys_path),
                 "PYTHONPATH": os.pathsep.join(str(p) for p in sys_path[1:]),
                 "PYTHONDONTWRITEBYTECODE": "1",
+                "LAMBDA_STUDIO_SOURCE_DIRS": os.pathsep.join(
+                    str(p) for p in sys_path[:1] + list(config.layer_dirs)
+                ),
             }
         )
         if config.log_format:
