@@ -118,7 +118,7 @@ def explain(exc: BaseException, action: str, profile: str | None = None) -> Depl
         if code in _EXPIRED_CODES:
             hint = f"Sign in again ({login})" if profile else "Refresh the credentials"
             return DeployError(
-                f"The AWS credentials{who} were rejected ({code}): {msg}",
+                f"The AWS credentials{who} were rejected while {action} ({code}): {msg}",
                 f"{hint}, or choose another profile.",
                 KIND_CREDENTIALS,
             )
