@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMessageBox,
-    QPushButton,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -46,7 +46,7 @@ class EventEditor(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
-        self.buttons: dict[str, QPushButton] = {}
+        self.buttons: dict[str, QToolButton] = {}
         for text, slot in (
             ("New…", self.new_event),
             ("Save", self.save),
@@ -54,7 +54,7 @@ class EventEditor(QWidget):
             ("Delete", self.delete),
             ("Format", self.format_json),
         ):
-            button = QPushButton(text)
+            button = QToolButton(text=text)
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[text] = button
@@ -69,14 +69,15 @@ class EventEditor(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.editor, 1)
         right_layout.addWidget(self.status)
-        right_layout.addLayout(buttons)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = QSplitter(Qt.Orientation.Vertical)  # a tall, narrow dock: the list above the JSON
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([160, 440])
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([110, 400])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(buttons)
         self.list.currentTextChanged.connect(self._on_list_choice)
         self.editor.diagnostics_changed.connect(self._show_validation)
         # Prompts are attributes so tests (and the main window) can answer them.

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QListView,
-    QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,9 +39,9 @@ _ERROR_RE = re.compile(r"\b(ERROR|CRITICAL|Traceback|[A-Z]\w*(Error|Exception))\
 _WARNING_RE = re.compile(r"\bWARN(ING)?\b")
 FILTERS = {
     "All lines": None,
-    "Errors and warnings": {ERROR, WARNING},
+    "Errors + warnings": {ERROR, WARNING},
     "Errors": {ERROR},
-    "START / END / REPORT": {START, END, REPORT},
+    "START/END/REPORT": {START, END, REPORT},
 }
 CHUNK = 20_000  # lines per event-loop turn: big bursts are ingested without a stall
 
@@ -199,10 +199,14 @@ class LogPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.search_edit = QLineEdit(placeholderText="Search log (Enter: next match)")
-        self.filter_edit = QLineEdit(placeholderText="Filter: show only lines containing…")
+        self.search_edit = QLineEdit(placeholderText="Search (Enter)")
+        self.search_edit.setMinimumWidth(60)
+        self.filter_edit = QLineEdit(placeholderText="Filter lines")
+        self.filter_edit.setMinimumWidth(60)
         self.level_combo = QComboBox()
         self.level_combo.addItems(list(FILTERS))
+        self.level_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.level_combo.setMinimumContentsLength(9)
         self.wrap_box = QCheckBox("Wrap")
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -215,7 +219,7 @@ class LogPanel(QWidget):
             ("Copy", self.copy_to_clipboard),
             ("Save…", self._save_dialog),
         ):
-            button = QPushButton(text)
+            button = QToolButton(text=text)
             button.clicked.connect(slot)
             bar.addWidget(button)
         layout = QVBoxLayout(self)

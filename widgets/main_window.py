@@ -122,11 +122,8 @@ class MainWindow(QMainWindow):
             dock.setObjectName(name)
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
-        self.resizeDocks(
-            [self.findChild(QDockWidget, "projectDock"), self.findChild(QDockWidget, "eventDock")],
-            [260, 420],
-            Qt.Orientation.Horizontal,
-        )
+        self.tree.setMinimumWidth(200)
+        self._default_layout_pending = True
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -463,6 +460,25 @@ class MainWindow(QMainWindow):
                 "bottom": b64(self.bottom.saveState()),
             },
         )
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)  # type: ignore[arg-type]
+        if self._default_layout_pending:
+            self._default_layout_pending = False
+            if not (self.settings.get("window") or {}).get("state"):
+                self._apply_default_layout()
+
+    def _apply_default_layout(self) -> None:
+        docks = [self.findChild(QDockWidget, "projectDock"), self.findChild(QDockWidget, "eventDock")]
+        width = self.width()
+        self.resizeDocks(docks, [max(240, width // 6), max(420, width * 7 // 25)], Qt.Orientation.Horizontal)
+        history = self.findChild(QDockWidget, "historyDock")
+        self.resizeDocks(
+            [docks[1], history], [self.height() * 3 // 5, self.height() * 2 // 5], Qt.Orientation.Vertical
+        )
+        self.vertical.setSizes([self.height() * 3 // 5, self.height() * 2 // 5])
+        center = self.vertical.width()
+        self.bottom.setSizes([center * 11 // 20, center * 9 // 20])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self.close_project():

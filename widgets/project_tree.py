@@ -125,7 +125,7 @@ class ProjectTree(QTreeWidget):
                 item = templates[str(problem.file)]
                 item.setToolTip(0, (item.toolTip(0) + "\n" + str(problem)).strip())
                 item.setForeground(0, QColor("#d1242f" if problem.severity is Severity.ERROR else "#bf8700"))
-        self.expandToDepth(1)
+        self.expandToDepth(2)
 
     def _template_item(self, template: Path | None, project: Project) -> QTreeWidgetItem:
         name = str(template.relative_to(project.root)) if template else f"{project.root.name} (no template)"

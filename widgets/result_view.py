@@ -159,9 +159,18 @@ class ResultView(QWidget):
         text = raw
         if self.pretty_box.isChecked():
             try:
-                text = json.dumps(result.payload_json(), indent=2, ensure_ascii=False)
+                data = result.payload_json()
+                text = json.dumps(data, indent=2, ensure_ascii=False)
             except (ValueError, UnicodeDecodeError):
-                text = raw
+                data, text = None, raw
+            body = data.get("body") if isinstance(data, dict) else None
+            if isinstance(body, str) and body[:1] in "{[":
+                try:  # an API Gateway response: show its JSON body readably too
+                    text += "\n\nbody, decoded:\n" + json.dumps(
+                        json.loads(body), indent=2, ensure_ascii=False
+                    )
+                except ValueError:
+                    pass
         self.payload.setPlainText(text)
 
     def _render_error(self) -> None:

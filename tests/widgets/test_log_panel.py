@@ -37,7 +37,7 @@ def test_classify():
 def test_append_filter_search(panel):
     panel.append_log_lines(LINES)
     assert panel.lines() == LINES
-    panel.level_combo.setCurrentText("Errors and warnings")
+    panel.level_combo.setCurrentText("Errors + warnings")
     assert panel.lines() == [LINES[2], LINES[3]]
     panel.append_log_lines(["ValueError: bad", "quiet"])
     assert panel.lines()[-1] == "ValueError: bad"
