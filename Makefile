@@ -38,5 +38,9 @@ bench: $(BIN)/.test-installed
 	bash scripts/test-services.sh "$(BIN)"
 	$(BIN)/python -m bench
 
+# Renders the window on the example project after one invoke into docs/screenshot.png.
+screenshot: $(BIN)/.test-installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshot.py $(PROJECT) docs/screenshot.png
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
