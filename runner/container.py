@@ -25,6 +25,7 @@ from runner.container_engine import (
     platform_for,
 )
 from runner.container_pool import ContainerPool, WarmContainer
+from runner.process import DUMMY_CREDENTIALS
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, error_from_payload
 
 LogSink = Callable[[str], None]
@@ -72,7 +73,11 @@ class ContainerBackend:
         self.entrypoint_mode = entrypoint_mode
         self.pull_progress = pull_progress
         self.pool = ContainerPool(
-            client, project, cache_dir, idle_timeout_s=idle_timeout_s, base_env=credentials or {}
+            client,
+            project,
+            cache_dir,
+            idle_timeout_s=idle_timeout_s,
+            base_env=credentials or DUMMY_CREDENTIALS,
         )
         self._ready_images: set[str] = set()
         if remove_orphans:

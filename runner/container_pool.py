@@ -62,6 +62,8 @@ class WarmContainer:
             self.line_event.notify_all()
         sink = self.sink
         if sink is not None and not line.startswith("lambda-studio-emulator listening on"):
+            if line.startswith("REPORT RequestId:") and self.mode == "emulator":
+                self.sink = None  # the invoke's log ends here; later lines belong to no invoke
             with contextlib.suppress(Exception):
                 sink(line)
 
@@ -287,6 +289,7 @@ class ContainerPool:
         env.setdefault("AWS_REGION", config.region)
         env.setdefault("AWS_DEFAULT_REGION", config.region)
         env.setdefault("AWS_EXECUTION_ENV", f"AWS_Lambda_python{version}")
+        env.setdefault("TZ", ":UTC")  # real Lambda's value; the images bake in TZ=:/etc/localtime
         if config.log_format:
             env.setdefault("AWS_LAMBDA_LOG_FORMAT", config.log_format)
         if config.log_level:
