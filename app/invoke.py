@@ -94,3 +94,23 @@ def select_backend(name: str = "auto", **options: Any) -> Backend:
     if name == "container":
         raise SetupError("the container backend is not available yet; use --backend process")
     return ProcessBackend(**options)
+
+
+def profile_credentials(profile: str) -> dict[str, str]:
+    """Real credentials of an AWS profile for the function's environment (only when the user asks)."""
+    import boto3
+    import botocore.exceptions
+
+    try:
+        creds = boto3.Session(profile_name=profile).get_credentials()
+    except botocore.exceptions.BotoCoreError as exc:
+        raise SetupError(f"AWS profile {profile!r}: {exc}")
+    if creds is None:
+        raise SetupError(
+            f"AWS profile {profile!r} has no credentials; run `aws configure --profile {profile}`"
+        )
+    frozen = creds.get_frozen_credentials()
+    out = {"AWS_ACCESS_KEY_ID": frozen.access_key, "AWS_SECRET_ACCESS_KEY": frozen.secret_key}
+    if frozen.token:
+        out["AWS_SESSION_TOKEN"] = frozen.token
+    return out

@@ -30,7 +30,7 @@ CLI contract (for the container backend)
   ``X-LambdaStudio-Report``: JSON {"requestId", "outcome" (success|function_error|timeout|
   init_error|crash|cancelled), "cold", "durationMs", "billedDurationMs", "initDurationMs" (null when
   warm), "memorySizeMb", "maxMemoryUsedMb", "logBytes"};
-  ``X-LambdaStudio-Log``: base64 of the invoke's log text (the last 48 KB; the full text is at
+  ``X-LambdaStudio-Log``: base64 of the invoke's log text (the last 32 KB; the full text is at
   ``GET /lambda-studio/logs/{requestId}`` for the last 100 invokes).
 * ``POST /lambda-studio/reload`` restarts the runtimes (hot reload); --watch dirs are also
   mtime-scanned before each invoke and a change restarts the runtimes.
@@ -63,7 +63,7 @@ from urllib.parse import unquote
 MAX_SYNC_PAYLOAD = 6_291_556
 MAX_ASYNC_PAYLOAD = 1_048_576
 TAIL_BYTES = 4096
-HEADER_LOG_BYTES = 48 * 1024
+HEADER_LOG_BYTES = 32 * 1024  # base64 stays under http.client's 64 KiB header-line limit
 SKIP_DIRS = {"__pycache__", ".git", ".aws-sam", ".venv", "node_modules", ".mypy_cache", ".pytest_cache"}
 LogSink = Callable[[str], None]
 

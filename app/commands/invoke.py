@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from app.invoke import BACKENDS, function_config, read_event, select_backend
+from app.invoke import BACKENDS, function_config, profile_credentials, read_event, select_backend
 from app.project.loader import ProjectLoadError, load_project
 from runner.process import load_env_vars_file
 from runner.result import SetupError
@@ -22,6 +22,9 @@ def register(sub: Any) -> None:
     p.add_argument("--event", "-e", help="event JSON file, or - for stdin (default: {})")
     p.add_argument("--env-vars", "-n", help="SAM --env-vars JSON file overriding environment variables")
     p.add_argument("--backend", choices=BACKENDS, default="auto", help="where to run the function")
+    p.add_argument(
+        "--profile", help="pass this AWS profile's credentials to the function (default: dummy ones)"
+    )
     p.add_argument("--json", action="store_true", help="print the whole result as JSON on stdout")
     p.set_defaults(func=run)
 
@@ -46,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         env_vars = load_env_vars_file(args.env_vars) if args.env_vars else None
         config = function_config(project, spec, env_vars)
         event = read_event(args.event)
-        backend = select_backend(args.backend)
+        options = {"credentials": profile_credentials(args.profile)} if args.profile else {}
+        backend = select_backend(args.backend, **options)
     except SetupError as exc:
         return _fail(args, str(exc))
 

@@ -7,7 +7,7 @@ import sys
 import threading
 from typing import Any
 
-from app.invoke import function_config
+from app.invoke import function_config, profile_credentials
 from app.project.loader import ProjectLoadError, load_project
 from runner.emulator import Emulator, InvokeServer
 from runner.process import ProcessBackend, load_env_vars_file
@@ -26,6 +26,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
     p.add_argument("--env-vars", "-n", help="SAM --env-vars JSON file overriding environment variables")
+    p.add_argument(
+        "--profile", help="pass this AWS profile's credentials to the functions (default: dummy ones)"
+    )
     p.set_defaults(func=run)
 
 
@@ -52,7 +55,12 @@ def build(project_path: str, env_vars_file: str | None, backend: ProcessBackend)
 
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
-    backend = ProcessBackend()
+    try:
+        credentials = profile_credentials(args.profile) if getattr(args, "profile", None) else None
+    except SetupError as exc:
+        print(f"lambda-studio: {exc}", file=sys.stderr)
+        return 2
+    backend = ProcessBackend(credentials=credentials)
     try:
         try:
             functions = build(args.project, args.env_vars, backend)

@@ -43,6 +43,11 @@ def logs(event, context):
 def version(event, context):
     return VERSION
 
+def noisy(event, context):
+    for i in range(2000):
+        print(f"line {i:05d} " + "x" * 40)
+    return i
+
 VERSION = 1
 """
 
@@ -78,6 +83,7 @@ def server(code: Path) -> Iterator[tuple[int, dict[str, Emulator]]]:
         "fail": _emulator(code, "app.fail"),
         "slow": _emulator(code, "app.slow", concurrency=1),
         "slow2": _emulator(code, "app.slow", concurrency=2),
+        "noisy": _emulator(code, "app.noisy"),
     }
     srv = InvokeServer(lambda: emus).start()
     yield srv.port, emus
@@ -137,6 +143,18 @@ def test_invoke_api_function_error_event_dryrun_and_errors(server: tuple[int, di
     assert status == 404 and headers["x-amzn-errortype"] == "ResourceNotFoundException"
     status, headers, _ = _http(port, "POST", INVOKE.format("echo"), b"x" * (MAX_SYNC_PAYLOAD + 1))
     assert status == 413 and headers["x-amzn-errortype"] == "RequestTooLargeException"
+
+
+def test_long_logs_header_tail_and_full_text(server: tuple[int, dict[str, Emulator]]) -> None:
+    port, _ = server
+    status, headers, body = _http(port, "POST", INVOKE.format("noisy"), b"{}", {"X-Amz-Log-Type": "Tail"})
+    assert status == 200 and body == b"1999"
+    assert len(base64.b64decode(headers["x-amz-log-result"])) == 4096
+    header_log = base64.b64decode(headers["x-lambdastudio-log"]).decode()
+    assert len(header_log) == 32 * 1024 and "line 01999" in header_log
+    rid = json.loads(headers["x-lambdastudio-report"])["requestId"]
+    full = _http(port, "GET", f"/lambda-studio/logs/{rid}")[2].decode()
+    assert full.count("\nline ") == 2000 and full.endswith(header_log)
 
 
 def test_concurrency_limit_throttles_and_parallel_runtimes(server: tuple[int, dict[str, Emulator]]) -> None:
