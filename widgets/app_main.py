@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app.settings import Settings
+from resources import RESOURCES_DIR
+
+# Set to 1: open the window and the project, report what loaded on stderr, then quit (exit code 0 when
+# a project loaded, 1 otherwise). For smoke tests of installed bundles and start-up benchmarks.
+QUIT_AFTER_LOAD_ENV = "LAMBDA_STUDIO_QUIT_AFTER_LOAD"
 
 
 def build_window(path: str | None, settings: Settings | None = None) -> object:
@@ -31,9 +39,23 @@ def run_gui(path: str | None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Lambda Studio")
     app.setOrganizationName("lambda-studio")
+    app.setDesktopFileName("lambda-studio")  # matches packaging/linux/lambda-studio.desktop
+    app.setWindowIcon(QIcon(str(RESOURCES_DIR / "icons" / "lambda-studio.svg")))
     if path is not None and not Path(path).exists():
         print(f"lambda-studio: {path}: no such file or folder", file=sys.stderr)
         return 2
     window = build_window(path)
     window.show()  # type: ignore[attr-defined]
+    if os.environ.get(QUIT_AFTER_LOAD_ENV) == "1":
+        QTimer.singleShot(0, lambda: _report_and_quit(app, window))
     return int(app.exec())
+
+
+def _report_and_quit(app: QApplication, window: object) -> None:
+    project = getattr(window, "project", None)
+    if project is not None:
+        print(f"lambda-studio: loaded {project.root} ({len(project.functions)} functions)", file=sys.stderr)
+    else:
+        print("lambda-studio: no project loaded", file=sys.stderr)
+    window.close()  # type: ignore[attr-defined]
+    app.exit(0 if project is not None else 1)

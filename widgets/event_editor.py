@@ -34,7 +34,11 @@ class EventEditor(QWidget):
     message = Signal(str)
 
     def __init__(
-        self, parent: QWidget | None = None, *, catalog: Catalog | None = None, theme: Theme = LIGHT
+        self,
+        parent: QWidget | None = None,
+        *,
+        catalog: Catalog | Callable[[], Catalog | None] | None = None,
+        theme: Theme = LIGHT,
     ) -> None:
         super().__init__(parent)
         self._store: EventStore | None = None
@@ -289,12 +293,13 @@ class EventEditor(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     def _pick_template(self) -> PickResult:
-        if self._catalog is None:
+        catalog = self._catalog() if callable(self._catalog) else self._catalog
+        if catalog is None:
             name = self.ask_name("New event", "event")
             return (name, "{}\n") if name else None
         from widgets.template_picker import TemplatePicker
 
-        dialog = TemplatePicker(self._catalog, self)
+        dialog = TemplatePicker(catalog, self)
         if dialog.exec() != TemplatePicker.DialogCode.Accepted or not dialog.event_name():
             return None
         return dialog.event_name(), dialog.rendered_text()

@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.invoke import function_config, select_backend
 from app.project.model import Project
 from runner.result import InvokeResult, SetupError
 from widgets.history_view import HistoryEntry
@@ -27,6 +26,12 @@ def _call_invoke(backend: Any, config: Any, event: bytes, sink: Any, cancel: thr
     if "log_sink" in params:
         return backend.invoke(config, event, log_sink=sink, cancel=cancel)  # type: ignore[no-any-return]
     return backend.invoke(config, event, sink, cancel)  # type: ignore[no-any-return]
+
+
+def _default_backend(name: str) -> Any:
+    from app.invoke import select_backend
+
+    return select_backend(name)
 
 
 class Invoker(QObject):
@@ -48,7 +53,7 @@ class Invoker(QObject):
     ) -> None:
         super().__init__(parent)
         self._jobs = jobs
-        self._factory = backend_factory or (lambda name: select_backend(name))
+        self._factory = backend_factory or _default_backend
         self._region = region
         self._backends: dict[str, Any] = {}
         self._project: Project | None = None
@@ -72,6 +77,8 @@ class Invoker(QObject):
         if spec is None or self._project is None:
             self.failed.emit(f"No function {function_id!r} in the open project")
             return None
+        from app.invoke import function_config  # imported on first use: start-up stays short
+
         try:
             config = function_config(self._project, spec, region=self._region())
             backend = self._backend(backend_choice)

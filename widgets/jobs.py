@@ -53,14 +53,12 @@ class Job(QObject):
 
     def flush(self) -> None:
         """GUI thread: deliver whatever lines are waiting, as one batch."""
-        if not self._lines:
+        # Take only what is there now: a fast producer must not keep the GUI thread popping forever.
+        count = len(self._lines)
+        if not count:
             return
-        batch = []
-        try:
-            while True:
-                batch.append(self._lines.popleft())
-        except IndexError:
-            pass
+        popleft = self._lines.popleft
+        batch = [popleft() for _ in range(count)]
         self.log_lines.emit(batch)
 
     @Slot(object)

@@ -43,19 +43,21 @@ FILTERS = {
     "Errors": {ERROR},
     "START/END/REPORT": {START, END, REPORT},
 }
-CHUNK = 20_000  # lines per event-loop turn: big bursts are ingested without a stall
+CHUNK = 10_000  # lines per event-loop turn: big bursts are ingested without a stall
 
 
 def classify(line: str) -> int:
-    if line.startswith("START RequestId"):
-        return START
-    if line.startswith("END RequestId"):
-        return END
-    if line.startswith(("REPORT RequestId", "INIT_REPORT", "INIT_START")):
-        return REPORT
-    if _ERROR_RE.search(line):
+    if line.startswith(("START RequestId", "END RequestId", "REPORT RequestId", "INIT_")):
+        return START if line[0] == "S" else END if line[0] == "E" else REPORT
+    # Cheap substring tests first: most lines are plain output and never reach a regex.
+    if (
+        "rror" in line or "Exception" in line or "Traceback" in line or "CRITICAL" in line or 'File "' in line
+    ) and (_ERROR_RE.search(line)):
         return ERROR
-    return WARNING if _WARNING_RE.search(line) else NORMAL
+    return WARNING if "WARN" in line and _WARNING_RE.search(line) else NORMAL
+
+
+UNKNOWN = -1
 
 
 class LogModel(QAbstractListModel):
@@ -98,16 +100,29 @@ class LogModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text[i]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._brushes.get(self._kind[i])
-        if role == Qt.ItemDataRole.FontRole and self._kind[i] in (START, END, REPORT):
+            return self._brushes.get(self._kind_at(i))
+        if role == Qt.ItemDataRole.FontRole and self._kind_at(i) in (START, END, REPORT):
             return self._bold
         return None
+
+    def _kind_at(self, i: int) -> int:
+        # Kinds are worked out when a line is first shown (or filtered): appending stays cheap.
+        kind = self._kind[i]
+        if kind == UNKNOWN:
+            kind = self._kind[i] = classify(self._text[i])
+        return kind
+
+    def _classify_all(self) -> None:
+        kinds, text = self._kind, self._text
+        for i, kind in enumerate(kinds):
+            if kind == UNKNOWN:
+                kinds[i] = classify(text[i])
 
     def line(self, row: int) -> str:
         return self._text[self._at(row)]
 
     def kind(self, row: int) -> int:
-        return self._kind[self._at(row)]
+        return self._kind_at(self._at(row))
 
     def all_lines(self) -> list[str]:
         return list(self._text)
@@ -116,7 +131,7 @@ class LogModel(QAbstractListModel):
         if not lines:
             return
         lines = lines[-self.max_lines :]
-        kinds = [classify(line) for line in lines]
+        kinds = [UNKNOWN] * len(lines) if self._accept is None else [classify(line) for line in lines]
         self._trim(len(self._text) + len(lines) - self.max_lines)
         first_seq = self._base + len(self._text)
         if self._rows is None:
@@ -163,6 +178,7 @@ class LogModel(QAbstractListModel):
         if accept is None:
             self._rows = None
         else:
+            self._classify_all()
             self._rows = [
                 self._base + i
                 for i, (t, k) in enumerate(zip(self._text, self._kind, strict=True))

@@ -62,16 +62,13 @@ class MainWindow(QMainWindow):
         self.backups = BackupStore(settings.backup_dir)
         theme = theme_named(settings.get("theme"))
         font = int(settings.get("font_size") or 11)
-        try:
-            catalog = catalog or shipped_catalog()
-        except Exception:  # a broken catalog must not stop the window; the editor still works without it
-            catalog = None
+        self._catalog = catalog
         # --- widgets ---
         self.tree = ProjectTree()
         self.tabs = EditorTabs(theme=theme, font_size=font)
         self.find_bar = FindBar(self.tabs.current_editor)
         self.find_bar.hide()
-        self.event_editor = EventEditor(catalog=catalog, theme=theme)
+        self.event_editor = EventEditor(catalog=self.catalog, theme=theme)
         self.log_panel = LogPanel(theme=theme)
         self.result_view = ResultView(theme=theme)
         self.history = HistoryView()
@@ -88,6 +85,15 @@ class MainWindow(QMainWindow):
         self._backup_timer.start()
         self.ask_recover = self._ask_recover
         self._restore_window_layout()
+
+    def catalog(self) -> Catalog | None:
+        """The event template catalog, loaded the first time a template is picked."""
+        if self._catalog is None:
+            try:
+                self._catalog = shipped_catalog()
+            except Exception as exc:  # a broken catalog must not break the window; events still work
+                self.show_message(f"Event templates unavailable: {exc}")
+        return self._catalog
 
     def invoker_warm_count(self) -> int:
         return self.invoker.warm_count() if hasattr(self, "invoker") else 0

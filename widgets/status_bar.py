@@ -11,6 +11,7 @@ from widgets.jobs import JobBridge
 
 EngineProbe = Callable[[], str]
 PROBE_INTERVAL_MS = 15_000
+FIRST_PROBE_MS = 1_500
 
 
 def docker_probe() -> str:
@@ -49,7 +50,7 @@ class StatusBar(QStatusBar):
         self._timer = QTimer(self, interval=PROBE_INTERVAL_MS)
         self._timer.timeout.connect(self.probe_engine)
         self._timer.start()
-        QTimer.singleShot(0, self.probe_engine)
+        QTimer.singleShot(FIRST_PROBE_MS, self.probe_engine)  # after start-up: docker's import is slow
 
     def show_cursor(self, line: int, column: int) -> None:
         self.cursor_label.setText(f"Ln {line}, Col {column}")

@@ -1,0 +1,176 @@
+"""Desktop window benchmarks: start-up with the example open, 100,000 log lines, a 10 MB file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TITLE = "Desktop window"
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "hello-sam"
+STARTUP_BUDGET_S = 1.0
+LOG_BUDGET_S = 1.0
+STALL_BUDGET_S = 0.100
+OPEN_BUDGET_S = 0.300
+
+# Runs in a fresh interpreter: measures from before `import PySide6` to the first painted window.
+_STARTUP = r"""
+import json, os, sys, time
+t0 = time.perf_counter()
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from widgets.app_main import build_window
+app = QApplication(sys.argv[:1])
+t_imported = time.perf_counter()
+window = build_window(sys.argv[1])
+window.show()
+app.processEvents()
+window.repaint()
+t_shown = time.perf_counter()
+ok = len(window.tree.function_ids()) == 2
+window.tabs.ask_unsaved = lambda paths: "discard"
+print(json.dumps({"imports": t_imported - t0, "shown": t_shown - t0, "ok": ok}))
+window.close()
+"""
+
+
+def _startup(config_dir: str) -> dict[str, float]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LAMBDA_STUDIO_CONFIG_DIR": config_dir}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", _STARTUP, str(EXAMPLE)], env=env, capture_output=True, text=True, timeout=120
+    )
+    wall = time.perf_counter() - started
+    line = [x for x in proc.stdout.splitlines() if x.startswith("{")]
+    if proc.returncode != 0 or not line:
+        raise RuntimeError(f"start-up run failed: {proc.stderr[-2000:]}")
+    data = json.loads(line[-1])
+    data["process"] = wall
+    return data
+
+
+def _run_in_app() -> dict[str, float]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from widgets.editor_tabs import EditorTabs
+    from widgets.jobs import JobBridge
+    from widgets.log_panel import LogPanel
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    out: dict[str, float] = {}
+
+    # 100,000 log lines: a worker prints them as fast as it can; they travel through the job bridge.
+    panel = LogPanel()
+    panel.resize(900, 400)
+    panel.show()
+    bridge = JobBridge()
+    ticks: list[float] = []
+    ticker = QTimer(interval=5)
+    ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    ticker.start()
+
+    def chatty(sink, cancel):  # type: ignore[no-untyped-def]
+        for i in range(100_000):
+            sink(f"[INFO] 2026-11-23T10:00:00Z request {i:06d} processed order {i * 7} in 3 ms")
+        return "done"
+
+    started = time.perf_counter()
+    job = bridge.submit(chatty, "chatty")
+    job.log_lines.connect(panel.append_log_lines)
+    while panel.model.rowCount() < 100_000 and time.perf_counter() - started < 30:
+        app.processEvents()
+    out["log_bridge_s"] = time.perf_counter() - started
+    app.processEvents()
+    ticks.append(time.perf_counter())
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    out["log_bridge_stall_s"] = max(gaps, default=0.0)
+
+    # The same 100,000 lines handed over in one call (a pasted or loaded log).
+    panel.clear()
+    lines = [f"[WARNING] line {i} of a long log with some text" for i in range(100_000)]
+    ticks.clear()
+    started = time.perf_counter()
+    panel.append_log_lines(lines)
+    while panel.model.rowCount() < 100_000 and time.perf_counter() - started < 30:
+        app.processEvents()
+    out["log_burst_s"] = time.perf_counter() - started
+    ticks.append(time.perf_counter())
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    out["log_burst_stall_s"] = max(gaps, default=0.0)
+    ticker.stop()
+    bridge.shutdown()
+
+    # A 10 MB Python file opened in a tab, measured to its first paint.
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "big.py"
+        source = (EXAMPLE / "src" / "hello" / "app.py").read_text()
+        big.write_text((source * (10_000_000 // len(source) + 1))[:10_000_000])
+        tabs = EditorTabs()
+        tabs.resize(1000, 700)
+        tabs.show()
+        app.processEvents()
+        clock = QElapsedTimer()
+        clock.start()
+        editor = tabs.open_file(big)
+        app.processEvents()
+        editor.repaint()
+        out["open_10mb_s"] = clock.nsecsElapsed() / 1e9
+        out["open_10mb_lines"] = float(editor.line_count())
+        editor.go_to_line(editor.line_count() // 2)
+        clock.restart()
+        editor.repaint()
+        out["scroll_middle_paint_s"] = clock.nsecsElapsed() / 1e9
+        tabs.close_all(ask=False)
+    panel.close()
+    return out
+
+
+def _row(name: str, value: float, budget: float) -> str:
+    verdict = "✅" if value <= budget else "❌"
+    return f"| {name} | {value * 1000:.0f} ms | ≤ {budget * 1000:.0f} ms | {verdict} |"
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory() as config:
+        runs = [_startup(config) for _ in range(3)]
+    best = min(runs, key=lambda r: r["shown"])
+    app = _run_in_app()
+    rows = [
+        "| measure | result | budget | |",
+        "|---|---|---|---|",
+        _row(
+            "start-up to the window with examples/hello-sam open (best of 3, imports included)",
+            best["shown"],
+            STARTUP_BUDGET_S,
+        ),
+        _row("— of which importing PySide6 and creating the QApplication", best["imports"], STARTUP_BUDGET_S),
+        _row("whole process: interpreter start to window painted, then exit", best["process"], 2.0),
+        _row(
+            "100,000 log lines from a worker thread, through the job bridge, all shown",
+            app["log_bridge_s"],
+            LOG_BUDGET_S,
+        ),
+        _row("— longest event-loop stall meanwhile (5 ms timer)", app["log_bridge_stall_s"], STALL_BUDGET_S),
+        _row("100,000 log lines handed over in one call, all shown", app["log_burst_s"], LOG_BUDGET_S),
+        _row("— longest event-loop stall meanwhile", app["log_burst_stall_s"], STALL_BUDGET_S),
+        _row(
+            f"a 10 MB Python file ({app['open_10mb_lines']:.0f} lines) opened in a tab and painted",
+            app["open_10mb_s"],
+            OPEN_BUDGET_S,
+        ),
+        _row("— jump to its middle and repaint", app["scroll_middle_paint_s"], STALL_BUDGET_S),
+    ]
+    notes = (
+        "\n\nMeasured offscreen (`QT_QPA_PLATFORM=offscreen`) with a scratch settings folder. "
+        "Log lines reach the panel in 50 ms batches from the job bridge and are added at most "
+        "10,000 per event-loop turn; files over 5 MB open without a lexer, folding or lint so they stay instant."
+    )
+    return "\n".join(rows) + notes
