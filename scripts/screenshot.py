@@ -1,4 +1,4 @@
-"""Renders the window on a project after one invoke into a PNG: `python scripts/screenshot.py PROJECT OUT.png`."""
+"""Renders the window on a project after one invoke into a PNG: `screenshot.py PROJECT OUT.png [FUNCTION] [THEME]`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def main(argv: list[str]) -> int:
     project = Path(argv[0] if argv else "examples/hello-sam").resolve()
     out = Path(argv[1] if len(argv) > 1 else "docs/screenshot.png").resolve()
     function_id = argv[2] if len(argv) > 2 else "HelloFunction"
+    theme = argv[3] if len(argv) > 3 else "light"
     os.environ["LAMBDA_STUDIO_CONFIG_DIR"] = tempfile.mkdtemp(prefix="lambda-studio-shot-")
     from PySide6.QtWidgets import QApplication
 
@@ -23,7 +24,9 @@ def main(argv: list[str]) -> int:
     from widgets.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow(Settings(), engine_probe=lambda: "not checked (screenshot)")
+    settings = Settings()
+    settings.set("theme", theme)
+    window = MainWindow(settings, engine_probe=lambda: "not checked (screenshot)")
     window.resize(1600, 1000)
     window.show()
     if not window.open_project(project):

@@ -107,4 +107,6 @@ QHeaderView::section {{ background: {theme.margin_back}; color: {theme.foregroun
 QTabBar::tab {{ background: {theme.margin_back}; padding: 4px 10px; }}
 QTabBar::tab:selected {{ background: {theme.background}; }}
 QToolBar {{ border: 0; }}
+QWidget:disabled, QToolButton:disabled {{ color: {theme.margin_fore}; }}
+QMenu::item:disabled {{ color: {theme.margin_fore}; }}
 """
