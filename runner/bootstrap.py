@@ -211,7 +211,7 @@ def setup_logging() -> None:
     root.addHandler(handler)
     level = {"TRACE": "DEBUG"}.get((os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "").upper(), "")
     level = level or (os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "").upper()
-    if level in logging.getLevelNamesMapping():
+    if isinstance(logging.getLevelName(level), int):
         root.setLevel(level)
 
 

@@ -57,7 +57,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 MAX_SYNC_PAYLOAD = 6_291_556
@@ -65,11 +65,13 @@ MAX_ASYNC_PAYLOAD = 1_048_576
 TAIL_BYTES = 4096
 HEADER_LOG_BYTES = 32 * 1024  # base64 stays under http.client's 64 KiB header-line limit
 SKIP_DIRS = {"__pycache__", ".git", ".aws-sam", ".venv", "node_modules", ".mypy_cache", ".pytest_cache"}
-LogSink = Callable[[str], None]
+if TYPE_CHECKING:  # a runtime alias would need Python 3.9; this file also runs on older image Pythons
+    LogSink = Callable[[str], None]
 
 
 def _now_ts() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    now = dt.datetime.now(dt.timezone.utc)  # noqa: UP017 - dt.UTC is 3.11+, images may be older
+    return now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _ceil_mb(n_bytes: int) -> int:
@@ -575,7 +577,8 @@ class Emulator:
     def runtime_env(self, port: int) -> dict[str, str]:
         """The Lambda environment of one runtime process (values already set in env win)."""
         env = dict(self.base_env)
-        today = dt.datetime.now(dt.UTC).strftime("%Y/%m/%d")
+        now = dt.datetime.now(dt.timezone.utc)  # noqa: UP017 - dt.UTC is 3.11+, images may be older
+        today = now.strftime("%Y/%m/%d")
         defaults = {
             "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
