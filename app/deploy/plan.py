@@ -112,7 +112,8 @@ class DeployPlan:
     role_action: str  # "given" | "create" | "keep"
     role_name: str | None
     use_s3: bool
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # any problem blocks the deploy
+    notes: list[str] = field(default_factory=list)  # worth reading, not blocking
     function_arn: str | None = None
 
     @property
@@ -150,6 +151,7 @@ class DeployPlan:
             "layers": [la.to_json() for la in self.layers],
             "role": {"action": self.role_action, "name": self.role_name, "arn": self.desired.get("Role")},
             "problems": list(self.problems),
+            "notes": list(self.notes),
         }
 
     def render(self) -> str:
@@ -182,6 +184,8 @@ class DeployPlan:
             for key in CONFIG_FIELDS + ("Architectures",):
                 if key in self.desired:
                     lines.append(f"  + {LABELS[key]:<14}{_fmt(self.desired[key])}")
+        for note in self.notes:
+            lines.append(f"  note: {note}")
         for problem in self.problems:
             lines.append(f"  ! {problem}")
         return "\n".join(lines)
@@ -197,6 +201,21 @@ def _fmt(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
+
+
+def limit_problems(fn: FunctionSpec) -> list[str]:
+    """Lambda's limits on the settings (see docs/LAMBDA_REFERENCE.md): checked before anything changes."""
+    out = []
+    if not fn.handler:
+        out.append("the function has no Handler")
+    if not 128 <= fn.memory_size <= 10240:
+        out.append(f"memory {fn.memory_size} MB is outside Lambda's 128-10240 MB")
+    if not 1 <= fn.timeout <= 900:
+        out.append(f"timeout {fn.timeout} s is outside Lambda's 1-900 s")
+    env_size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in fn.environment.items())
+    if env_size > 4096:
+        out.append(f"environment variables take {env_size} bytes; Lambda allows 4 KB in total")
+    return out
 
 
 def role_name_for(function_name: str) -> str:
@@ -331,8 +350,14 @@ def make_plan(
         desired["Role"] = current.get("Role")
     else:
         problems.append("a new function needs an execution role: give a role ARN or choose 'create a role'")
-    if not fn.handler:
-        problems.append("the function has no Handler")
+    problems.extend(limit_problems(fn))
+    notes: list[str] = []
+    if role_action == "create" and fn.policies:
+        notes.append(
+            f"the created role {role_name} only allows CloudWatch Logs: the template's Policies are not applied"
+        )
+    if fn.role and role_action != "given":
+        notes.append("the template's Role is not a plain ARN and is ignored")
     layer_bytes = sum(la.package.unzipped_size for la in layers if la.package)
     total = package.unzipped_size + layer_bytes
     if total > options.limits.unzipped_bytes:
@@ -365,6 +390,7 @@ def make_plan(
         role_name=role_name,
         use_s3=package.zipped_size > options.limits.direct_upload_bytes,
         problems=problems,
+        notes=notes,
         function_arn=config.get("FunctionArn"),
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError, UnauthorizedSSOTokenError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
@@ -171,3 +171,10 @@ def test_parse_since() -> None:
     assert parse_since("2026-01-01T00:00:00+00:00") == 1767225600000
     with pytest.raises(DeployError):
         parse_since("yesterday")
+
+
+def test_expired_sso_token_message() -> None:
+    # What botocore raises when the cached SSO token has expired (reaching it needs AWS itself).
+    err = explain(UnauthorizedSSOTokenError(), "checking the AWS identity", "dev-sso")
+    assert err.kind == "credentials" and "expired" in err.message
+    assert err.hint == "Sign in again with: aws sso login --profile dev-sso"

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 from app.deploy.download import UnsafeArchive, safe_extract
 from app.deploy.errors import DeployError
 from app.deploy.packaging import IgnoreRules, Limits, collect_files, package_function, pip_platforms
+from app.deploy.plan import limit_problems
+from app.deploy.progress import Cancelled, CancelToken
 from app.project.model import FunctionSpec
 from tests.conftest import REPO
 
@@ -192,3 +195,29 @@ def test_deploy_modules_import_without_qt() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_cancel_stops_a_running_pip(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    _tree(code, {"app.py": "", "requirements.txt": "slow\n"})
+    token = CancelToken()
+    threading.Timer(0.3, token.cancel).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        package_function(
+            _fn(code),
+            cache_dir=tmp_path / "c",
+            cancel=token,
+            pip_command=[sys.executable, "-c", "import time; time.sleep(30)"],
+        )
+    assert time.monotonic() - started < 5
+    assert not list((tmp_path / "c" / "deps").iterdir())  # no half-installed cache entry is left
+
+
+def test_settings_outside_lambda_limits_are_problems(tmp_path: Path) -> None:
+    fn = _fn(tmp_path)
+    assert limit_problems(fn) == []
+    fn.memory_size, fn.timeout, fn.handler = 64, 901, None
+    fn.environment = {"BIG": "x" * 5000}
+    problems = limit_problems(fn)
+    assert len(problems) == 4 and any("4 KB" in p for p in problems)
