@@ -52,6 +52,7 @@ class EditorTabs(QTabWidget):
     cursor_moved = Signal(int, int)
     breakpoints_changed = Signal()
     message = Signal(str)
+    file_saved = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT, font_size: int = 11) -> None:
         super().__init__(parent)
@@ -155,6 +156,7 @@ class EditorTabs(QTabWidget):
             self._watcher.addPath(key)
         editor.mark_saved()
         self.message.emit(f"Saved {Path(key).name}")
+        self.file_saved.emit(key)
         return True
 
     def save_all(self) -> bool:

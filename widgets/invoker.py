@@ -28,6 +28,13 @@ def _call_invoke(backend: Any, config: Any, event: bytes, sink: Any, cancel: thr
     return backend.invoke(config, event, sink, cancel)  # type: ignore[no-any-return]
 
 
+def _close_quietly(backend: Any) -> None:
+    try:
+        backend.close()
+    except Exception:  # closing must never stop the window from closing
+        pass
+
+
 def _default_backend(name: str) -> Any:
     from app.invoke import select_backend
 
@@ -60,7 +67,14 @@ class Invoker(QObject):
         self._job: Job | None = None
 
     def set_project(self, project: Project | None) -> None:
-        self.close_backends()
+        """A different project: its warm runtimes are stopped on the pool, not on the GUI thread."""
+        backends, self._backends = list(self._backends.values()), {}
+        if backends:
+            self._jobs.submit(lambda sink, cancel: [_close_quietly(b) for b in backends], "close-backends")
+        self._project = project
+
+    def update_project(self, project: Project) -> None:
+        """The same project reloaded: backends stay warm (they restart a function whose config changed)."""
         self._project = project
 
     def is_running(self) -> bool:
@@ -136,8 +150,5 @@ class Invoker(QObject):
     def close_backends(self) -> None:
         """Blocks briefly: stops warm runtimes (called on project change and quit)."""
         for backend in self._backends.values():
-            try:
-                backend.close()
-            except Exception:  # closing must never stop the window from closing
-                pass
+            _close_quietly(backend)
         self._backends = {}

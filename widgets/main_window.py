@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         ee.current_event_changed.connect(lambda fid, name: tb.select_event(name))
         ee.message.connect(self.show_message)
         self.tabs.message.connect(self.show_message)
+        self.tabs.file_saved.connect(self._on_file_saved)
         self.tabs.cursor_moved.connect(self.status.show_cursor)
         self.log_panel.message.connect(self.show_message)
         self.result_view.open_file_requested.connect(self.open_file)
@@ -211,12 +212,7 @@ class MainWindow(QMainWindow):
             return False
         self.project = project
         store = EventStore(project.root)
-        events = {}
-        for spec in project.functions:
-            try:
-                events[spec.logical_id] = [e.name for e in store.list_events(spec.logical_id)]
-            except EventStoreError:
-                events[spec.logical_id] = []
+        events = self._events_by_function(project, store)
         self.tree.set_project(project, events)
         self.event_editor.set_store(store)
         self.invoker.set_project(project)
@@ -229,6 +225,43 @@ class MainWindow(QMainWindow):
         problems = len(project.all_diagnostics)
         self.show_message(f"Opened {project.root} — {len(project.functions)} functions, {problems} problems")
         return True
+
+    @staticmethod
+    def _events_by_function(project: Project, store: EventStore) -> dict[str, list[str]]:
+        events: dict[str, list[str]] = {}
+        for spec in project.functions:
+            try:
+                events[spec.logical_id] = [e.name for e in store.list_events(spec.logical_id)]
+            except EventStoreError:
+                events[spec.logical_id] = []
+        return events
+
+    def reload_project(self) -> bool:
+        """Re-read the template (after it was saved): tree, pickers and diagnostics follow; tabs stay."""
+        if self.project is None:
+            return False
+        try:
+            project = load_project(self.project.root)
+        except ProjectLoadError as exc:
+            self.show_message(f"Cannot reload the project: {exc}")
+            return False
+        self.project = project
+        self.tree.set_project(project, self._events_by_function(project, EventStore(project.root)))
+        self.invoker.update_project(project)
+        self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
+        self.tabs.set_external_diagnostics(self._diagnostics_by_file(project))
+        self.show_message(
+            f"Reloaded the project: {len(project.functions)} functions, {len(project.all_diagnostics)} problems"
+        )
+        return True
+
+    def _on_file_saved(self, path: str) -> None:
+        project = self.project
+        if project is None:
+            return
+        watched = {str(t.resolve()) for t in project.templates} | {str(project.root / "samconfig.toml")}
+        if path in watched:
+            self.reload_project()
 
     @staticmethod
     def _diagnostics_by_file(project: Project) -> dict[str, list[Problem]]:

@@ -206,3 +206,18 @@ def test_bad_folder_is_a_message_not_a_crash(qtbot, make_window, tmp_path, monke
     window = make_window()
     assert not window.open_project(tmp_path / "does-not-exist")
     assert "Cannot open" in window.status.currentMessage()
+
+
+def test_saving_the_template_reloads_tree_and_shows_diagnostics(qtbot, make_window, example_project):
+    window = make_window()
+    window.open_project(example_project)
+    editor = window.tabs.open_file(example_project / "template.yaml")
+    text = editor.text().replace("Handler: app.handler", "Handler: app.nope")
+    editor.replace_all_text(text)
+    assert window.tabs.save()
+    item = window.tree.function_item("OrdersFunction")
+    assert "⚠ 1" in item.text(0)
+    assert "handler function 'nope' not found" in item.toolTip(0)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "Handler: app.nope" in t)
+    assert "not found" in (editor.diagnostic_text_at(line) or "")
+    assert editor.indicator_at(line, 16) == "error"
