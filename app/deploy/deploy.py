@@ -11,6 +11,7 @@ from botocore.exceptions import WaiterError
 from app.deploy import artifacts, roles
 from app.deploy.connection import Connection
 from app.deploy.errors import KIND_PARTIAL, DeployError, error_code, explain, retry
+from app.deploy.packaging import file_sha256
 from app.deploy.plan import (
     CONFIG_FIELDS,
     DeployOptions,
@@ -155,6 +156,11 @@ def execute(
     """Blocks: apply a plan (made by make_plan) step by step; cancellable between steps. Raises DeployError."""
     started = time.perf_counter()
     refuse_if_problems(plan)
+    if file_sha256(plan.package.path)[0] != plan.package.sha256:
+        raise DeployError(
+            f"The package of {plan.function_name} was rebuilt since this plan was made.",
+            "Plan again, then deploy.",
+        )
     name = plan.function_name
     lam = conn.client("lambda")
     result = DeployResult(name, plan.function_arn, code_sha256=plan.remote_sha)

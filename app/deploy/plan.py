@@ -63,6 +63,14 @@ class FieldChange:
     def label(self) -> str:
         return LABELS.get(self.field, self.field)
 
+    @property
+    def current_text(self) -> str:
+        return _fmt(self.current)
+
+    @property
+    def desired_text(self) -> str:
+        return _fmt(self.desired)
+
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "current": self.current, "desired": self.desired}
 

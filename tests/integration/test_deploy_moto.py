@@ -168,3 +168,12 @@ def test_cancel_before_execute_changes_nothing(conn, tmp_path: Path) -> None:  #
         execute(conn, plan, cancel=token)
     names = [f["FunctionName"] for f in conn.client("lambda").list_functions()["Functions"]]
     assert fn.function_name not in names
+
+
+def test_a_stale_plan_is_refused(conn, tmp_path: Path) -> None:  # noqa: F811
+    fn = make_function(tmp_path)
+    stale = make_plan(conn, fn, options(tmp_path, create_role=True))
+    (fn.code_dir / "app.py").write_text(HANDLER + "\n# edited after planning\n")  # type: ignore[operator]
+    make_plan(conn, fn, options(tmp_path, create_role=True))  # rebuilds the same package file
+    with pytest.raises(DeployError, match="Plan again"):
+        execute(conn, stale)
