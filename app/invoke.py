@@ -86,14 +86,52 @@ def read_event(source: str | None, stdin: Any = None) -> bytes:
     return data or b"{}"
 
 
+CONTAINER_OPTIONS = (
+    "docker_client",
+    "project",
+    "container_image",
+    "images",
+    "entrypoint_mode",
+    "pull_progress",
+)
+
+
 def select_backend(name: str = "auto", **options: Any) -> Backend:
-    """The backend for 'auto', 'process' or 'container'. The container backend hooks in here:
-    'auto' should prefer it when docker is available and the function needs it."""
+    """The backend for 'auto', 'process' or 'container'; raises SetupError when it cannot be had.
+
+    'auto' runs each invoke in a container when a docker engine answers and the function's image is
+    on this machine, else as a local process with a note in the result saying why. Options are the
+    process backend's (cache_dir, credentials, ...) plus the container's: docker_client (else one is
+    connected), project (container label), container_image, images (runtime -> image),
+    entrypoint_mode ('emulator' or 'image'), pull_progress.
+    """
     if name not in BACKENDS:
         raise SetupError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    picked = {k: options.pop(k) for k in CONTAINER_OPTIONS if k in options}
+    if name == "process":
+        return ProcessBackend(**options)
+    from runner.auto_backend import AutoBackend
+    from runner.container import ContainerBackend
+    from runner.container_engine import connect
+    from runner.process import default_cache_dir
+
+    client = picked.pop("docker_client", None)
+    project = str(picked.pop("project", None) or "default")
+    container_options: dict[str, Any] = {k: v for k, v in picked.items() if v is not None}
+    if "container_image" in container_options:
+        container_options["image_override"] = container_options.pop("container_image")
+    cache_dir = Path(options.get("cache_dir") or default_cache_dir()) / "container"
+    if options.get("credentials"):
+        container_options["credentials"] = options["credentials"]
     if name == "container":
-        raise SetupError("the container backend is not available yet; use --backend process")
-    return ProcessBackend(**options)
+        return ContainerBackend(client or connect(), project, cache_dir, **container_options)
+    return AutoBackend(
+        process_options=options,
+        project=project,
+        cache_dir=cache_dir,
+        client_factory=(lambda: client) if client is not None else connect,
+        container_options=container_options,
+    )
 
 
 def profile_credentials(profile: str) -> dict[str, str]:

@@ -65,11 +65,13 @@ class ContainerBackend:
         pull_progress: ProgressSink | None = None,
         remove_orphans: bool = True,
         credentials: Mapping[str, str] | None = None,
+        images: Mapping[str, str] | None = None,
     ) -> None:
         if entrypoint_mode not in ENTRYPOINT_MODES:
             raise ValueError(f"entrypoint_mode must be one of {ENTRYPOINT_MODES}, not {entrypoint_mode!r}")
         self.client = client
         self.image_override = image_override
+        self.images = dict(images or {})  # runtime -> image (the settings' "images")
         self.entrypoint_mode = entrypoint_mode
         self.pull_progress = pull_progress
         self.pool = ContainerPool(
@@ -112,7 +114,8 @@ class ContainerBackend:
                 conn.close()
 
     def image_for(self, config: FunctionConfig) -> str:
-        return image_for(config.python_version or "3.12", config.architecture, self.image_override)
+        override = self.images.get(config.runtime) or self.image_override
+        return image_for(config.python_version or "3.12", config.architecture, override)
 
     def prepare(self, config: FunctionConfig) -> WarmContainer:
         """Pulls the image if needed and starts the function's container ahead of an invoke. Blocks."""
@@ -128,7 +131,9 @@ class ContainerBackend:
         return image
 
     def _hash(self, config: FunctionConfig, image: str) -> str:
-        extra = hashlib.sha256(f"{self.entrypoint_mode}\0{image}".encode()).hexdigest()[:6]
+        req = config.requirements_file
+        deps = req.read_bytes() if req is not None and req.is_file() else b""
+        extra = hashlib.sha256(f"{self.entrypoint_mode}\0{image}\0".encode() + deps).hexdigest()[:6]
         return f"{config.config_hash()}-{extra}"
 
     def invoke(

@@ -9,11 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from runner.result import SetupError
+
 DEFAULT_IMAGE = "public.ecr.aws/lambda/python:{version}"
 ENV_IMAGE = "LAMBDA_STUDIO_IMAGE"
 
 
-class ContainerBackendError(Exception):
+class ContainerBackendError(SetupError):
     """A failure the user can fix; the message says what happened and what to do next."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.config import FunctionConfig
+from runner.container_deps import ensure_container_requirements
 from runner.container_engine import ContainerBackendError, explain_engine_error, platform_for
 
 LABEL_PROJECT = "lambda-studio.project"
@@ -297,10 +298,17 @@ class ContainerPool:
         volumes: dict[str, dict[str, str]] = {
             str(config.code_dir.resolve()): {"bind": "/var/task", "mode": "ro"},
         }
-        if len(config.layer_dirs) == 1:
-            volumes[str(config.layer_dirs[0].resolve())] = {"bind": "/opt", "mode": "ro"}
-        elif config.layer_dirs:
-            merged = merge_layers([p.resolve() for p in config.layer_dirs], self.cache_dir / "layers")
+        layers = [p.resolve() for p in config.layer_dirs]
+        if config.requirements_file is not None and config.requirements_file.is_file():
+            deps = ensure_container_requirements(
+                config.requirements_file, version, config.architecture, self.cache_dir
+            )
+            if deps is not None:
+                layers.append(deps)  # as a last layer: /opt/python is on sys.path, as with a deps layer
+        if len(layers) == 1:
+            volumes[str(layers[0])] = {"bind": "/opt", "mode": "ro"}
+        elif layers:
+            merged = merge_layers(layers, self.cache_dir / "layers")
             volumes[str(merged)] = {"bind": "/opt", "mode": "ro"}
         kwargs: dict[str, Any] = {}
         if mode == "emulator":
@@ -313,7 +321,7 @@ class ContainerPool:
                 "--cwd", "/var/task", "--region", config.region, "--account-id", config.account_id,
                 "--cgroup-memory", "on", "--watch", "/var/task",
             ]  # fmt: skip
-            if config.layer_dirs:
+            if layers:
                 command += ["--watch", "/opt"]
             command += ["--", "/var/runtime/bootstrap"]
         else:

@@ -370,3 +370,43 @@ def test_missing_image_names_it_and_the_alternatives(
         invoke(backend, config(code_dir, "noimg", "ok.handler"))
     text = str(info.value)
     assert image in text and "docker load" in text and "process backend" in text
+
+
+# -- backend selection through the CLI --
+def test_cli_container_and_auto(
+    docker_client: Any, test_image: str, example_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from app.cli import main
+
+    monkeypatch.setenv("LAMBDA_STUDIO_IMAGE", test_image)
+    monkeypatch.setenv("LAMBDA_STUDIO_CACHE", str(example_project.parent / "cache"))
+    for backend in ("container", "auto"):
+        assert (
+            main(
+                [
+                    "invoke",
+                    str(example_project),
+                    "HelloFunction",
+                    "--backend",
+                    backend,
+                    "--json",
+                    "-e",
+                    str(example_project / "events" / "HelloFunction" / "get-hello.json"),
+                ]
+            )
+            == 0
+        )
+        result = json.loads(capsys.readouterr().out)
+        assert result["backend"] == "container" and result["outcome"] == "success", result
+        assert result["note"] is None and result["metrics"]["max_memory_used_mb"] > 0
+
+
+def test_cli_without_engine(example_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    from app.cli import main
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{example_project.parent}/no-docker.sock")
+    assert main(["invoke", str(example_project), "HelloFunction", "--backend", "container"]) == 2
+    assert "does not answer" in capsys.readouterr().err
+    assert main(["invoke", str(example_project), "HelloFunction", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["backend"] == "process" and "not in a container: no docker engine" in result["note"]

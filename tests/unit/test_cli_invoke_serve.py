@@ -130,7 +130,6 @@ def test_invoke_function_error_exit_1_and_json(project: Path, capsys: pytest.Cap
     ("argv", "message"),
     [
         (["Nope"], "no function 'Nope'"),
-        (["Echo", "--backend", "container"], "container backend is not available yet"),
         (["Echo", "--event", "/nonexistent.json"], "cannot read event file"),
         (["Echo", "--env-vars", "/nonexistent.json"], "cannot read env-vars file"),
     ],

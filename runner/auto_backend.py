@@ -1,0 +1,131 @@
+"""The 'auto' backend: a Lambda-like container when the engine and image are there, else a local process."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from runner.config import FunctionConfig
+from runner.container import CancelToken, ContainerBackend, LogSink
+from runner.container_engine import ContainerBackendError, EngineUnavailable, connect, has_image
+from runner.process import ProcessBackend, default_cache_dir
+from runner.result import InvokeResult
+
+RETRY_ENGINE_S = 30.0  # after the engine failed to answer, look again this much later (not per invoke)
+
+
+class AutoBackend:
+    """Prefers the container backend; falls back to the process backend with a note in the result.
+
+    The fallback happens when no engine answers or the function's image is not on this machine
+    (auto never starts a long pull; ``--backend container`` does). ``name`` is the backend the last
+    invoke used ('process' until a container ran one). Every method blocks.
+    """
+
+    def __init__(
+        self,
+        *,
+        process_options: Mapping[str, Any] | None = None,
+        project: str = "default",
+        cache_dir: Path | None = None,
+        client_factory: Callable[[], Any] = connect,
+        container_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.name = "process"
+        self._process_options = dict(process_options or {})
+        self._project = project
+        self._cache_dir = cache_dir or default_cache_dir() / "container"
+        self._client_factory = client_factory
+        self._container_options = dict(container_options or {})
+        self._lock = threading.Lock()
+        self._process: ProcessBackend | None = None
+        self._container: ContainerBackend | None = None
+        self._engine_problem: str | None = None
+        self._engine_checked = 0.0
+
+    def _container_backend(self) -> ContainerBackend | None:
+        with self._lock:
+            if self._container is not None:
+                return self._container
+            if self._engine_problem and time.monotonic() - self._engine_checked < RETRY_ENGINE_S:
+                return None
+            self._engine_checked = time.monotonic()
+            try:
+                client = self._client_factory()
+                self._container = ContainerBackend(
+                    client, self._project, self._cache_dir, **self._container_options
+                )
+            except ContainerBackendError as exc:
+                self._engine_problem = str(exc)
+                return None
+            self._engine_problem = None
+            return self._container
+
+    def _process_backend(self) -> ProcessBackend:
+        with self._lock:
+            if self._process is None:
+                self._process = ProcessBackend(**self._process_options)
+            return self._process
+
+    def invoke(
+        self,
+        config: FunctionConfig,
+        event: bytes,
+        sink: LogSink | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        client_context: str | None = None,
+    ) -> InvokeResult:
+        """Invokes once in a container if possible, else as a local process (the note says why)."""
+        why = None
+        container = self._container_backend()
+        if container is None:
+            why = f"no docker engine ({self._engine_problem})"
+        else:
+            image = container.image_for(config)
+            try:
+                present = has_image(container.client, image)
+            except EngineUnavailable as exc:
+                present, why = False, f"no docker engine ({exc})"
+            if present:
+                try:
+                    result = container.invoke(config, event, sink, cancel, client_context=client_context)
+                    self.name = container.name
+                    return result
+                except EngineUnavailable as exc:
+                    why = f"no docker engine ({exc})"
+                    self._forget_container()
+            elif why is None:
+                why = f"the image {image} is not on this machine (`--backend container` pulls it)"
+        process = self._process_backend()
+        result = process.invoke(config, event, sink, cancel, client_context=client_context)  # type: ignore[arg-type]
+        self.name = process.name
+        note = f"Ran as a local process, not in a container: {why}."
+        result.note = f"{note} {result.note}" if result.note else note
+        return result
+
+    def _forget_container(self) -> None:
+        with self._lock:
+            container, self._container = self._container, None
+            self._engine_problem, self._engine_checked = "the engine stopped answering", time.monotonic()
+        if container is not None:
+            container.close()
+
+    def reload(self, config: FunctionConfig | None = None) -> None:
+        if self._container is not None:
+            self._container.reload(config)
+        if self._process is not None:
+            self._process.reload(config)
+
+    def close(self) -> None:
+        """Stops every container and warm process. Blocks."""
+        with self._lock:
+            container, self._container = self._container, None
+            process, self._process = self._process, None
+        if container is not None:
+            container.close()
+        if process is not None:
+            process.close()
