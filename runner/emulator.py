@@ -264,6 +264,7 @@ class _Runtime:
         self.spawned_at = 0.0
         self.generation = -1
         self.served = 0
+        self.oom_killed = False
         self.init_error: bytes | None = None
         self.seen_rss = 0
         self.read_lock = threading.Lock()
@@ -285,6 +286,7 @@ class _Runtime:
     def spawn(self) -> None:
         env = self.emu.runtime_env(self.port)
         self.ready_at, self.init_error, self.seen_rss, self.partial = None, None, 0, b""
+        self.oom_killed = False
         self.served = 0
         self.generation = self.emu.generation
         self.spawned_at = time.monotonic()
@@ -571,6 +573,7 @@ class Emulator:
         self.recent: OrderedDict[str, str] = OrderedDict()
         self.closed = False
         self._snapshot = self._scan() if self.watch else None
+        self._next_scan = 0.0
         self._print_lock = threading.Lock()
 
     # -- environment --
@@ -635,7 +638,14 @@ class Emulator:
         """Restarts the runtimes when a watched file changed since the last check; True if so."""
         if not self.watch:
             return False
+        now = time.monotonic()
+        if now < self._next_scan:
+            return False
         snap = self._scan()
+        cost = time.monotonic() - now
+        # A big tree (vendored packages) must not eat the warm path: scan it at most every
+        # 50x its own cost (capped at 1 s, well below a human's edit-then-invoke time).
+        self._next_scan = now + (0.0 if cost < 0.002 else min(1.0, cost * 50))
         if snap == self._snapshot:
             return False
         self._snapshot = snap
@@ -768,6 +778,7 @@ class Emulator:
                 rt.seen_rss = max(rt.seen_rss, rss)
                 if rss > limit:
                     rt.kill()  # the exit watcher reports 'signal: killed'
+                    rt.oom_killed = True
                     return
                 check_every = min(check_every * 1.5, 0.05)
                 next_check = now + check_every
@@ -839,6 +850,9 @@ class Emulator:
         inv.duration_ms = max(0.0, ((inv.finished_at or now) - start) * 1000)
         inv.billed_duration_ms = max(1, math.ceil(inv.duration_ms + (inv.init_duration_ms or 0.0)))
         inv.max_memory_used_mb = _ceil_mb(rt.seen_rss) if rt.seen_rss else None
+        if rt.oom_killed and inv.max_memory_used_mb:
+            # Lambda's cgroup never lets usage pass the limit; our poll may see it a little after.
+            inv.max_memory_used_mb = min(inv.max_memory_used_mb, self.memory_mb)
         self.emit(f"END RequestId: {rid}", inv)
         fields = [
             f"REPORT RequestId: {rid}",

@@ -238,8 +238,10 @@ class ProcessBackend:
             account_id=config.account_id,
         )
         with self._lock:
-            self._emulators[key] = emu
-        return emu
+            existing = self._emulators.setdefault(key, emu)
+        if existing is not emu:  # another thread made it first: keep one warm emulator per config
+            emu.close()
+        return existing
 
     @staticmethod
     def _check(config: FunctionConfig) -> None:
@@ -262,7 +264,8 @@ class ProcessBackend:
         client_context: str | None = None,
     ) -> InvokeResult:
         """Invokes the function once and returns its InvokeResult; blocks until it ends, times out or
-        ``cancel`` is set. Log lines go to ``sink`` as they happen. Raises SetupError for user errors."""
+        ``cancel`` is set. Log lines go to ``sink`` as they happen (called from the emulator's reader
+        and invoke threads, never concurrently for one invoke). Raises SetupError for user errors."""
         emu = self.emulator_for(config, sink)
         try:
             inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)

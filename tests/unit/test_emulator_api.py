@@ -297,3 +297,17 @@ def test_emulator_cli_contract(code: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_cancel_kills_the_runtime_and_next_invoke_is_cold(code: Path) -> None:
+    emu = _emulator(code, "app.slow", timeout_s=5)
+    cancel = threading.Event()
+    try:
+        assert emu.invoke(b"{}").outcome == "success"
+        threading.Timer(0.1, cancel.set).start()
+        started = time.monotonic()
+        inv = emu.invoke(b"{}", cancel=cancel)
+        assert inv.outcome == "cancelled" and time.monotonic() - started < 0.5
+        assert emu.invoke(b"{}").cold
+    finally:
+        emu.close()

@@ -119,6 +119,10 @@ def test_case(case: Case, stack: str, dirs: tuple[Path, Path], backends: dict[st
             f"Runtime exited with error: {detail}"
         )
         assert f"Error: Runtime exited with error: {detail}\nRuntime.ExitError\n" in result.log_text
+    if case.name == "memory_hog":
+        assert (
+            result.metrics.max_memory_used_mb == MEMORY_MB
+        )  # measured, capped at the limit as Lambda's cgroup
     if case.name == "success":
         warm = backend.invoke(config, b'{"name": "again"}')
         assert warm.ok and not warm.cold_start and warm.payload_json() == {"hello": "again"}
