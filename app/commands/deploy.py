@@ -37,6 +37,14 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("lambda-studio")) / "deploy"
 
 
+# Problems the user fixes before trying again (exit 2); everything else is a failed attempt (exit 1).
+USER_KINDS = {"credentials", "invalid", "limit", "not-found"}
+
+
+def exit_code(exc: DeployError) -> int:
+    return 2 if exc.kind in USER_KINDS else 1
+
+
 def print_error(exc: DeployError, as_json: bool) -> None:
     if as_json:
         print(json.dumps(exc.to_json()))
@@ -127,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({**out, **err.to_json()}, indent=2))
             args.json = False  # the JSON is out; the message still goes to stderr
         print_error(err, False)
-        return 1
+        return exit_code(err)
     if args.json:
         print(json.dumps(out, indent=2))
     else:

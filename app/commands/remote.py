@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.commands.deploy import aws_arguments, open_connection, print_error, stderr_sink
+from app.commands.deploy import aws_arguments, exit_code, open_connection, print_error, stderr_sink
 from app.deploy.errors import DeployError
 from app.deploy.progress import CancelToken
 
@@ -64,7 +64,7 @@ def _guard(fn: Any, args: argparse.Namespace) -> int:
         return int(fn(args))
     except DeployError as exc:
         print_error(exc, getattr(args, "json", False))
-        return 2 if exc.kind in ("credentials", "invalid", "not-found") else 1
+        return exit_code(exc)
 
 
 def run_list(args: argparse.Namespace) -> int:
