@@ -36,7 +36,8 @@ def build_window(path: str | None, settings: Settings | None = None) -> object:
 
 
 def run_gui(path: str | None) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    instance = QApplication.instance()
+    app = instance if isinstance(instance, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Lambda Studio")
     app.setOrganizationName("lambda-studio")
     app.setDesktopFileName("lambda-studio")  # matches packaging/linux/lambda-studio.desktop

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import lexilla
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyside6_scintilla import ScintillaEdit
@@ -63,6 +63,10 @@ BOLD_CATEGORIES = {"keyword", "definition"}
 
 def language_for_path(path: str | Path) -> str:
     return LANGUAGE_BY_SUFFIX.get(Path(path).suffix.lower(), "text")
+
+
+def _b(data: QByteArray) -> bytes:
+    return bytes(data.data())
 
 
 def _char_to_byte(text: str, index: int) -> int:
@@ -205,7 +209,7 @@ class CodeEditor(QWidget):
             if self._language == "python":
                 lexer.property_set("fold.quotes.python", "1")
                 self._sci.setILexer(lexer.detach())
-                self._sci.setKeyWords(0, " ".join(keyword.kwlist + keyword.softkwlist))
+                self._sci.setKeyWords(0, " ".join([*keyword.kwlist, *keyword.softkwlist]))
                 self._sci.setKeyWords(1, " ".join(n for n in dir(builtins) if not n.startswith("_")))
             else:
                 self._sci.setILexer(lexer.detach())
@@ -234,7 +238,7 @@ class CodeEditor(QWidget):
         self.schedule_checks(immediate=True)
 
     def text(self) -> str:
-        return bytes(self._sci.getText(self._sci.length() + 1)).rstrip(b"\0").decode("utf-8", "replace")
+        return _b(self._sci.getText(self._sci.length() + 1)).rstrip(b"\0").decode("utf-8", "replace")
 
     def replace_all_text(self, text: str) -> None:
         """Replace the whole buffer as one undoable edit (the buffer becomes dirty)."""
@@ -283,11 +287,11 @@ class CodeEditor(QWidget):
         pos = sci.currentPos()
         line = sci.lineFromPosition(pos)
         start = sci.positionFromLine(line)
-        return line + 1, len(bytes(sci.textRange(start, pos)).decode("utf-8", "replace")) + 1
+        return line + 1, len(_b(sci.textRange(start, pos)).decode("utf-8", "replace")) + 1
 
     def selected_text(self) -> str:
         sci = self._sci
-        return bytes(sci.textRange(sci.selectionStart(), sci.selectionEnd())).decode("utf-8", "replace")
+        return _b(sci.textRange(sci.selectionStart(), sci.selectionEnd())).decode("utf-8", "replace")
 
     # --- find and replace -------------------------------------------------------------------------
     def _pattern(self, needle: str, regex: bool, case: bool) -> re.Pattern[str] | None:
@@ -296,14 +300,16 @@ class CodeEditor(QWidget):
         except re.error:
             return None
 
-    def find(self, needle: str, *, regex: bool = False, case: bool = False, backwards: bool = False) -> bool:
+    def find(  # type: ignore[override]  # QWidget.find(id) is a static lookup nobody calls here
+        self, needle: str, *, regex: bool = False, case: bool = False, backwards: bool = False
+    ) -> bool:
         """Select the next (or previous) match after the selection, wrapping around; False if none."""
         pattern = self._pattern(needle, regex, case)
         if not needle or pattern is None:
             return False
         text = self.text()
         sci = self._sci
-        raw = bytes(sci.getText(sci.length() + 1))
+        raw = _b(sci.getText(sci.length() + 1))
         sel_start = len(raw[: sci.selectionStart()].decode("utf-8", "replace"))
         sel_end = len(raw[: sci.selectionEnd()].decode("utf-8", "replace"))
         matches = [m for m in pattern.finditer(text) if m.end() > m.start()]
@@ -472,7 +478,7 @@ class CodeEditor(QWidget):
             line = sci.lineFromPosition(sci.currentPos())
             if line == 0:
                 return
-            previous = bytes(sci.getLine(line - 1)).decode("utf-8", "replace").rstrip("\r\n")
+            previous = _b(sci.getLine(line - 1)).decode("utf-8", "replace").rstrip("\r\n")
             indent = previous[: len(previous) - len(previous.lstrip())]
             stripped = previous.rstrip()
             if (

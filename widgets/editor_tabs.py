@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Signal
@@ -129,7 +129,7 @@ class EditorTabs(QTabWidget):
         return self.path_of(editor) if editor else None
 
     def open_paths(self) -> list[str]:
-        return [self.path_of(self.widget(i)) for i in range(self.count())]
+        return [self.path_of(w) for i in range(self.count()) if (w := self.widget(i)) is not None]
 
     def dirty_paths(self) -> list[str]:
         return [p for p, e in self._editors.items() if e.is_dirty()]
@@ -242,7 +242,7 @@ class EditorTabs(QTabWidget):
             else:
                 self._pending_breakpoints[str(Path(path).resolve())] = list(lines)
 
-    def set_external_diagnostics(self, by_path: dict[str, Iterable[Problem]]) -> None:
+    def set_external_diagnostics(self, by_path: Mapping[str, Iterable[Problem]]) -> None:
         self._pending_diagnostics = {}
         for key, editor in self._editors.items():
             editor.set_external_diagnostics(by_path.get(key, []))

@@ -58,7 +58,7 @@ class EventEditor(QWidget):
             ("Delete", self.delete),
             ("Format", self.format_json),
         ):
-            button = QToolButton(text=text)
+            button = _tool_button(text)
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[text] = button
@@ -303,3 +303,10 @@ class EventEditor(QWidget):
         if dialog.exec() != TemplatePicker.DialogCode.Accepted or not dialog.event_name():
             return None
         return dialog.event_name(), dialog.rendered_text()
+
+
+def _tool_button(text: str, auto_raise: bool = False) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setAutoRaise(auto_raise)
+    return button

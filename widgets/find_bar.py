@@ -32,14 +32,14 @@ class FindBar(QWidget):
             button.clicked.connect(slot)
             layout.addWidget(button)
         layout.addWidget(self.replace_edit, 2)
-        for text, slot in (("Replace", self.replace_one), ("Replace all", self.replace_all)):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
+        for label, action in (("Replace", self.replace_one), ("Replace all", self.replace_all)):
+            button = QPushButton(label)
+            button.clicked.connect(action)
             layout.addWidget(button)
         layout.addWidget(self.regex_box)
         layout.addWidget(self.case_box)
         layout.addWidget(self.status)
-        close = QToolButton(text="✕", autoRaise=True)
+        close = _tool_button("✕", True)
         close.clicked.connect(self.hide_bar)
         layout.addWidget(close)
         self.find_edit.returnPressed.connect(self.find_next)
@@ -90,3 +90,10 @@ class FindBar(QWidget):
         count = editor.replace_all(self.find_edit.text(), self.replace_edit.text(), **self._options())
         self.status.setText(f"{count} replaced")
         return count
+
+
+def _tool_button(text: str, auto_raise: bool = False) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setAutoRaise(auto_raise)
+    return button

@@ -24,8 +24,8 @@ def _call_invoke(backend: Any, config: Any, event: bytes, sink: Any, cancel: thr
     """Blocks: one invoke, whatever the backend's keyword spelling of the log sink."""
     params = inspect.signature(backend.invoke).parameters
     if "log_sink" in params:
-        return backend.invoke(config, event, log_sink=sink, cancel=cancel)  # type: ignore[no-any-return]
-    return backend.invoke(config, event, sink, cancel)  # type: ignore[no-any-return]
+        return backend.invoke(config, event, log_sink=sink, cancel=cancel)
+    return backend.invoke(config, event, sink, cancel)
 
 
 def _close_quietly(backend: Any) -> None:
@@ -70,7 +70,12 @@ class Invoker(QObject):
         """A different project: its warm runtimes are stopped on the pool, not on the GUI thread."""
         backends, self._backends = list(self._backends.values()), {}
         if backends:
-            self._jobs.submit(lambda sink, cancel: [_close_quietly(b) for b in backends], "close-backends")
+
+            def close_all(sink: object, cancel: object) -> None:
+                for backend in backends:
+                    _close_quietly(backend)
+
+            self._jobs.submit(close_all, "close-backends")
         self._project = project
 
     def update_project(self, project: Project) -> None:

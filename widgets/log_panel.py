@@ -235,7 +235,7 @@ class LogPanel(QWidget):
             ("Copy", self.copy_to_clipboard),
             ("Save…", self._save_dialog),
         ):
-            button = QToolButton(text=text)
+            button = _tool_button(text)
             button.clicked.connect(slot)
             bar.addWidget(button)
         layout = QVBoxLayout(self)
@@ -350,3 +350,10 @@ class LogPanel(QWidget):
             return (kinds is None or kind in kinds) and (not needle or needle in text.lower())
 
         self.model.set_filter(accept)
+
+
+def _tool_button(text: str, auto_raise: bool = False) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setAutoRaise(auto_raise)
+    return button

@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.vertical.addWidget(self.bottom)
         self.vertical.setSizes([520, 320])
         self.setCentralWidget(self.vertical)
+        self.docks: dict[str, QDockWidget] = {}
         for title, widget, area, name in (
             ("Project", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea, "projectDock"),
             ("Event", self.event_editor, Qt.DockWidgetArea.RightDockWidgetArea, "eventDock"),
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(name)
+            self.docks[name] = dock
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
         self.tree.setMinimumWidth(200)
@@ -444,7 +446,8 @@ class MainWindow(QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for path in self.settings.recent_projects():
-            self.recent_menu.addAction(path, lambda p=path: self.open_project(p))
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
         if not self.recent_menu.actions():
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
@@ -508,10 +511,10 @@ class MainWindow(QMainWindow):
                 self._apply_default_layout()
 
     def _apply_default_layout(self) -> None:
-        docks = [self.findChild(QDockWidget, "projectDock"), self.findChild(QDockWidget, "eventDock")]
+        docks = [self.docks["projectDock"], self.docks["eventDock"]]
         width = self.width()
         self.resizeDocks(docks, [max(240, width // 6), max(420, width * 7 // 25)], Qt.Orientation.Horizontal)
-        history = self.findChild(QDockWidget, "historyDock")
+        history = self.docks["historyDock"]
         self.resizeDocks(
             [docks[1], history], [self.height() * 3 // 5, self.height() * 2 // 5], Qt.Orientation.Vertical
         )

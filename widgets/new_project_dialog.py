@@ -50,7 +50,7 @@ class NewProjectDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.accepted.connect(self.create)
+        self.buttons.accepted.connect(self.make_project)
         self.buttons.rejected.connect(self.reject)
         where = QHBoxLayout()
         where.addWidget(self.location_edit, 1)
@@ -82,7 +82,7 @@ class NewProjectDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
         return ok
 
-    def create(self) -> bool:
+    def make_project(self) -> bool:
         if not self._validate():
             return False
         name = self.name_edit.text().strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
@@ -77,6 +78,11 @@ def handler_location(spec: FunctionSpec) -> tuple[str, int] | None:
     except OSError:
         line = 1
     return str(path), line
+
+
+def _role(item: QTreeWidgetItem) -> tuple[str | None, Any]:
+    data = item.data(0, ROLE)
+    return (data[0], data[1]) if isinstance(data, tuple) else (None, None)
 
 
 class ProjectTree(QTreeWidget):
@@ -184,11 +190,13 @@ class ProjectTree(QTreeWidget):
 
     def event_names(self, function_id: str) -> list[str]:
         folder = self._event_parents.get(function_id)
-        return [folder.child(i).text(0) for i in range(folder.childCount())] if folder else []
+        if folder is None:
+            return []
+        return [child.text(0) for i in range(folder.childCount()) if (child := folder.child(i)) is not None]
 
     def _function_of(self, item: QTreeWidgetItem | None) -> str | None:
         while item is not None:
-            kind, value = item.data(0, ROLE) or (None, None)
+            kind, value = _role(item)
             if kind == "function":
                 return str(value)
             item = item.parent()
@@ -198,19 +206,19 @@ class ProjectTree(QTreeWidget):
     def _on_current(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         if item is None:
             return
-        kind, value = item.data(0, ROLE) or (None, None)
+        kind, value = _role(item)
         function_id = self._function_of(item)
         if kind == "event":
-            self.event_selected.emit(*value)
+            self.event_selected.emit(str(value[0]), str(value[1]))
         elif function_id:
             self.function_selected.emit(function_id)
 
     def _on_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
-        kind, value = item.data(0, ROLE) or (None, None)
+        kind, value = _role(item)
         if kind == "file" or kind == "template" and value:
             self.open_file_requested.emit(value, 1)
         elif kind == "function":
-            self.open_handler(value)
+            self.open_handler(str(value))
 
     def open_handler(self, function_id: str) -> None:
         spec = self._project.function(function_id) if self._project else None
@@ -227,7 +235,7 @@ class ProjectTree(QTreeWidget):
             menu.exec(self.viewport().mapToGlobal(point))
 
     def build_menu(self, item: QTreeWidgetItem) -> QMenu | None:
-        kind, value = item.data(0, ROLE) or (None, None)
+        kind, value = _role(item)
         function_id = self._function_of(item)
         menu = QMenu(self)
         if function_id:
@@ -243,7 +251,7 @@ class ProjectTree(QTreeWidget):
         return menu if menu.actions() else None
 
     def _path_of(self, item: QTreeWidgetItem) -> str | None:
-        kind, value = item.data(0, ROLE) or (None, None)
+        kind, value = _role(item)
         if kind in ("file", "template") and value:
             return str(value)
         function_id = self._function_of(item)

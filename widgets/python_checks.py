@@ -54,7 +54,7 @@ def check_python(source: str, filename: str = "<editor>") -> list[Problem]:
     except ImportError:  # pragma: no cover - pyflakes is a dependency
         return []
     collector = _Collector()
-    api.check(source, filename, collector)  # type: ignore[arg-type]
+    api.check(source, filename, collector)
     return collector.problems
 
 

@@ -145,7 +145,7 @@ class ResultView(QWidget):
     # --- rendering --------------------------------------------------------------------------------
     def _style_badge(self, outcome: Outcome | str | None) -> None:
         t = self._theme
-        colour = {Outcome.SUCCESS: t.success, "running": t.info, None: t.margin_fore}.get(outcome, t.error)  # type: ignore[call-overload]
+        colour = {Outcome.SUCCESS: t.success, "running": t.info, None: t.margin_fore}.get(outcome, t.error)
         self.badge.setStyleSheet(
             f"QLabel#outcomeBadge {{ background: {colour}; color: white; border-radius: 8px;"
             " padding: 3px 10px; font-weight: bold; }"

@@ -72,10 +72,10 @@ def test_new_project_dialog_creates_from_blueprint(qtbot, tmp_path: Path):
     qtbot.addWidget(dialog)
     assert dialog.list.count() >= 1
     dialog.name_edit.setText("Bad Name")
-    assert not dialog.create()
+    assert not dialog.make_project()
     assert dialog.problem.text()
     dialog.name_edit.setText("my-service")
-    assert dialog.create()
+    assert dialog.make_project()
     assert dialog.created_path is not None and (dialog.created_path / "template.yaml").is_file()
 
 
