@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from typing import Any
@@ -86,8 +87,11 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             print(f"    {name}", file=sys.stderr)
         print(f'    boto3.client("lambda", endpoint_url="{url}").invoke(FunctionName=...)', file=sys.stderr)
         sys.stderr.flush()
+        event = stop or threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (docker stop, systemd, an IDE's stop button) ends as cleanly as Ctrl-C.
+            signal.signal(signal.SIGTERM, lambda *_: event.set())
         try:
-            event = stop or threading.Event()
             while not event.wait(0.5):
                 pass
         except KeyboardInterrupt:
