@@ -92,10 +92,11 @@ def exit_text(code: int) -> str:
 class MemoryProbe:
     """Reads the memory of a runtime's process tree (/proc, ps or Win32), or the container cgroup."""
 
-    def __init__(self, use_cgroup: bool) -> None:
+    def __init__(self, use_cgroup: bool, cgroup_root: str = "/sys/fs/cgroup") -> None:
         self.cgroup_peak: str | None = None
-        if use_cgroup:
-            for path in ("/sys/fs/cgroup/memory.peak", "/sys/fs/cgroup/memory/memory.max_usage_in_bytes"):
+        if use_cgroup:  # v2 first, then v1
+            for rel in ("memory.peak", "memory/memory.max_usage_in_bytes"):
+                path = os.path.join(cgroup_root, rel)
                 if os.path.exists(path):
                     self.cgroup_peak = path
                     break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from runner.config import FunctionConfig
-from runner.emulator import exit_text
+from runner.emulator import MemoryProbe, exit_text
 from runner.process import (
     ProcessBackend,
     apply_env_vars,
@@ -123,3 +124,14 @@ def test_setup_errors_are_clear(tmp_path: Path) -> None:
     with pytest.raises(SetupError, match="does not exist"):
         backend.invoke(FunctionConfig(**{**base, "code_dir": tmp_path / "nope"}, runtime="python3.11"), b"{}")  # type: ignore[arg-type]
     backend.close()
+
+
+def test_memory_probe_prefers_cgroup_peak_v2_then_v1(tmp_path: Path) -> None:
+    v1 = tmp_path / "v1"
+    (v1 / "memory").mkdir(parents=True)
+    (v1 / "memory" / "memory.max_usage_in_bytes").write_text("200000000\n")
+    assert MemoryProbe(True, str(v1)).peak(os.getpid(), 0) == 200_000_000
+    (v1 / "memory.peak").write_text("300000000\n")
+    assert MemoryProbe(True, str(v1)).peak(os.getpid(), 0) == 300_000_000
+    own = MemoryProbe(False, str(v1))
+    assert own.cgroup_peak is None and 0 < own.current(os.getpid()) <= own.peak(os.getpid(), 0)
