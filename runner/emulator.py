@@ -455,12 +455,13 @@ class _RuntimeApiHandler(_Handler):
             if rt.ready_at is None:
                 rt.ready_at = time.monotonic()
             while True:
-                if rt.proc is not proc:
-                    return  # this poll came from a runtime since killed and replaced: leave the event
+                if rt.proc is not proc or (proc is not None and proc.poll() is not None):
+                    self.close_connection = True
+                    return  # this poll came from a runtime since killed (or replaced): leave the event
                 inv = rt.current
                 if inv is not None and inv.delivered_at is None and not inv.done.is_set():
                     break
-                rt.lock.wait()
+                rt.lock.wait(1.0)  # re-check now and then: a dead runtime's poll must not linger
             inv.delivered_at = time.monotonic()
             inv.deadline_ms = int(time.time() * 1000 + rt.emu.timeout_s * 1000)
         rt.emu.emit(f"START RequestId: {inv.request_id} Version: $LATEST", inv)
