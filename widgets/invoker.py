@@ -1,16 +1,18 @@
 """The invoke controller: turns an invoke intent into a job on the bridge and reports back in signals.
 
 It holds the warm backends (one per choice) for the window's lifetime; it never touches a widget.
+Backends are created on the worker thread too: connecting to docker may take seconds.
 """
 
 from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from app.project.model import Project
 from runner.result import InvokeResult, SetupError
@@ -18,6 +20,13 @@ from widgets.history_view import HistoryEntry
 from widgets.jobs import Job, JobBridge
 
 BackendFactory = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A problem the user can fix (no docker, bad handler): returned by the work, shown as a message."""
+
+    message: str
 
 
 def _call_invoke(backend: Any, config: Any, event: bytes, sink: Any, cancel: threading.Event) -> InvokeResult:
@@ -35,20 +44,25 @@ def _close_quietly(backend: Any) -> None:
         pass
 
 
-def _default_backend(name: str) -> Any:
-    from app.invoke import select_backend
-
-    return select_backend(name)
+def _user_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from runner.container_engine import ContainerBackendError
+    except ImportError:  # pragma: no cover
+        return (SetupError,)
+    return (SetupError, ContainerBackendError)
 
 
 class Invoker(QObject):
-    """One invocation at a time; `started`, `log_lines`, `finished(HistoryEntry)` or `failed(message)`."""
+    """One invocation at a time; `started`, `log_lines`, `progress`, then `finished(HistoryEntry)` or `failed`."""
 
     started = Signal(str, str)
     log_lines = Signal(list)
+    progress = Signal(str, float)  # text, fraction 0..1 (or -1 when unknown)
     finished = Signal(object)
     failed = Signal(str)
     running_changed = Signal(bool)
+
+    _progress_from_worker = Signal(str, float)
 
     def __init__(
         self,
@@ -57,18 +71,56 @@ class Invoker(QObject):
         *,
         backend_factory: BackendFactory | None = None,
         region: Callable[[], str | None] = lambda: None,
+        backend_options: Callable[[], Mapping[str, Any]] = dict,
     ) -> None:
         super().__init__(parent)
         self._jobs = jobs
-        self._factory = backend_factory or _default_backend
+        self._factory = backend_factory or self._default_backend
         self._region = region
+        self._options = backend_options
+        self._lock = threading.Lock()
         self._backends: dict[str, Any] = {}
         self._project: Project | None = None
         self._job: Job | None = None
+        self._progress_from_worker.connect(self._on_progress)
+
+    # --- backends ---------------------------------------------------------------------------------
+    def _default_backend(self, name: str) -> Any:
+        from app.invoke import select_backend
+
+        options = dict(self._options())
+        if name != "process":
+            options["pull_progress"] = self._pull_progress
+            if self._project is not None:
+                options.setdefault("project", self._project.root.name)
+        else:
+            options = {k: v for k, v in options.items() if k not in ("images", "project")}
+        return select_backend(name, **options)
+
+    def _pull_progress(self, step: Any) -> None:
+        """Worker thread: forward an image pull step to the GUI thread (queued)."""
+        image = getattr(step, "image", "image")
+        percent = float(getattr(step, "percent", -1.0))
+        self._progress_from_worker.emit(f"pulling {image}…", percent / 100 if percent >= 0 else -1.0)
+
+    @Slot(str, float)
+    def _on_progress(self, text: str, fraction: float) -> None:
+        self.progress.emit(text, fraction)
+
+    def _backend(self, choice: str) -> Any:
+        """Blocks (docker connect): called on the worker thread."""
+        with self._lock:
+            backend = self._backends.get(choice)
+        if backend is None:
+            backend = self._factory(choice)
+            with self._lock:
+                self._backends[choice] = backend
+        return backend
 
     def set_project(self, project: Project | None) -> None:
         """A different project: its warm runtimes are stopped on the pool, not on the GUI thread."""
-        backends, self._backends = list(self._backends.values()), {}
+        with self._lock:
+            backends, self._backends = list(self._backends.values()), {}
         if backends:
 
             def close_all(sink: object, cancel: object) -> None:
@@ -82,6 +134,26 @@ class Invoker(QObject):
         """The same project reloaded: backends stay warm (they restart a function whose config changed)."""
         self._project = project
 
+    def close_backends(self) -> None:
+        """Blocks briefly: stops warm runtimes (called on quit and when settings change)."""
+        with self._lock:
+            backends, self._backends = list(self._backends.values()), {}
+        for backend in backends:
+            _close_quietly(backend)
+
+    def warm_count(self) -> int:
+        """Warm runtimes across backends (containers in a pool, emulators of the process backend)."""
+        with self._lock:
+            backends = list(self._backends.values())
+        total = 0
+        for backend in backends:
+            for part in (backend, getattr(backend, "_container", None), getattr(backend, "_process", None)):
+                pool = getattr(part, "pool", None)
+                warm = getattr(pool, "_warm", None) if pool is not None else getattr(part, "_emulators", None)
+                total += len(warm or {})
+        return total
+
+    # --- invoking ---------------------------------------------------------------------------------
     def is_running(self) -> bool:
         return self._job is not None and self._job.running
 
@@ -100,17 +172,20 @@ class Invoker(QObject):
 
         try:
             config = function_config(self._project, spec, region=self._region())
-            backend = self._backend(backend_choice)
         except SetupError as exc:
             self.failed.emit(str(exc))
             return None
-        except Exception as exc:  # a backend that cannot start (docker missing) is the user's to fix
-            self.failed.emit(f"Cannot start the {backend_choice} backend: {exc}")
-            return None
+        user_errors = _user_errors()
+
+        def work(sink: Callable[[str], None], cancel: threading.Event) -> object:
+            try:
+                backend = self._backend(backend_choice)
+                return _call_invoke(backend, config, event, sink, cancel)
+            except user_errors as exc:
+                return _Failure(str(exc))
+
         lines: list[str] = []
-        job = self._jobs.submit(
-            lambda sink, cancel: _call_invoke(backend, config, event, sink, cancel), "invoke"
-        )
+        job = self._jobs.submit(work, "invoke")
         self._job = job
         job.log_lines.connect(lines.extend)
         job.log_lines.connect(self.log_lines.emit)
@@ -124,14 +199,12 @@ class Invoker(QObject):
         if self._job is not None:
             self._job.cancel()
 
-    def _backend(self, choice: str) -> Any:
-        if choice not in self._backends:
-            self._backends[choice] = self._factory(choice)
-        return self._backends[choice]
-
     def _on_finished(self, function_id: str, event_name: str, result: Any, lines: list[str]) -> None:
         self._job = None
         self.running_changed.emit(False)
+        if isinstance(result, _Failure):
+            self.failed.emit(result.message)
+            return
         if not isinstance(result, InvokeResult):
             self.failed.emit(f"The backend returned {type(result).__name__}, not a result")
             return
@@ -142,18 +215,3 @@ class Invoker(QObject):
         self._job = None
         self.running_changed.emit(False)
         self.failed.emit(message)
-
-    def warm_count(self) -> int:
-        """Warm runtimes across backends (containers in a pool, emulators of the process backend)."""
-        total = 0
-        for backend in self._backends.values():
-            pool = getattr(backend, "pool", None)
-            warm = getattr(pool, "_warm", None) if pool is not None else getattr(backend, "_emulators", None)
-            total += len(warm or {})
-        return total
-
-    def close_backends(self) -> None:
-        """Blocks briefly: stops warm runtimes (called on project change and quit)."""
-        for backend in self._backends.values():
-            _close_quietly(backend)
-        self._backends = {}

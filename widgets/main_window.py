@@ -75,7 +75,13 @@ class MainWindow(QMainWindow):
         self.toolbar = RunToolbar(self)
         self.toolbar.set_backend(settings.get("backend"))
         self.status = StatusBar(self.jobs, engine_probe, self.invoker_warm_count)
-        self.invoker = Invoker(self.jobs, self, backend_factory=backend_factory, region=self._region)
+        self.invoker = Invoker(
+            self.jobs,
+            self,
+            backend_factory=backend_factory,
+            region=self._region,
+            backend_options=self._backend_options,
+        )
         self._layout_widgets()
         self._build_menus()
         self._wire()
@@ -97,6 +103,10 @@ class MainWindow(QMainWindow):
 
     def invoker_warm_count(self) -> int:
         return self.invoker.warm_count() if hasattr(self, "invoker") else 0
+
+    def _backend_options(self) -> dict[str, object]:
+        images = self.settings.get("images") or {}
+        return {"images": images} if images else {}
 
     def _region(self) -> str | None:
         return self.settings.get("aws_region") or None
@@ -197,6 +207,9 @@ class MainWindow(QMainWindow):
         inv.finished.connect(self._on_invoke_finished)
         inv.failed.connect(self._on_invoke_failed)
         inv.running_changed.connect(lambda running: tb.set_running(running, "invoking…"))
+        inv.progress.connect(
+            lambda text, fraction: tb.set_progress(text, fraction if fraction >= 0 else None)
+        )
         self.settings.on_changed(self._on_setting_changed)
 
     def show_message(self, text: str) -> None:
