@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PROJECT ?= examples/hello-sam
 
-.PHONY: run test lint typecheck pytest services bench screenshot clean
+.PHONY: run test lint typecheck pytest services bench screenshot dist clean
 
 $(BIN)/.app-installed: pyproject.toml
 	bash scripts/venv.sh "$(PYTHON)" "$(VENV)" app
@@ -41,6 +41,10 @@ bench: $(BIN)/.test-installed
 # Renders the window on the example project after one invoke into docs/screenshot.png.
 screenshot: $(BIN)/.test-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshot.py $(PROJECT) docs/screenshot.png
+
+# The desktop bundle and dist/lambda-studio-<version>-<os>-<arch>.tar.gz (see docs/packaging.md).
+dist:
+	$(PYTHON) packaging/build.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
