@@ -5,9 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 import keyword
-import re
 from collections.abc import Iterable
-from pathlib import Path
 
 import lexilla
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -15,6 +13,8 @@ from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyside6_scintilla import ScintillaEdit
 
+from widgets import text_search
+from widgets.editor_styles import BOLD_CATEGORIES, STYLE_MAP, language_for_path
 from widgets.python_checks import MAX_CHECK_CHARS, Problem, check_python, complete
 from widgets.themes import LIGHT, Theme, bgr
 
@@ -28,41 +28,7 @@ FOLDER_MARKERS = {25: 13, 26: 15, 27: 11, 28: 10, 29: 9, 30: 12, 31: 14}  # mark
 MASK_FOLDERS = 0xFE000000 - (1 << 32)  # as a signed 32-bit int
 LARGE_FILE_BYTES = 5_000_000  # above this: no lexer, no folding, no lint - opening must stay instant
 
-LANGUAGE_BY_SUFFIX = {
-    ".py": "python",
-    ".pyi": "python",
-    ".json": "json",
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".md": "markdown",
-    ".markdown": "markdown",
-}
-
-# lexer style number -> theme attribute, per language
-STYLE_MAP: dict[str, dict[int, str]] = {
-    "python": {
-        1: "comment", 12: "comment", 2: "number", 3: "string", 4: "string", 6: "string", 7: "string",
-        16: "string", 17: "string", 18: "string", 19: "string", 5: "keyword", 8: "definition",
-        9: "definition", 10: "operator", 13: "error", 14: "builtin", 15: "decorator",
-    },
-    "json": {
-        1: "number", 2: "string", 3: "error", 4: "definition", 5: "keyword", 6: "comment",
-        7: "comment", 8: "operator", 9: "string", 11: "keyword", 13: "error",
-    },
-    "yaml": {1: "comment", 2: "definition", 3: "keyword", 4: "number", 5: "builtin", 6: "decorator",
-             7: "string", 8: "error", 9: "operator"},
-    "markdown": {
-        2: "keyword", 3: "keyword", 4: "string", 5: "string", 6: "definition", 7: "definition",
-        8: "definition", 9: "definition", 10: "definition", 11: "definition", 12: "comment",
-        13: "operator", 14: "operator", 15: "comment", 16: "comment", 17: "comment", 18: "builtin",
-        19: "string", 20: "string", 21: "string",
-    },
-}  # fmt: skip
-BOLD_CATEGORIES = {"keyword", "definition"}
-
-
-def language_for_path(path: str | Path) -> str:
-    return LANGUAGE_BY_SUFFIX.get(Path(path).suffix.lower(), "text")
+__all__ = ["CodeEditor", "language_for_path"]
 
 
 def _b(data: QByteArray) -> bytes:
@@ -294,58 +260,44 @@ class CodeEditor(QWidget):
         return _b(sci.textRange(sci.selectionStart(), sci.selectionEnd())).decode("utf-8", "replace")
 
     # --- find and replace -------------------------------------------------------------------------
-    def _pattern(self, needle: str, regex: bool, case: bool) -> re.Pattern[str] | None:
-        try:
-            return re.compile(needle if regex else re.escape(needle), 0 if case else re.IGNORECASE)
-        except re.error:
-            return None
-
     def find(  # type: ignore[override]  # QWidget.find(id) is a static lookup nobody calls here
         self, needle: str, *, regex: bool = False, case: bool = False, backwards: bool = False
     ) -> bool:
         """Select the next (or previous) match after the selection, wrapping around; False if none."""
-        pattern = self._pattern(needle, regex, case)
-        if not needle or pattern is None:
+        pattern = text_search.compile_pattern(needle, regex, case)
+        if pattern is None:
             return False
-        text = self.text()
         sci = self._sci
         raw = _b(sci.getText(sci.length() + 1))
+        text = raw.decode("utf-8", "replace")
         sel_start = len(raw[: sci.selectionStart()].decode("utf-8", "replace"))
         sel_end = len(raw[: sci.selectionEnd()].decode("utf-8", "replace"))
-        matches = [m for m in pattern.finditer(text) if m.end() > m.start()]
-        if not matches:
+        found = text_search.next_match(text, pattern, sel_start, sel_end, backwards)
+        if found is None:
             return False
-        if backwards:
-            before = [m for m in matches if m.start() < sel_start]
-            match = before[-1] if before else matches[-1]
-        else:
-            after = [m for m in matches if m.start() >= sel_end]
-            match = after[0] if after else matches[0]
-        start, end = _char_to_byte(text, match.start()), _char_to_byte(text, match.end())
+        start, end = _char_to_byte(text, found[0]), _char_to_byte(text, found[1])
         sci.setSel(start, end)
         sci.scrollRange(end, start)
         return True
 
     def replace(self, needle: str, replacement: str, *, regex: bool = False, case: bool = False) -> bool:
         """Replace the selected match (if the selection is one) and select the next match."""
-        pattern = self._pattern(needle, regex, case)
+        pattern = text_search.compile_pattern(needle, regex, case)
         if pattern is None:
             return False
-        match = pattern.fullmatch(self.selected_text())
-        if match:
-            self._sci.replaceSel(match.expand(replacement) if regex else replacement)
-        return self.find(needle, regex=regex, case=case) or bool(match)
+        new = text_search.replacement_for(pattern, self.selected_text(), replacement, regex)
+        if new is not None:
+            self._sci.replaceSel(new)
+        return self.find(needle, regex=regex, case=case) or new is not None
 
     def replace_all(self, needle: str, replacement: str, *, regex: bool = False, case: bool = False) -> int:
         """Replace every match in one undoable step; returns how many were replaced."""
-        pattern = self._pattern(needle, regex, case)
-        if not needle or pattern is None:
+        pattern = text_search.compile_pattern(needle, regex, case)
+        if pattern is None:
             return 0
-        new, count = pattern.subn(replacement if regex else replacement.replace("\\", "\\\\"), self.text())
+        new, count = text_search.replace_all(self.text(), pattern, replacement, regex)
         if count:
-            sci = self._sci
-            sci.setTargetRange(0, sci.length())
-            sci.replaceTarget(len(new.encode("utf-8")), new)
+            self.replace_all_text(new)
         return count
 
     # --- breakpoints ------------------------------------------------------------------------------

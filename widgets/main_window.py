@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
     QInputDialog,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QVBoxLayout,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 from app.events.catalog import Catalog, shipped_catalog
 from app.events.store import EventStore, EventStoreError
 from app.project.loader import ProjectLoadError, load_project
-from app.project.model import Project, Severity
+from app.project.model import Project
 from app.settings import Settings
 from widgets.editor_tabs import CANCEL, SAVE, EditorTabs
 from widgets.event_editor import EventEditor
@@ -31,12 +32,19 @@ from widgets.invoker import BackendFactory, Invoker
 from widgets.jobs import JobBridge
 from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
-from widgets.python_checks import Problem
 from widgets.recovery import BackupStore
 from widgets.result_view import ResultView
 from widgets.run_toolbar import RunToolbar
 from widgets.status_bar import StatusBar
 from widgets.themes import style_sheet, theme_named
+from widgets.window_layout import (
+    apply_default_layout,
+    build_menus,
+    diagnostics_by_file,
+    events_by_function,
+    restore_layout,
+    save_layout,
+)
 
 BACKUP_INTERVAL_MS = 30_000
 
@@ -83,14 +91,14 @@ class MainWindow(QMainWindow):
             backend_options=self._backend_options,
         )
         self._layout_widgets()
-        self._build_menus()
+        self.recent_menu = build_menus(self)
         self._wire()
         self.apply_theme()
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS)
         self._backup_timer.timeout.connect(self.backup_now)
         self._backup_timer.start()
         self.ask_recover = self._ask_recover
-        self._restore_window_layout()
+        restore_layout(self, self.settings.get("window") or {})
 
     def catalog(self) -> Catalog | None:
         """The event template catalog, loaded the first time a template is picked."""
@@ -143,40 +151,6 @@ class MainWindow(QMainWindow):
         self.tree.setMinimumWidth(200)
         self._default_layout_pending = True
 
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._add(file_menu, "Open Folder…", self.choose_folder, "Ctrl+O")
-        self.recent_menu = file_menu.addMenu("Open Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self._add(file_menu, "New Project…", self.new_project_dialog)
-        file_menu.addSeparator()
-        self._add(file_menu, "Save", lambda: self.tabs.save(), "Ctrl+S")
-        self._add(file_menu, "Save All", self.tabs.save_all, "Ctrl+Shift+S")
-        self._add(file_menu, "Close Project", self.close_project)
-        file_menu.addSeparator()
-        self._add(file_menu, "Settings…", self.open_settings, "Ctrl+,")
-        self._add(file_menu, "Quit", self.close, "Ctrl+Q")
-        edit = bar.addMenu("&Edit")
-        self._add(edit, "Find…", lambda: self.find_bar.show_bar(), "Ctrl+F")
-        self._add(edit, "Replace…", lambda: self.find_bar.show_bar(replace=True), "Ctrl+H")
-        self._add(edit, "Go to Line…", self.go_to_line_dialog, "Ctrl+G")
-        self._add(edit, "Toggle Breakpoint\tF9", self._toggle_breakpoint)
-        run = bar.addMenu("&Run")
-        run.addAction(self.toolbar.invoke_action)
-        run.addAction(self.toolbar.stop_action)
-        view = bar.addMenu("&View")
-        self._add(view, "Dark Theme", lambda: self.settings.set("theme", "dark"))
-        self._add(view, "Light Theme", lambda: self.settings.set("theme", "light"))
-
-    def _add(self, menu: object, text: str, slot: object, keys: str | None = None) -> QAction:
-        action = QAction(text, self)
-        if keys:
-            action.setShortcut(QKeySequence(keys))
-        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
-        menu.addAction(action)  # type: ignore[attr-defined]
-        return action
-
     # --- wiring: every connection between widgets lives here --------------------------------------
     def _wire(self) -> None:
         t, tb, ee = self.tree, self.toolbar, self.event_editor
@@ -227,12 +201,12 @@ class MainWindow(QMainWindow):
             return False
         self.project = project
         store = EventStore(project.root)
-        events = self._events_by_function(project, store)
+        events = events_by_function(project, store)
         self.tree.set_project(project, events)
         self.event_editor.set_store(store)
         self.invoker.set_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
-        self.tabs.set_external_diagnostics(self._diagnostics_by_file(project))
+        self.tabs.set_external_diagnostics(diagnostics_by_file(project))
         self.settings.add_recent_project(project.root)
         self.setWindowTitle(f"{project.root.name} — Lambda Studio")
         self._restore_project_state()
@@ -240,16 +214,6 @@ class MainWindow(QMainWindow):
         problems = len(project.all_diagnostics)
         self.show_message(f"Opened {project.root} — {len(project.functions)} functions, {problems} problems")
         return True
-
-    @staticmethod
-    def _events_by_function(project: Project, store: EventStore) -> dict[str, list[str]]:
-        events: dict[str, list[str]] = {}
-        for spec in project.functions:
-            try:
-                events[spec.logical_id] = [e.name for e in store.list_events(spec.logical_id)]
-            except EventStoreError:
-                events[spec.logical_id] = []
-        return events
 
     def reload_project(self) -> bool:
         """Re-read the template (after it was saved): tree, pickers and diagnostics follow; tabs stay."""
@@ -261,10 +225,10 @@ class MainWindow(QMainWindow):
             self.show_message(f"Cannot reload the project: {exc}")
             return False
         self.project = project
-        self.tree.set_project(project, self._events_by_function(project, EventStore(project.root)))
+        self.tree.set_project(project, events_by_function(project, EventStore(project.root)))
         self.invoker.update_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
-        self.tabs.set_external_diagnostics(self._diagnostics_by_file(project))
+        self.tabs.set_external_diagnostics(diagnostics_by_file(project))
         self.show_message(
             f"Reloaded the project: {len(project.functions)} functions, {len(project.all_diagnostics)} problems"
         )
@@ -277,15 +241,6 @@ class MainWindow(QMainWindow):
         watched = {str(t.resolve()) for t in project.templates} | {str(project.root / "samconfig.toml")}
         if path in watched:
             self.reload_project()
-
-    @staticmethod
-    def _diagnostics_by_file(project: Project) -> dict[str, list[Problem]]:
-        out: dict[str, list[Problem]] = {}
-        for d in project.all_diagnostics:
-            if d.file and d.line:
-                severity = "error" if d.severity is Severity.ERROR else "warning"
-                out.setdefault(str(d.file), []).append(Problem(d.line, d.column or 1, d.message, severity))
-        return out
 
     def close_project(self) -> bool:
         """Asks about unsaved edits; False when the user cancels."""
@@ -437,7 +392,7 @@ class MainWindow(QMainWindow):
         target = Path(path)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(target if target.is_dir() else target.parent)))
 
-    def _toggle_breakpoint(self) -> None:
+    def toggle_breakpoint(self) -> None:
         editor = self.tabs.current_editor()
         if editor is not None:
             editor.toggle_breakpoint()
@@ -456,13 +411,13 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_project(folder)
 
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
+    def fill_recent_menu(self, menu: QMenu) -> None:
+        menu.clear()
         for path in self.settings.recent_projects():
-            action = self.recent_menu.addAction(path)
+            action = menu.addAction(path)
             action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
-        if not self.recent_menu.actions():
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
+        if not menu.actions():
+            menu.addAction("(none yet)").setEnabled(False)
 
     def new_project_dialog(self) -> None:
         from widgets.new_project_dialog import NewProjectDialog
@@ -493,53 +448,18 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             app.setStyleSheet(style_sheet(theme))
 
-    def _restore_window_layout(self) -> None:
-        saved = self.settings.get("window") or {}
-        for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
-            if saved.get(key):
-                restore(QByteArray.fromBase64(saved[key].encode()))
-        for key, splitter in (("vertical", self.vertical), ("bottom", self.bottom)):
-            if saved.get(key):
-                splitter.restoreState(QByteArray.fromBase64(saved[key].encode()))
-
-    def save_window_layout(self) -> None:
-        def b64(data: QByteArray) -> str:
-            return bytes(data.toBase64().data()).decode()
-
-        self.settings.set(
-            "window",
-            {
-                "geometry": b64(self.saveGeometry()),
-                "state": b64(self.saveState()),
-                "vertical": b64(self.vertical.saveState()),
-                "bottom": b64(self.bottom.saveState()),
-            },
-        )
-
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)  # type: ignore[arg-type]
         if self._default_layout_pending:
             self._default_layout_pending = False
             if not (self.settings.get("window") or {}).get("state"):
-                self._apply_default_layout()
-
-    def _apply_default_layout(self) -> None:
-        docks = [self.docks["projectDock"], self.docks["eventDock"]]
-        width = self.width()
-        self.resizeDocks(docks, [max(240, width // 6), max(420, width * 7 // 25)], Qt.Orientation.Horizontal)
-        history = self.docks["historyDock"]
-        self.resizeDocks(
-            [docks[1], history], [self.height() * 3 // 5, self.height() * 2 // 5], Qt.Orientation.Vertical
-        )
-        self.vertical.setSizes([self.height() * 3 // 5, self.height() * 2 // 5])
-        center = self.vertical.width()
-        self.bottom.setSizes([center * 11 // 20, center * 9 // 20])
+                apply_default_layout(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self.close_project():
             event.ignore()
             return
-        self.save_window_layout()
+        self.settings.set("window", save_layout(self))
         self._backup_timer.stop()
         self.status.stop()
         self.invoker.close_backends()

@@ -197,6 +197,8 @@ def test_layout_tabs_and_breakpoints_restored(qtbot, make_window, example_projec
     assert again.tabs.current_path().endswith("template.yaml")
     assert again.tabs.editor_for(handler).breakpoints() == [12]
     assert again.settings.recent_projects()[0] == str(example_project.resolve())
+    again.fill_recent_menu(again.recent_menu)
+    assert [a.text() for a in again.recent_menu.actions()] == [str(example_project.resolve())]
 
 
 def test_bad_folder_is_a_message_not_a_crash(qtbot, make_window, tmp_path, monkeypatch):
