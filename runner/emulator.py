@@ -434,7 +434,7 @@ class _Handler(BaseHTTPRequestHandler):
         head = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}"]
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         head += [f"{k}: {v}" for k, v in hdrs.items()]
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + body)  # utf-8: JSON headers
         self.wfile.flush()
 
 

@@ -97,7 +97,7 @@ INVOKE = "/2015-03-31/functions/{}/invocations"
 
 def test_invoke_api_request_response_tail_and_report(server: tuple[int, dict[str, Emulator]]) -> None:
     port, _ = server
-    cc = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
+    cc = base64.b64encode(json.dumps({"custom": {"k": "vé"}}, ensure_ascii=False).encode()).decode()
     status, headers, body = _http(
         port,
         "POST",
@@ -105,7 +105,7 @@ def test_invoke_api_request_response_tail_and_report(server: tuple[int, dict[str
         b'{"a": 1}',
         {"X-Amz-Log-Type": "Tail", "X-Amz-Client-Context": cc},
     )
-    assert status == 200 and json.loads(body) == {"event": {"a": 1}, "custom": {"k": "v"}}
+    assert status == 200 and json.loads(body) == {"event": {"a": 1}, "custom": {"k": "vé"}}
     assert "x-amz-function-error" not in headers
     tail = base64.b64decode(headers["x-amz-log-result"]).decode()
     assert 'echo {"a": 1}' in tail and "REPORT RequestId:" in tail
