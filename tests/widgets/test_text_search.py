@@ -8,7 +8,7 @@ from widgets import text_search as ts
 def test_compile_and_match():
     assert ts.compile_pattern("", False, False) is None
     assert ts.compile_pattern("(", True, False) is None
-    pattern = ts.compile_pattern("a.c", False, True)
+    pattern = ts.compile_pattern("a.c", False, False)  # case-insensitive
     assert pattern is not None
     assert ts.next_match("xxA.Cxx a.c", pattern, 0, 0) == (2, 5)
     assert ts.next_match("xxA.Cxx a.c", pattern, 2, 5) == (8, 11)
