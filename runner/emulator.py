@@ -960,6 +960,13 @@ class _InvokeApiHandler(_Handler):
             message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
             _aws_error(self, 413, "RequestTooLargeException", message)
             return
+        if body:
+            try:
+                json.loads(body)
+            except ValueError as exc:  # Lambda refuses a non-JSON payload before any runtime sees it
+                message = f"Could not parse request body into json: {exc}"
+                _aws_error(self, 400, "InvalidRequestContentException", message)
+                return
         if kind == "DryRun":
             self.reply(204)
             return

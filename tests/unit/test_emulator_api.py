@@ -141,6 +141,8 @@ def test_invoke_api_function_error_event_dryrun_and_errors(server: tuple[int, di
     assert any('echo {"async": true}' in text for text in emus["echo"].recent.values())
     status, headers, body = _http(port, "POST", INVOKE.format("nosuch"), b"{}")
     assert status == 404 and headers["x-amzn-errortype"] == "ResourceNotFoundException"
+    status, headers, _ = _http(port, "POST", INVOKE.format("echo"), b"{not json")
+    assert status == 400 and headers["x-amzn-errortype"] == "InvalidRequestContentException"
     status, headers, _ = _http(port, "POST", INVOKE.format("echo"), b"x" * (MAX_SYNC_PAYLOAD + 1))
     assert status == 413 and headers["x-amzn-errortype"] == "RequestTooLargeException"
 
