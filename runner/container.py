@@ -82,6 +82,7 @@ class ContainerBackend:
             base_env=credentials or DUMMY_CREDENTIALS,
         )
         self._ready_images: set[str] = set()
+        self.pool.on_code_change = self._reload_container
         if remove_orphans:
             self.pool.remove_orphans()
 
@@ -103,15 +104,18 @@ class ContainerBackend:
                 continue
             if w.mode == "image":
                 self.pool.discard(w)
-                continue
-            conn = http.client.HTTPConnection("127.0.0.1", w.port, timeout=10)
-            try:
-                conn.request("POST", "/lambda-studio/reload", body=b"")
-                conn.getresponse().read()
-            except (OSError, http.client.HTTPException):
-                self.pool.discard(w)
-            finally:
-                conn.close()
+            else:
+                self._reload_container(w)
+
+    def _reload_container(self, w: WarmContainer) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", w.port, timeout=10)
+        try:
+            conn.request("POST", "/lambda-studio/reload", body=b"")
+            conn.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            self.pool.discard(w)
+        finally:
+            conn.close()
 
     def image_for(self, config: FunctionConfig) -> str:
         override = self.images.get(config.runtime) or self.image_override

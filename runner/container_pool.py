@@ -49,7 +49,8 @@ class WarmContainer:
     sink: LineSink | None = None
     lines: list[str] = field(default_factory=list)
     line_event: threading.Condition = field(default_factory=threading.Condition)
-    code_stamp: tuple[int, int] | None = None
+    code_stamp: tuple[int, int, int] | None = None
+    next_scan: float = 0.0
 
     @property
     def id(self) -> str:
@@ -108,15 +109,20 @@ def merge_layers(layer_dirs: Sequence[Path], cache_dir: Path) -> Path:
     return dest
 
 
-def _code_stamp(path: Path) -> tuple[int, int]:
-    count = newest = 0
-    for root, dirs, files in os.walk(path):
-        dirs[:] = [d for d in dirs if d not in ("__pycache__", ".git", ".aws-sam", ".venv")]
-        for name in files:
-            count += 1
-            with contextlib.suppress(OSError):
-                newest = max(newest, os.stat(os.path.join(root, name)).st_mtime_ns)
-    return count, newest
+def _code_stamp(paths: Sequence[Path]) -> tuple[int, int, int]:
+    """(files, newest mtime, sum of mtimes) of the code and layer trees: changes when a file does."""
+    count = newest = total = 0
+    for path in paths:
+        for root, dirs, files in os.walk(path):
+            dirs[:] = [
+                d for d in dirs if d not in ("__pycache__", ".git", ".aws-sam", ".venv", "node_modules")
+            ]
+            for name in files:
+                count += 1
+                with contextlib.suppress(OSError):
+                    mtime = os.stat(os.path.join(root, name)).st_mtime_ns
+                    newest, total = max(newest, mtime), total + mtime
+    return count, newest, total
 
 
 def wait_ready(port: int, deadline_s: float, mode: str, container: Any) -> None:
@@ -172,6 +178,7 @@ class ContainerPool:
         self._warm: dict[str, WarmContainer] = {}  # function_id -> its current container
         self._closed = threading.Event()
         self._reaper: threading.Thread | None = None
+        self.on_code_change: Callable[[WarmContainer], None] | None = None  # emulator mode: reload it
 
     # -- start-up and shutdown --
     def remove_orphans(self) -> list[str]:
@@ -215,6 +222,23 @@ class ContainerPool:
         with self._lock:
             return self._warm.get(function_id)
 
+    def _code_changed(self, w: WarmContainer, config: FunctionConfig) -> bool:
+        """Whether the code or layers changed since the last look (scanned on the host, where it is cheap).
+
+        The emulator also watches inside the container, but it throttles its scan on slow trees; this
+        makes an edit-then-invoke reload for sure. A big tree is looked at less often (50x its cost, <= 1 s).
+        """
+        now = time.monotonic()
+        if now < w.next_scan:
+            return False
+        stamp = _code_stamp([config.code_dir, *config.layer_dirs])
+        cost = time.monotonic() - now
+        w.next_scan = now + (0.0 if cost < 0.005 else min(1.0, cost * 50))
+        if stamp == w.code_stamp:
+            return False
+        w.code_stamp = stamp
+        return True
+
     def all(self) -> list[WarmContainer]:
         with self._lock:
             return list(self._warm.values())
@@ -233,12 +257,12 @@ class ContainerPool:
                 del self._warm[config.function_id]
         if stale is not None:
             self._remove(stale)
-        if w is not None and mode == "image":
-            # The image's own runtime does not hot-reload: a code change means a fresh container.
-            stamp = _code_stamp(config.code_dir)
-            if stamp != w.code_stamp:
+        if w is not None and self._code_changed(w, config):
+            if mode == "image":  # the image's own runtime cannot hot-reload: a fresh container
                 self.discard(w)
                 w = None
+            elif self.on_code_change is not None:
+                self.on_code_change(w)
         if w is not None:
             return w, False
         w = self._start(config, image, mode, config_hash)
@@ -333,7 +357,7 @@ class ContainerPool:
             LABEL_OWNER: owner_id(),
         }
         mem = f"{config.memory_mb}m"
-        code_stamp = _code_stamp(config.code_dir) if mode == "image" else None
+        code_stamp = _code_stamp([config.code_dir, *config.layer_dirs])
         created = time.monotonic()
         container = None
         for attempt in range(3):
