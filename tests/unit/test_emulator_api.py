@@ -309,7 +309,7 @@ def test_cancel_kills_the_runtime_and_next_invoke_is_cold(code: Path) -> None:
         threading.Timer(0.1, cancel.set).start()
         started = time.monotonic()
         inv = emu.invoke(b"{}", cancel=cancel)
-        assert inv.outcome == "cancelled" and time.monotonic() - started < 0.5
+        assert inv.outcome == "cancelled" and time.monotonic() - started < 0.6  # before the handler's end
         assert emu.invoke(b"{}").cold
     finally:
         emu.close()
