@@ -85,7 +85,11 @@ class CodeEditor(QWidget):
         sci.dwellStart.connect(self._on_dwell_start)
         sci.dwellEnd.connect(lambda _x, _y: sci.callTipCancel())
         for keys, slot in (("F9", self.toggle_breakpoint), ("Ctrl+Space", self.show_completions)):
-            QShortcut(QKeySequence(keys), sci, slot, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut = QShortcut(QKeySequence(keys), sci)
+            # Set explicitly: the constructor's context keyword is ignored, and a window-wide F9 per editor
+            # would be ambiguous (tabs plus the event editor) and fire nowhere.
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
 
     # --- set-up and looks -------------------------------------------------------------------------
     def _setup(self) -> None:

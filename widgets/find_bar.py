@@ -44,9 +44,9 @@ class FindBar(QWidget):
         layout.addWidget(close)
         self.find_edit.returnPressed.connect(self.find_next)
         self.replace_edit.returnPressed.connect(self.replace_one)
-        QShortcut(
-            QKeySequence("Escape"), self, self.hide_bar, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
-        )
+        escape = QShortcut(QKeySequence("Escape"), self)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(self.hide_bar)
 
     def show_bar(self, replace: bool = False) -> None:
         editor = self._target()

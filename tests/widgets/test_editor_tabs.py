@@ -132,3 +132,18 @@ def test_find_bar_drives_current_editor(tabs, files, qtbot):
     bar.find_edit.setText("nothing-here")
     assert not bar.find_next()
     assert bar.status.text() == "No matches"
+
+
+def test_find_bar_escape_hides(tabs, files, qtbot):
+    from PySide6.QtCore import Qt
+
+    tabs.open_file(files[0])
+    bar = FindBar(tabs.current_editor)
+    qtbot.addWidget(bar)
+    bar.show_bar()
+    bar.activateWindow()
+    bar.find_edit.setFocus()
+    qtbot.waitUntil(bar.find_edit.hasFocus, timeout=2000)
+    with qtbot.waitSignal(bar.closed, timeout=2000):
+        qtbot.keyClick(bar.find_edit, Qt.Key.Key_Escape)
+    assert bar.isHidden()

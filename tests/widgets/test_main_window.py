@@ -223,3 +223,25 @@ def test_saving_the_template_reloads_tree_and_shows_diagnostics(qtbot, make_wind
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "Handler: app.nope" in t)
     assert "not found" in (editor.diagnostic_text_at(line) or "")
     assert editor.indicator_at(line, 16) == "error"
+
+
+def test_keyboard_shortcuts_work_from_the_editor(qtbot, make_window, example_project):
+    from PySide6.QtCore import Qt
+
+    window = make_window()
+    window.open_project(example_project)
+    handler = example_project / "src" / "orders" / "app.py"
+    editor = window.tabs.open_file(handler, line=13)
+    window.activateWindow()
+    editor.setFocus()
+    qtbot.waitUntil(lambda: editor._sci.hasFocus(), timeout=2000)
+    qtbot.keyClick(editor._sci, Qt.Key.Key_F9)
+    assert editor.breakpoints() == [13]
+    qtbot.keyClicks(editor._sci, "# x")
+    qtbot.keyClick(editor._sci, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "# x" in handler.read_text()
+    window.toolbar.select_function("OrdersFunction")
+    window.toolbar.set_backend("process")
+    with qtbot.waitSignal(window.toolbar.invoke_requested, timeout=2000):
+        qtbot.keyClick(editor._sci, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: not window.invoker.is_running(), timeout=60_000)
