@@ -138,3 +138,16 @@ def test_ten_megabyte_file_opens_fast(editor):
     elapsed = time.perf_counter() - started
     assert editor.line_count() > 100_000
     assert elapsed < 1.0
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_hover_over_underline_shows_the_message(editor):
+    editor.set_text("import os\n")
+    editor.run_checks()
+    sci = editor._sci
+    pos = sci.positionFromLine(0) + 2  # pyflakes puts the warning at the start of the import
+    x, y = sci.pointXFromPosition(pos), sci.pointYFromPosition(pos)
+    sci.dwellStart.emit(x, y)
+    assert sci.callTipActive()
+    sci.dwellEnd.emit(x, y)
+    assert not sci.callTipActive()
