@@ -35,5 +35,7 @@ fi
 for step in scripts/docker-engine.sh scripts/docker-test-image.sh; do
   if [ -f "$step" ]; then bash "$step" "$bin" "$cache" "$env_file.tmp"; fi
 done
+# Desktop-entry and AppStream validators for the bundle test (tests/integration/test_bundle.py).
+bash scripts/packaging-tools.sh || true
 mv "$env_file.tmp" "$env_file"
 echo "test services ready ($env_file)"
