@@ -245,3 +245,40 @@ def test_keyboard_shortcuts_work_from_the_editor(qtbot, make_window, example_pro
     with qtbot.waitSignal(window.toolbar.invoke_requested, timeout=2000):
         qtbot.keyClick(editor._sci, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: not window.invoker.is_running(), timeout=60_000)
+
+
+def test_unsaved_event_edits_are_asked_about_on_close(qtbot, make_window, example_project):
+    window = make_window()
+    window.open_project(example_project)
+    window.tree.select_function("HelloFunction")
+    window.event_editor.editor.replace_all_text('{"pathParameters": {"name": "lin"}}')
+    asked = []
+    window.tabs.ask_unsaved = lambda paths: asked.append(paths) or CANCEL
+    assert not window.close()
+    assert asked == [["event HelloFunction/get-hello"]]
+    window.tabs.ask_unsaved = lambda paths: SAVE
+    assert window.close()
+    saved = example_project / "events" / "HelloFunction" / "get-hello.json"
+    assert json.loads(saved.read_text())["pathParameters"]["name"] == "lin"
+
+
+def test_folder_without_template_lists_plain_handlers(qtbot, make_window, tmp_path):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "handler.py").write_text("def lambda_handler(event, context):\n    return {'ok': True}\n")
+    window = make_window()
+    assert window.open_project(folder)
+    assert window.project is not None
+    assert window.tree.function_ids() == [f.logical_id for f in window.project.functions]
+
+
+def test_invoke_uses_unsaved_event_text(qtbot, make_window, example_project):
+    window = make_window()
+    window.open_project(example_project)
+    window.tree.select_function("OrdersFunction")
+    window.event_editor.editor.replace_all_text('{"Records": []}')
+    entry = _invoke_and_wait(qtbot, window, "OrdersFunction", "two-orders")
+    assert entry.result.payload_json() == {"batchItemFailures": []}
+    window.event_editor.editor.replace_all_text('{"Records": [')
+    assert not window.invoke("OrdersFunction", "two-orders", "process")
+    assert "not valid JSON" in window.status.currentMessage()
