@@ -25,7 +25,15 @@ CLI contract (for the container backend)
   (→ X-Amz-Log-Result), X-Amz-Client-Context (base64 JSON). A function error (handled error,
   init error, timeout, runtime exit, memory kill, response too large) answers 200 with
   ``X-Amz-Function-Error: Unhandled`` and the error JSON as body (as real Lambda; RIE says 502).
-  Over --concurrency in-flight invokes: 429 with ``x-amzn-ErrorType: TooManyRequestsException``.
+  Over --concurrency in-flight invokes: 429 with ``x-amzn-ErrorType: TooManyRequestsException``;
+  unknown function 404 ResourceNotFoundException; a body that is not JSON 400
+  InvalidRequestContentException; over 6,291,556 bytes (1 MB for Event) 413 RequestTooLargeException.
+* Limits: a response over 6,291,556 bytes → Function.ResponseSizeTooLarge; past --timeout the
+  runtime is killed (log ``<ts> <id> Task timed out after N.NN seconds``, body Sandbox.Timedout, the
+  next invoke is cold); when the runtime's process tree RSS (polled every 5-20 ms) passes
+  --memory-mb it is killed → Runtime.ExitError ``signal: killed``. Max Memory Used is the tree's
+  peak RSS, or inside a container (--cgroup-memory auto: /.dockerenv or LAMBDA_STUDIO_IN_CONTAINER=1)
+  the cgroup's peak (v2 memory.peak, v1 memory.max_usage_in_bytes).
 * Extra response headers on every RequestResponse invoke:
   ``X-LambdaStudio-Report``: JSON {"requestId", "outcome" (success|function_error|timeout|
   init_error|crash|cancelled), "cold", "durationMs", "billedDurationMs", "initDurationMs" (null when
