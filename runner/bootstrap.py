@@ -280,10 +280,8 @@ def user_frames(tb: Any) -> list[str]:
     frames = traceback.extract_tb(tb)
     own = os.path.abspath(__file__)
     start = 0
-    while start < len(frames) and (
-        os.path.abspath(frames[start].filename) == own or "/bootstrap.py" in frames[start].filename
-    ):
-        start += 1
+    while start < len(frames) and os.path.abspath(frames[start].filename) == own:
+        start += 1  # only this file's frames: a user module may be called bootstrap.py too
     kept = [f for f in frames[start:] if "importlib._bootstrap" not in f.filename]
     return traceback.format_list(kept)
 
