@@ -282,7 +282,13 @@ def user_frames(tb: Any) -> list[str]:
     start = 0
     while start < len(frames) and os.path.abspath(frames[start].filename) == own:
         start += 1  # only this file's frames: a user module may be called bootstrap.py too
-    kept = [f for f in frames[start:] if "importlib._bootstrap" not in f.filename]
+    machinery = os.path.dirname(os.path.abspath(importlib.__file__))  # import_module's own frames
+    kept = [
+        f
+        for f in frames[start:]
+        if "importlib._bootstrap" not in f.filename
+        and os.path.dirname(os.path.abspath(f.filename)) != machinery
+    ]
     return traceback.format_list(kept)
 
 
