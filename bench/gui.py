@@ -128,6 +128,10 @@ def _run_in_app() -> dict[str, float]:
         clock.restart()
         editor.repaint()
         out["scroll_middle_paint_s"] = clock.nsecsElapsed() / 1e9
+        clock.restart()
+        editor.go_to_line(editor.line_count())
+        editor.repaint()
+        out["scroll_end_paint_s"] = clock.nsecsElapsed() / 1e9
         tabs.close_all(ask=False)
     panel.close()
     return out
@@ -162,15 +166,16 @@ def run() -> str:
         _row("100,000 log lines handed over in one call, all shown", app["log_burst_s"], LOG_BUDGET_S),
         _row("— longest event-loop stall meanwhile", app["log_burst_stall_s"], STALL_BUDGET_S),
         _row(
-            f"a 10 MB Python file ({app['open_10mb_lines']:.0f} lines) opened in a tab and painted",
+            f"a 10 MB Python file ({app['open_10mb_lines']:.0f} lines) opened in a tab (highlighted) and painted",
             app["open_10mb_s"],
             OPEN_BUDGET_S,
         ),
         _row("— jump to its middle and repaint", app["scroll_middle_paint_s"], STALL_BUDGET_S),
+        _row("— jump to its end and repaint", app["scroll_end_paint_s"], STALL_BUDGET_S),
     ]
     notes = (
         "\n\nMeasured offscreen (`QT_QPA_PLATFORM=offscreen`) with a scratch settings folder. "
         "Log lines reach the panel in 50 ms batches from the job bridge and are added at most "
-        "10,000 per event-loop turn; files over 5 MB open without a lexer, folding or lint so they stay instant."
+        "10,000 per event-loop turn; the editor styles only what is visible (the rest in idle time) and skips lint above 1 MB."
     )
     return "\n".join(rows) + notes

@@ -26,7 +26,7 @@ INDIC_ERROR, INDIC_WARNING = 8, 9
 INDIC_SQUIGGLE = 1
 FOLDER_MARKERS = {25: 13, 26: 15, 27: 11, 28: 10, 29: 9, 30: 12, 31: 14}  # marker -> symbol (box tree)
 MASK_FOLDERS = 0xFE000000 - (1 << 32)  # as a signed 32-bit int
-LARGE_FILE_BYTES = 5_000_000  # above this: no lexer, no folding, no lint - opening must stay instant
+LARGE_FILE_BYTES = 32_000_000  # above this: no lexer, no folding - opening must stay instant
 
 __all__ = ["CodeEditor", "language_for_path"]
 
@@ -104,6 +104,9 @@ class CodeEditor(QWidget):
         sci.setScrollWidthTracking(True)
         sci.setScrollWidth(1)
         sci.setMouseDwellTime(400)
+        # Style only up to what is visible, the rest in idle time: jumping to the end of a 10 MB file
+        # costs a few ms instead of lexing everything in one go.
+        sci.setIdleStyling(1)
         sci.setModEventMask(0x3)  # insert and delete only
         sci.setMarginTypeN(MARGIN_NUMBERS, 1)
         sci.setMarginTypeN(MARGIN_BREAKPOINTS, 0)
@@ -186,8 +189,6 @@ class CodeEditor(QWidget):
         else:
             self._sci.setILexer(0)
         self._apply_styles()
-        if not self._large:
-            self._sci.colourise(0, -1)
 
     def language(self) -> str:
         return self._language
