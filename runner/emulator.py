@@ -161,11 +161,25 @@ class MemoryProbe:
 
 
 def _ps_rss(pid: int) -> int:
+    """RSS of the process tree from one ``ps`` call (macOS and other systems without /proc)."""
     try:
-        out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True, timeout=2)
-        return int(out.stdout.strip() or 0) * 1024
-    except (OSError, ValueError, subprocess.SubprocessError):
+        out = subprocess.run(["ps", "-A", "-o", "pid=,ppid=,rss="], capture_output=True, text=True, timeout=2)
+    except (OSError, subprocess.SubprocessError):
         return 0
+    rss: dict[int, int] = {}
+    children: dict[int, list[int]] = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            p, parent, kb = (int(x) for x in parts)
+            rss[p] = kb * 1024
+            children.setdefault(parent, []).append(p)
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, ()))
+    return total
 
 
 def _win_memory(pid: int) -> tuple[int, int]:  # pragma: no cover - Windows only
@@ -794,7 +808,8 @@ class Emulator:
                     rt.kill()  # the exit watcher reports 'signal: killed'
                     rt.oom_killed = True
                     return
-                check_every = min(check_every * 1.5, 0.02)  # a /proc read: cheap enough at 50 Hz
+                # a /proc read is cheap enough at 50 Hz; a `ps` run (no /proc: macOS) is not
+                check_every = min(check_every * 1.5, 0.02) if self.memory.proc else 0.25
                 next_check = now + check_every
             if not rt.alive and rt.proc is not None and not inv.done.is_set():
                 inv.done.wait(0.05)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -135,3 +137,17 @@ def test_memory_probe_prefers_cgroup_peak_v2_then_v1(tmp_path: Path) -> None:
     assert MemoryProbe(True, str(v1)).peak(os.getpid(), 0) == 300_000_000
     own = MemoryProbe(False, str(v1))
     assert own.cgroup_peak is None and 0 < own.current(os.getpid()) <= own.peak(os.getpid(), 0)
+
+
+def test_ps_fallback_sums_the_process_tree() -> None:
+    """Where there is no /proc (macOS), one `ps` call gives the tree's RSS."""
+    from runner.emulator import _ps_rss
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        time.sleep(0.2)
+        mine, tree = MemoryProbe(False).current(child.pid), _ps_rss(os.getpid())
+        assert mine > 0 and tree > _ps_rss(child.pid) > 0
+    finally:
+        child.kill()
+        child.wait()
