@@ -71,6 +71,7 @@ from urllib.parse import unquote
 MAX_SYNC_PAYLOAD = 6_291_556
 MAX_ASYNC_PAYLOAD = 1_048_576
 TAIL_BYTES = 4096
+BIG_TREE_FILES = 2000
 HEADER_LOG_BYTES = 32 * 1024  # base64 stays under http.client's 64 KiB header-line limit
 SKIP_DIRS = {"__pycache__", ".git", ".aws-sam", ".venv", "node_modules", ".mypy_cache", ".pytest_cache"}
 if TYPE_CHECKING:  # a runtime alias would need Python 3.9; this file also runs on older image Pythons
@@ -666,10 +667,9 @@ class Emulator:
         if now < self._next_scan:
             return False
         snap = self._scan()
-        cost = time.monotonic() - now
-        # A big tree (vendored packages) must not eat the warm path: scan it at most every
-        # 50x its own cost (capped at 1 s, well below a human's edit-then-invoke time).
-        self._next_scan = now + (0.0 if cost < 0.002 else min(1.0, cost * 50))
+        # A big tree (vendored packages: thousands of files) must not eat the warm path: scan it at
+        # most every 0.5 s, below a human's edit-then-invoke time. Small trees: before every invoke.
+        self._next_scan = now + (0.5 if snap[0] > BIG_TREE_FILES else 0.0)
         if snap == self._snapshot:
             return False
         self._snapshot = snap
