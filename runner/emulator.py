@@ -653,8 +653,9 @@ class Emulator:
                         else:
                             count += 1
                             with contextlib.suppress(OSError):
-                                mtime = entry.stat().st_mtime_ns
-                                newest, total = max(newest, mtime), total + mtime
+                                st = entry.stat()
+                                newest = max(newest, st.st_mtime_ns)
+                                total += st.st_mtime_ns + st.st_size  # size too: mtime ticks are coarse
             except OSError:
                 pass
         return count, newest, total
