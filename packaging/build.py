@@ -98,6 +98,7 @@ def ensure_build_venv(venv: Path | None) -> Path:
     if ready.is_file() and ready.read_text().strip() == key:
         return venv_python(venv)
     say(f"creating the build venv {venv}")
+    started = time.monotonic()
     if venv.exists():
         shutil.rmtree(venv)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -106,6 +107,7 @@ def ensure_build_venv(venv: Path | None) -> Path:
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, *deps], check=True)
     ready.write_text(key + "\n")
+    say(f"build venv ready in {time.monotonic() - started:.0f} s")
     return py
 
 
