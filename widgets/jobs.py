@@ -2,12 +2,13 @@
 
 A job is a plain blocking callable ``work(sink, cancel) -> result``: ``sink(line)`` may be called from
 the worker thread as often as it likes, ``cancel`` is a ``threading.Event`` the work should honour.
-Lines are collected in a lock-free deque and delivered to the GUI thread every 50 ms as one list;
+Lines are collected in a deque and delivered to the GUI thread every 50 ms as one list;
 the result (or the error message) arrives afterwards, so the last lines always come first.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import traceback
 from collections import deque
@@ -18,6 +19,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 Work = Callable[[Callable[[str], None], threading.Event], Any]
 BATCH_MS = 50
+MAX_FLUSH = 10_000  # lines per job per tick
+GUI_SWITCH_INTERVAL_S = 0.001
 
 
 class Job(QObject):
@@ -49,21 +52,28 @@ class Job(QObject):
         """Called from the worker thread: queue one log line (or several, newline-separated)."""
         if isinstance(line, bytes):
             line = line.decode("utf-8", "replace")
-        self._lines.extend(line.rstrip("\n").split("\n"))
+        self._lines.extend(line.rstrip("\n").split("\n"))  # deque.extend is atomic: no lock needed
 
-    def flush(self) -> None:
-        """GUI thread: deliver whatever lines are waiting, as one batch."""
-        # Take only what is there now: a fast producer must not keep the GUI thread popping forever.
-        count = len(self._lines)
-        if not count:
+    def flush(self, limit: int | None = MAX_FLUSH) -> None:
+        """GUI thread: deliver up to `limit` waiting lines as one batch (all of them when None).
+
+        The limit keeps each 50 ms tick short while a worker still produces: popping shares the GIL
+        with that worker, so a tick that drained everything could take a hundred milliseconds.
+        """
+        if limit is None:
+            # The work has returned: nobody appends any more, so take the whole deque at C speed.
+            old, self._lines = self._lines, deque()
+            batch = list(old)
+        else:
+            popleft = self._lines.popleft
+            batch = [popleft() for _ in range(min(len(self._lines), limit))]
+        if not batch:
             return
-        popleft = self._lines.popleft
-        batch = [popleft() for _ in range(count)]
         self.log_lines.emit(batch)
 
     @Slot(object)
     def _on_result(self, result: object) -> None:
-        self.flush()
+        self.flush(None)
         self.running = False
         self.result = result
         self.finished.emit(result)
@@ -71,7 +81,7 @@ class Job(QObject):
 
     @Slot(str)
     def _on_error(self, message: str) -> None:
-        self.flush()
+        self.flush(None)
         self.running = False
         self.error = message
         self.failed.emit(message)
@@ -103,6 +113,11 @@ class JobBridge(QObject):
 
     def __init__(self, parent: QObject | None = None, *, max_threads: int = 4) -> None:
         super().__init__(parent)
+        # Workers share the GIL with the GUI thread, and a busy worker keeps it for the whole switch
+        # interval (5 ms) each time the GUI asks for it - every Python call while painting a view pays
+        # that. A shorter interval keeps the window responsive while a function floods its log.
+        if sys.getswitchinterval() > GUI_SWITCH_INTERVAL_S:
+            sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._jobs: list[Job] = []
