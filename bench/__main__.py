@@ -48,7 +48,6 @@ def _sections(text: str) -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     names = argv or [n for n in BENCHMARKS if (Path(__file__).parent / f"{n}.py").exists()]
-    old = _sections(DOC.read_text()) if DOC.exists() else {}
     stamp = f"_{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}_\n\n"
     new: dict[str, str] = {}
     for name in names:
@@ -57,6 +56,8 @@ def main(argv: list[str]) -> int:
         body = module.run()
         print(body, flush=True)
         new[module.TITLE] = stamp + body.strip() + "\n\n"
+    # Read the file only now: a long benchmark must not put back sections others updated meanwhile.
+    old = _sections(DOC.read_text()) if DOC.exists() else {}
     merged = {**old, **new}
     lines = [
         "# Benchmarks\n\n",
