@@ -176,6 +176,6 @@ def run() -> str:
     notes = (
         "\n\nMeasured offscreen (`QT_QPA_PLATFORM=offscreen`) with a scratch settings folder. "
         "Log lines reach the panel in 50 ms batches from the job bridge and are added at most "
-        "10,000 per event-loop turn; the editor styles only what is visible (the rest in idle time) and skips lint above 1 MB."
+        "5,000 per event-loop turn; the editor styles only what is visible (the rest in idle time) and skips lint above 1 MB."
     )
     return "\n".join(rows) + notes

@@ -56,7 +56,7 @@ class Invoker(QObject):
     """One invocation at a time; `started`, `log_lines`, `progress`, then `finished(HistoryEntry)` or `failed`."""
 
     started = Signal(str, str)
-    log_lines = Signal(list)
+    log_lines = Signal(object)  # list[str]
     progress = Signal(str, float)  # text, fraction 0..1 (or -1 when unknown)
     finished = Signal(object)
     failed = Signal(str)

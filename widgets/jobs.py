@@ -26,7 +26,7 @@ GUI_SWITCH_INTERVAL_S = 0.001
 class Job(QObject):
     """One submitted piece of work, living in the GUI thread; its signals are safe to connect widgets to."""
 
-    log_lines = Signal(list)  # list[str], batched
+    log_lines = Signal(object)  # list[str], batched; "object" passes the list as is (no per-item conversion)
     finished = Signal(object)  # the work's return value
     failed = Signal(str)  # a message for the user
     done = Signal()  # after finished or failed

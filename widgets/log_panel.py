@@ -43,7 +43,7 @@ FILTERS = {
     "Errors": {ERROR},
     "START/END/REPORT": {START, END, REPORT},
 }
-CHUNK = 10_000  # lines per event-loop turn: big bursts are ingested without a stall
+CHUNK = 5_000  # lines per event-loop turn: big bursts are ingested without a stall
 
 
 def classify(line: str) -> int:
