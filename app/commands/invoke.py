@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from app.events.store import EventStoreError, load_saved_event
 from app.invoke import BACKENDS, function_config, profile_credentials, read_event, select_backend
 from app.project.loader import ProjectLoadError, load_project
 from runner.process import load_env_vars_file
@@ -19,7 +21,12 @@ def register(sub: Any) -> None:
     p = sub.add_parser(NAME, help="invoke a function locally once (payload on stdout, logs on stderr)")
     p.add_argument("project", help="project folder, or a template file")
     p.add_argument("function", help="logical id (or function name) of the function")
-    p.add_argument("--event", "-e", help="event JSON file, or - for stdin (default: {})")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--event", "-e", help="event JSON file, or - for stdin (default: {})")
+    source.add_argument(
+        "--event-name",
+        help="a saved event: events/FUNCTION/NAME.json in the project (or the project-wide events/NAME.json)",
+    )
     p.add_argument("--env-vars", "-n", help="SAM --env-vars JSON file overriding environment variables")
     p.add_argument("--backend", choices=BACKENDS, default="auto", help="where to run the function")
     p.add_argument(
@@ -36,6 +43,13 @@ def _fail(args: argparse.Namespace, message: str) -> int:
     return 2
 
 
+def _saved_event(root: Path, function_id: str, name: str) -> bytes:
+    try:
+        return load_saved_event(root, function_id, name)
+    except EventStoreError as exc:
+        raise SetupError(str(exc)) from exc
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         project = load_project(args.project)
@@ -48,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         env_vars = load_env_vars_file(args.env_vars) if args.env_vars else None
         config = function_config(project, spec, env_vars)
-        event = read_event(args.event)
+        event = (
+            _saved_event(project.root, spec.logical_id, args.event_name)
+            if args.event_name
+            else read_event(args.event)
+        )
         options = {"credentials": profile_credentials(args.profile)} if args.profile else {}
         backend = select_backend(args.backend, **options)
     except SetupError as exc:
