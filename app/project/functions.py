@@ -260,33 +260,23 @@ def _events(props: dict[str, Any]) -> list[EventSource]:
     return out
 
 
+_DEFAULTS = {
+    "MemorySize": DEFAULT_MEMORY_MB,
+    "Timeout": DEFAULT_TIMEOUT_S,
+    "EphemeralStorage": DEFAULT_EPHEMERAL_MB,
+}
+
+
 def _as_int(ctx: TemplateContext, props: dict[str, Any], key: str, value: Any, spec: FunctionSpec) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str | float):
-        ctx.report(
-            Severity.ERROR,
-            "not-a-number",
-            f"{key} must be a number, got {value!r}",
-            props,
-            key,
-            spec.logical_id,
-            spec.diagnostics,
-            True,
-        )
-        return {"MemorySize": DEFAULT_MEMORY_MB, "Timeout": DEFAULT_TIMEOUT_S}.get(key, DEFAULT_EPHEMERAL_MB)
-    try:
-        return int(float(value))
-    except (ValueError, OverflowError):
-        ctx.report(
-            Severity.ERROR,
-            "not-a-number",
-            f"{key} must be a number, got {value!r}",
-            props,
-            key,
-            spec.logical_id,
-            spec.diagnostics,
-            True,
-        )
-        return {"MemorySize": DEFAULT_MEMORY_MB, "Timeout": DEFAULT_TIMEOUT_S}.get(key, DEFAULT_EPHEMERAL_MB)
+    """value as a whole number; anything else is reported and gives Lambda's default for key."""
+    if not isinstance(value, bool) and isinstance(value, int | str | float):
+        try:
+            return int(float(value))
+        except (ValueError, OverflowError):
+            pass
+    message = f"{key} must be a number, got {value!r}"
+    ctx.report(Severity.ERROR, "not-a-number", message, props, key, spec.logical_id, spec.diagnostics, True)
+    return _DEFAULTS[key]
 
 
 def _as_text(value: Any) -> str | None:
