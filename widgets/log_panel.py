@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
-    QListView,
+    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -207,14 +208,24 @@ class LogPanel(QWidget):
         super().__init__(parent)
         self.model = LogModel(max_lines, self)
         self.model.set_theme(theme)
-        self.view = QListView()
+        # A table view with fixed row heights: its layout is arithmetic. (QListView and QTreeView call
+        # the Python rowCount() once per row on every insert - a million calls for 100,000 lines.)
+        self.view = QTableView()
         self.view.setModel(self.model)
-        self.view.setUniformItemSizes(True)
-        self.view.setLayoutMode(QListView.LayoutMode.Batched)
-        self.view.setBatchSize(2000)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.view.horizontalHeader().hide()
+        self.view.verticalHeader().hide()
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)  # one wide column
+        rows = self.view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.view.fontMetrics().height() + 2)
+        self._longest = 0  # characters of the longest line so far: sets the column width (no per-row sizing)
         self.search_edit = QLineEdit(placeholderText="Search (Enter)")
         self.search_edit.setMinimumWidth(60)
         self.filter_edit = QLineEdit(placeholderText="Filter lines")
@@ -276,7 +287,9 @@ class LogPanel(QWidget):
             return
         bar = self.view.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 2
-        self.model.append(self._pending.popleft())
+        chunk = self._pending.popleft()
+        self.model.append(chunk)
+        self._fit_column(max(map(len, chunk), default=0))
         if at_bottom:
             self.view.scrollToBottom()
         if self._pending:
@@ -286,6 +299,7 @@ class LogPanel(QWidget):
     def clear(self) -> None:
         self._pending.clear()
         self.model.clear()
+        self._longest = 0
 
     def lines(self) -> list[str]:
         """The lines currently shown (after the filter)."""
@@ -312,10 +326,30 @@ class LogPanel(QWidget):
             except OSError as exc:
                 self.message.emit(f"Cannot save the log: {exc.strerror or exc}")
 
+    def _fit_column(self, longest: int) -> None:
+        self._longest = max(self._longest, longest)
+        if not self.view.wordWrap():
+            width = self.view.fontMetrics().horizontalAdvance("M") * (self._longest + 2)
+            self.view.setColumnWidth(0, max(width, self.view.viewport().width()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.view.wordWrap():
+            self.view.setColumnWidth(0, self.view.viewport().width())
+        else:
+            self._fit_column(0)
+
     def set_wrap(self, wrap: bool) -> None:
-        # Uniform sizes make 100,000 rows cheap; wrapped rows have different heights, so turn it off then.
-        self.view.setUniformItemSizes(not wrap)
+        """Wrap long lines: rows then size to their text (slower for huge logs, so it is a choice)."""
+        rows = self.view.verticalHeader()
         self.view.setWordWrap(wrap)
+        if wrap:
+            self.view.setColumnWidth(0, self.view.viewport().width())
+            rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        else:
+            rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            rows.setDefaultSectionSize(self.view.fontMetrics().height() + 2)
+            self._fit_column(0)
         if self.wrap_box.isChecked() != wrap:
             self.wrap_box.setChecked(wrap)
 

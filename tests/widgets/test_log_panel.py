@@ -92,3 +92,9 @@ def test_hundred_thousand_lines_without_stall(panel, qtbot):
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
     assert elapsed < 2.0
     assert max(gaps, default=0) < 0.25
+
+
+def test_long_lines_scroll_horizontally(panel, qtbot):
+    panel.append_log_lines(["REPORT RequestId: 1\t" + "x" * 400])
+    panel.flush()
+    qtbot.waitUntil(lambda: panel.view.horizontalScrollBar().maximum() > 0, timeout=2000)
