@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = Settings()
     settings.set("theme", theme)
-    window = MainWindow(settings, engine_probe=lambda: "not checked (screenshot)")
+    window = MainWindow(settings)
     window.resize(1600, 1000)
     window.show()
     if not window.open_project(project):
@@ -44,6 +44,11 @@ def main(argv: list[str]) -> int:
     window.toolbar.invoke_action.trigger()
     deadline = time.monotonic() + 180
     while not done and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    window.status.probe_engine()  # show the real docker state rather than "checking…"
+    deadline = time.monotonic() + 10
+    while "checking" in window.status.engine_label.text() and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
     for _ in range(30):
