@@ -9,7 +9,7 @@ CLI contract (for the container backend)
 ----------------------------------------
     python3 emulator.py --function-name NAME --handler H --memory-mb N --timeout S
         [--host 127.0.0.1] [--port 8080] [--concurrency 10] [--watch DIR ...] [--cwd DIR]
-        [--region R] [--account-id A] [--init-timeout 10] [--cgroup-memory auto|on|off]
+        [--region R] [--account-id A] [--init-timeout 10] [--cgroup-memory auto|on|off] [--debug]
         -- RUNTIME_CMD ARGS...            (e.g. -- /var/runtime/bootstrap, or -- python3 bootstrap.py)
 
 * Listens on --host (default 127.0.0.1; pass 0.0.0.0 inside a container) and --port.
@@ -42,6 +42,8 @@ CLI contract (for the container backend)
   ``GET /lambda-studio/logs/{requestId}`` for the last 100 invokes).
 * ``POST /lambda-studio/reload`` restarts the runtimes (hot reload); --watch dirs are also
   mtime-scanned before each invoke and a change restarts the runtimes.
+* --debug (a debugger such as debugpy holds the runtime): the init and function timeouts and the
+  memory kill are not enforced; everything else (logs, REPORT, errors) is as without it.
 * Every log line (runtime stdout+stderr, START/END/REPORT, timeout and exit lines) is printed to
   the emulator's stdout, line-buffered. SIGTERM/SIGINT stop the runtimes and exit 0.
 """
@@ -576,6 +578,7 @@ class Emulator:
         account_id: str = "123456789012",
         cgroup_memory: bool = False,
         init_timeout_s: float = 10.0,
+        debug: bool = False,
     ) -> None:
         self.function_name = function_name
         self.handler = handler
@@ -591,6 +594,9 @@ class Emulator:
         self.region = region
         self.function_arn = f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
         self.init_timeout_s = init_timeout_s
+        # Debug mode: a debugger may hold the runtime (waiting to attach, stopped at a breakpoint), so
+        # the init and function timeouts and the memory kill (debugpy's adapter is in the tree) are off.
+        self.debug = debug
         self.memory = MemoryProbe(cgroup_memory)
         self.generation = 0
         self.lock = threading.Lock()
@@ -784,6 +790,8 @@ class Emulator:
                 deadline = rt.spawned_at + self.init_timeout_s if inv.cold else now + 0.05
             else:
                 deadline = inv.delivered_at + self.timeout_s
+            if self.debug and (inv.delivered_at is not None or inv.cold):
+                deadline = now + 3600.0  # debug mode: recomputed every turn, so never reached
             wait = max(0.0, min(deadline, next_check) - now)
             if inv.done.wait(wait):
                 return
@@ -805,7 +813,7 @@ class Emulator:
             if now >= next_check and rt.proc is not None:
                 rss = self.memory.current(rt.proc.pid)
                 rt.seen_rss = max(rt.seen_rss, rss)
-                if rss > limit:
+                if rss > limit and not self.debug:
                     rt.kill()  # the exit watcher reports 'signal: killed'
                     rt.oom_killed = True
                     return
@@ -1096,6 +1104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
     p.add_argument("--account-id", default="123456789012")
     p.add_argument("--init-timeout", type=float, default=10.0)
+    p.add_argument(
+        "--debug", action="store_true", help="a debugger holds the runtime: no timeouts, no memory kill"
+    )
     p.add_argument("--cgroup-memory", choices=["auto", "on", "off"], default="auto")
     args = p.parse_args(own)
     if not runtime_cmd:
@@ -1115,6 +1126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         account_id=args.account_id,
         cgroup_memory=cgroup,
         init_timeout_s=args.init_timeout,
+        debug=args.debug,
     )
     server = InvokeServer(lambda: {args.function_name: emu}, args.host, args.port)
     stop = threading.Event()
