@@ -1,0 +1,116 @@
+"""Container backend pieces that need no engine: pull progress, error messages, layer merging, images."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+import pytest
+
+from runner.container_engine import (
+    EngineUnavailable,
+    ImageUnavailable,
+    PullProgress,
+    ensure_image,
+    explain_engine_error,
+    image_for,
+    platform_for,
+)
+from runner.container_pool import merge_layers
+
+
+class FakeImages:
+    def __init__(self) -> None:
+        self.present = False
+
+    def get(self, name: str) -> object:
+        if not self.present:
+            raise docker.errors.ImageNotFound(name)
+        return object()
+
+
+class FakeApi:
+    def __init__(self, images: FakeImages, events: list[dict[str, Any]]) -> None:
+        self.images, self.events = images, events
+        self.pulled: list[tuple[str, str | None, str | None]] = []
+
+    def pull(self, repo: str, tag: str | None = None, **kw: Any) -> Iterator[dict[str, Any]]:
+        self.pulled.append((repo, tag, kw.get("platform")))
+        yield from self.events
+        if not any("error" in e for e in self.events):
+            self.images.present = True
+
+
+class FakeClient:
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.images = FakeImages()
+        self.api = FakeApi(self.images, events)
+
+
+def test_pull_reports_per_layer_progress() -> None:
+    client = FakeClient(
+        [
+            {"status": "Pulling from lambda/python", "id": "3.12"},
+            {"status": "Downloading", "id": "a", "progressDetail": {"current": 50, "total": 100}},
+            {"status": "Downloading", "id": "b", "progressDetail": {"current": 0, "total": 300}},
+            {"status": "Download complete", "id": "a"},
+            {"status": "Downloading", "id": "b", "progressDetail": {"current": 300, "total": 300}},
+            {"status": "Pull complete", "id": "b"},
+        ]
+    )
+    seen: list[PullProgress] = []
+    ensure_image(client, "public.ecr.aws/lambda/python:3.12", "linux/amd64", seen.append)
+    assert client.api.pulled == [("public.ecr.aws/lambda/python", "3.12", "linux/amd64")]
+    layer_a = [p for p in seen if p.layer == "a"]
+    assert (layer_a[0].current, layer_a[0].total) == (50, 100)
+    assert seen[2].percent == pytest.approx(100 * 50 / 400)
+    assert seen[-1].percent == pytest.approx(100.0)
+
+
+def test_pull_failure_names_image_reason_and_alternatives() -> None:
+    client = FakeClient(
+        [{"error": 'Get "https://public.ecr.aws/v2/": dial tcp: lookup public.ecr.aws: no such host'}]
+    )
+    with pytest.raises(ImageUnavailable) as info:
+        ensure_image(client, "public.ecr.aws/lambda/python:3.12")
+    text = str(info.value)
+    assert "public.ecr.aws/lambda/python:3.12" in text and "registry cannot be reached" in text
+    assert "docker load" in text and "build" in text and "process backend" in text
+
+
+def test_present_image_is_not_pulled() -> None:
+    client = FakeClient([])
+    client.images.present = True
+    ensure_image(client, "x:1")
+    assert client.api.pulled == []
+
+
+def test_engine_errors_name_the_fix() -> None:
+    denied = explain_engine_error(PermissionError(13, "Permission denied"), "unix:///var/run/docker.sock")
+    assert isinstance(denied, EngineUnavailable) and "usermod -aG docker" in str(denied)
+    down = explain_engine_error(ConnectionRefusedError(111, "Connection refused"), "unix:///x.sock")
+    assert "does not answer at unix:///x.sock" in str(down) or "not installed" in str(down)
+
+
+def test_image_choice() -> None:
+    assert image_for("3.12") == "public.ecr.aws/lambda/python:3.12"
+    assert image_for("3.11", "arm64", "my/img:{version}-{arch}") == "my/img:3.11-arm64"
+    assert platform_for("arm64") == "linux/arm64" and platform_for("x86_64") == "linux/amd64"
+
+
+def test_layers_merge_in_order_and_rebuild_on_change(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    (one / "python").mkdir(parents=True)
+    (two / "python").mkdir(parents=True)
+    (one / "python" / "shared.py").write_text("WHO = 1\n")
+    (one / "python" / "only_one.py").write_text("X = 1\n")
+    (two / "python" / "shared.py").write_text("WHO = 2\n")
+    merged = merge_layers([one, two], tmp_path / "cache")
+    assert (merged / "python" / "shared.py").read_text() == "WHO = 2\n"
+    assert (merged / "python" / "only_one.py").exists()
+    assert merge_layers([one, two], tmp_path / "cache") == merged
+    (one / "python" / "new.py").write_text("Y = 1\n")
+    again = merge_layers([one, two], tmp_path / "cache")
+    assert again != merged and (again / "python" / "new.py").exists()
