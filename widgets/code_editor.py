@@ -5,7 +5,8 @@ from __future__ import annotations
 import builtins
 import json
 import keyword
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import lexilla
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -39,6 +40,17 @@ def _char_to_byte(text: str, index: int) -> int:
     return index if text.isascii() else len(text[:index].encode("utf-8"))
 
 
+@dataclass(frozen=True)
+class CompletionRequest:
+    """Source and caret (1-based line, 0-based column) to complete at; `deliver` shows the answer."""
+
+    text: str
+    line: int
+    column: int
+    path: str | None
+    deliver: Callable[[list[str]], None]
+
+
 class CodeEditor(QWidget):
     """A Scintilla editor with highlighting, folding, breakpoints, diagnostics, find and completion."""
 
@@ -70,6 +82,8 @@ class CodeEditor(QWidget):
         self._external: list[Problem] = []
         self._large = False
         self.auto_check = True
+        # Set by the window: runs jedi on the job bridge (its first call can take seconds).
+        self.completion_provider: Callable[[CompletionRequest], None] | None = None
         self._lint_timer = QTimer(self, singleShot=True, interval=400)
         self._lint_timer.timeout.connect(self.run_checks)
         self._complete_timer = QTimer(self, singleShot=True, interval=250)
@@ -405,21 +419,38 @@ class CodeEditor(QWidget):
             self._sci.callTipShow(pos, text)
 
     # --- completion -------------------------------------------------------------------------------
-    def completions(self) -> list[str]:
+    def completion_request(self) -> CompletionRequest | None:
+        """What a completer needs, with a `deliver(names)` that shows them if the caret has not moved."""
         if self._language != "python" or self._large:
-            return []
+            return None
         line, column = self.cursor_position()
-        return complete(self.text(), line, column - 1, self._path)
+        pos = self._sci.currentPos()
+        return CompletionRequest(
+            self.text(), line, column - 1, self._path, lambda names: self._deliver(pos, names)
+        )
+
+    def completions(self) -> list[str]:
+        request = self.completion_request()
+        return complete(request.text, request.line, request.column, request.path) if request else []
 
     def show_completions(self) -> list[str]:
-        names = self.completions()
+        """With a `completion_provider` (the window's, off the GUI thread) ask it; else complete here."""
+        request = self.completion_request()
+        if request is None:
+            return []
+        if self.completion_provider is not None:
+            self.completion_provider(request)
+            return []
+        names = complete(request.text, request.line, request.column, request.path)
+        self._deliver(self._sci.currentPos(), names)
+        return names
+
+    def _deliver(self, pos: int, names: list[str]) -> None:
         sci = self._sci
-        if names:
-            pos = sci.currentPos()
+        if names and sci.currentPos() == pos:
             entered = pos - sci.wordStartPosition(pos, True)
             sci.autoCSetIgnoreCase(True)
             sci.autoCShow(entered, " ".join(names))
-        return names
 
     # --- reactions --------------------------------------------------------------------------------
     def _on_modified(self, kind: int, *_rest: object) -> None:

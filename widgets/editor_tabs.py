@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QFileSystemWatcher, Signal
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QWidget
 
-from widgets.code_editor import CodeEditor, language_for_path
+from widgets.code_editor import CodeEditor, CompletionRequest, language_for_path
 from widgets.python_checks import Problem
 from widgets.themes import LIGHT, Theme
 
@@ -69,6 +69,7 @@ class EditorTabs(QTabWidget):
         self._watcher.fileChanged.connect(self._on_file_changed)
         self.ask_unsaved: Callable[[list[str]], str] = lambda paths: _ask_unsaved(self, paths)
         self.ask_reload: Callable[[str], bool] = lambda path: _ask_reload(self, path)
+        self.completion_provider: Callable[[CompletionRequest], None] | None = None
         self.tabCloseRequested.connect(lambda index: self.close_tab(index))
         self.currentChanged.connect(lambda _i: self.current_file_changed.emit(self.current_path() or ""))
 
@@ -93,6 +94,7 @@ class EditorTabs(QTabWidget):
             self, language=language_for_path(key), theme=self._theme, font_size=self._font_size
         )
         editor.set_text(text, path=key)
+        editor.completion_provider = self.completion_provider
         editor.set_breakpoints(self._pending_breakpoints.pop(key, []))
         if key in self._pending_diagnostics:
             editor.set_external_diagnostics(self._pending_diagnostics.pop(key))

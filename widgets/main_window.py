@@ -24,6 +24,7 @@ from app.events.store import EventStore, EventStoreError
 from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
 from app.settings import Settings
+from widgets.code_editor import CompletionRequest
 from widgets.editor_tabs import CANCEL, SAVE, EditorTabs
 from widgets.event_editor import EventEditor
 from widgets.find_bar import FindBar
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         # --- widgets ---
         self.tree = ProjectTree()
         self.tabs = EditorTabs(theme=theme, font_size=font)
+        self.tabs.completion_provider = self._complete_async
         self.find_bar = FindBar(self.tabs.current_editor)
         self.find_bar.hide()
         self.event_editor = EventEditor(catalog=self.catalog, theme=theme)
@@ -99,6 +101,16 @@ class MainWindow(QMainWindow):
         self._backup_timer.start()
         self.ask_recover = self._ask_recover
         restore_layout(self, self.settings.get("window") or {})
+
+    def _complete_async(self, request: CompletionRequest) -> None:
+        """jedi on the job bridge: its first call parses stubs for seconds and must not freeze typing."""
+        from widgets.python_checks import complete
+
+        job = self.jobs.submit(
+            lambda sink, cancel: complete(request.text, request.line, request.column, request.path),
+            "complete",
+        )
+        job.finished.connect(request.deliver)
 
     def catalog(self) -> Catalog | None:
         """The event template catalog, loaded the first time a template is picked."""

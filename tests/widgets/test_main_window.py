@@ -282,3 +282,16 @@ def test_invoke_uses_unsaved_event_text(qtbot, make_window, example_project):
     window.event_editor.editor.replace_all_text('{"Records": [')
     assert not window.invoke("OrdersFunction", "two-orders", "process")
     assert "not valid JSON" in window.status.currentMessage()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_completion_runs_off_the_gui_thread(qtbot, make_window, example_project):
+    window = make_window()
+    window.open_project(example_project)
+    scratch = example_project / "src" / "orders" / "scratch.py"
+    scratch.write_text("import json\njson.du")
+    editor = window.tabs.open_file(scratch, line=2, column=8)
+    started = time.perf_counter()
+    assert editor.show_completions() == []  # returns at once; jedi answers through the job bridge
+    assert time.perf_counter() - started < 0.1
+    qtbot.waitUntil(editor._sci.autoCActive, timeout=30_000)
