@@ -86,8 +86,8 @@ class AutoBackend:
             why = f"no docker engine ({self._engine_problem})"
         else:
             image = container.image_for(config)
-            try:
-                present = has_image(container.client, image)
+            try:  # a known-present image costs no engine round trip on the warm path
+                present = container.image_ready(image) or has_image(container.client, image)
             except EngineUnavailable as exc:
                 present, why = False, f"no docker engine ({exc})"
             if present:
@@ -98,6 +98,8 @@ class AutoBackend:
                 except EngineUnavailable as exc:
                     why = f"no docker engine ({exc})"
                     self._forget_container()
+                except ContainerBackendError as exc:  # e.g. requirements without Linux wheels
+                    why = str(exc)
             elif why is None:
                 why = f"the image {image} is not on this machine (`--backend container` pulls it)"
         process = self._process_backend()

@@ -127,6 +127,10 @@ class ContainerBackend:
         w, _ = self.pool.acquire(config, image, self.entrypoint_mode, self._hash(config, image))
         return w
 
+    def image_ready(self, image: str) -> bool:
+        """Whether this backend already made sure the image is present (no engine call)."""
+        return image in self._ready_images
+
     def _image(self, config: FunctionConfig) -> str:
         image = self.image_for(config)
         if image not in self._ready_images:

@@ -410,3 +410,22 @@ def test_cli_without_engine(example_project: Path, monkeypatch: pytest.MonkeyPat
     assert main(["invoke", str(example_project), "HelloFunction", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["backend"] == "process" and "not in a container: no docker engine" in result["note"]
+
+
+def test_auto_falls_back_when_the_image_is_missing(
+    docker_client: Any, code_dir: Path, tmp_path: Path
+) -> None:
+    from app.invoke import select_backend
+
+    backend = select_backend(
+        "auto",
+        docker_client=docker_client,
+        container_image="lambda-studio-test/missing:0",
+        cache_dir=tmp_path,
+    )
+    try:
+        r = backend.invoke(config(code_dir, "auto-noimg", "ok.handler"), b"{}")
+    finally:
+        backend.close()
+    assert r.ok and r.backend == "process" and backend.name == "process"
+    assert r.note and "lambda-studio-test/missing:0 is not on this machine" in r.note
