@@ -76,8 +76,12 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 if ! engine_ok; then
-  # A non-root user may reach a root-started daemon only through sudo; say so plainly.
-  say "dockerd did not answer within 30 s; see $log. Container tests will skip."
+  if [ -S "$sock" ] && [ ! -w "$sock" ]; then
+    say "dockerd started but $sock is not writable for $(id -un)." \
+      "Fix: 'sudo usermod -aG docker $(id -un)' and log in again. Container tests will skip."
+  else
+    say "dockerd did not answer within 30 s; see $log. Container tests will skip."
+  fi
   exit 0
 fi
 say "engine answers"
