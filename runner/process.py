@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.config import FunctionConfig
+from runner.debug import DebugOptions, ensure_debugpy
 from runner.emulator import Emulator, Invocation, Throttled
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
@@ -219,29 +220,43 @@ class ProcessBackend:
                 old = self._emulators.pop(k, None)
             if old is not None:
                 old.close()
-        self._check(config)
-        sys_path = [config.code_dir, *layer_python_dirs(config.layer_dirs, config.python_version)]
-        if config.requirements_file is not None and config.requirements_file.is_file():
-            sys_path.append(ensure_requirements(config.requirements_file, self.python, self.cache_dir, log))
-        cmd = [*self.runtime_cmd, config.handler] if self.runtime_cmd else [self.python, "-u", str(BOOTSTRAP)]
-        emu = Emulator(
-            function_name=config.name,
-            handler=config.handler,
-            runtime_cmd=cmd,
-            memory_mb=config.memory_mb,
-            timeout_s=config.timeout_s,
-            env=self.environment(config, sys_path),
-            cwd=str(config.code_dir),
-            concurrency=self.concurrency,
-            watch=[str(config.code_dir), *(str(d) for d in config.layer_dirs)],
-            region=config.region,
-            account_id=config.account_id,
-        )
+        emu = self._make_emulator(config, log)
         with self._lock:
             existing = self._emulators.setdefault(key, emu)
         if existing is not emu:  # another thread made it first: keep one warm emulator per config
             emu.close()
         return existing
+
+    def _make_emulator(
+        self, config: FunctionConfig, log: LogSink | None, debug: DebugOptions | None = None
+    ) -> Emulator:
+        self._check(config)
+        sys_path = [config.code_dir, *layer_python_dirs(config.layer_dirs, config.python_version)]
+        if config.requirements_file is not None and config.requirements_file.is_file():
+            sys_path.append(ensure_requirements(config.requirements_file, self.python, self.cache_dir, log))
+        cmd = [*self.runtime_cmd, config.handler] if self.runtime_cmd else [self.python, "-u", str(BOOTSTRAP)]
+        env = self.environment(config, sys_path)
+        if debug is not None:  # our bootstrap under debugpy, which waits for the debugger
+            cmd = [self.python, "-u", "-Xfrozen_modules=off", *debug.runtime_args(), str(BOOTSTRAP)]
+            env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # we turned frozen modules off: no warning
+            if os.path.realpath(self.python) != os.path.realpath(sys.executable):
+                version = config.python_version or "3.12"
+                extra = ensure_debugpy(self.cache_dir, version, self.python)
+                env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), str(extra)) if p)
+        return Emulator(
+            function_name=config.name,
+            handler=config.handler,
+            runtime_cmd=cmd,
+            memory_mb=config.memory_mb,
+            timeout_s=config.timeout_s,
+            env=env,
+            cwd=str(config.code_dir),
+            concurrency=1 if debug else self.concurrency,
+            watch=[] if debug else [str(config.code_dir), *(str(d) for d in config.layer_dirs)],
+            region=config.region,
+            account_id=config.account_id,
+            debug=debug is not None,
+        )
 
     @staticmethod
     def _check(config: FunctionConfig) -> None:
@@ -262,10 +277,16 @@ class ProcessBackend:
         cancel: threading.Event | None = None,
         *,
         client_context: str | None = None,
+        debug: DebugOptions | None = None,
     ) -> InvokeResult:
         """Invokes the function once and returns its InvokeResult; blocks until it ends, times out or
         ``cancel`` is set. Log lines go to ``sink`` as they happen (called from the emulator's reader
-        and invoke threads, never concurrently for one invoke). Raises SetupError for user errors."""
+        and invoke threads, never concurrently for one invoke). Raises SetupError for user errors.
+
+        With ``debug`` the invoke runs in a fresh runtime started under debugpy (listening on
+        debug.host:debug.port, waiting for a debugger), with no timeout enforced; it is not kept warm."""
+        if debug is not None:
+            return self._debug_invoke(config, event, sink, cancel, client_context, debug)
         emu = self.emulator_for(config, sink)
         try:
             inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)
@@ -278,6 +299,24 @@ class ProcessBackend:
                 backend=self.name,
             )
         return to_result(inv, config, self.name, path_map(config))
+
+    def _debug_invoke(
+        self,
+        config: FunctionConfig,
+        event: bytes,
+        sink: LogSink | None,
+        cancel: threading.Event | None,
+        client_context: str | None,
+        debug: DebugOptions,
+    ) -> InvokeResult:
+        emu = self._make_emulator(config, sink, debug)
+        try:
+            inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)
+        finally:
+            emu.close()
+        result = to_result(inv, config, self.name, path_map(config))
+        result.note = "debug invoke: the function timeout was not enforced"
+        return result
 
     def reload(self, config: FunctionConfig | None = None) -> None:
         """Hot reload: the next invoke of this function (or of every function) starts a fresh runtime."""
