@@ -1,0 +1,270 @@
+"""Debug invokes: debugpy for the runtime, free ports, and the DebugSession that drives a DAP client."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner.dap import Breakpoint, DapClient, DapError, EventSink, PathMapper
+from runner.result import SetupError
+
+CONTAINER_DEBUG_PORT = 5678
+DEBUGPY_IN_CONTAINER = "/var/lambda-studio/debugpy"
+
+
+@dataclass(frozen=True)
+class DebugOptions:
+    """How a debug invoke listens: debugpy on host:port (127.0.0.1 on the desktop), waiting for a client."""
+
+    port: int
+    host: str = "127.0.0.1"
+    wait_for_client: bool = True
+
+    def runtime_args(self, listen_host: str | None = None) -> list[str]:
+        """``-m debugpy --listen H:P [--wait-for-client]``: put before the runtime's script."""
+        args = ["-m", "debugpy", "--listen", f"{listen_host or self.host}:{self.port}"]
+        return [*args, "--wait-for-client"] if self.wait_for_client else args
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _debugpy_version() -> str | None:
+    with contextlib.suppress(Exception):
+        from importlib.metadata import version
+
+        return version("debugpy")
+    return None
+
+
+def local_debugpy_dir() -> Path | None:
+    """The directory holding our own debugpy package (for a runtime run by our interpreter)."""
+    spec = importlib.util.find_spec("debugpy")
+    if spec is None or not spec.origin:
+        return None
+    return Path(spec.origin).resolve().parent.parent
+
+
+def ensure_debugpy(cache_dir: Path, python_version: str, pip_python: str | None = None) -> Path:
+    """A directory with debugpy (its pure-Python wheel) for that Python version, installed once; blocks.
+
+    The pure wheel runs on every OS and architecture, so the same directory serves a Linux container
+    from a macOS host. Raises SetupError when pip cannot get it.
+    """
+    version = _debugpy_version()
+    target = cache_dir / "debugpy" / f"{version or 'latest'}-py{python_version}"
+    if (target / "debugpy" / "__init__.py").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".debugpy-", dir=target.parent))
+    cmd = [
+        pip_python or sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+        "-q", "--no-deps", "--target", str(tmp), "--only-binary=:all:", "--platform", "any",
+        "--python-version", python_version, f"debugpy=={version}" if version else "debugpy>=1.8",
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tail = " / ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+        raise SetupError(f"could not install debugpy for Python {python_version}: {tail}")
+    try:
+        os.replace(tmp, target)
+    except OSError:  # another debug invoke finished first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def launch_json(port: int, host: str = "127.0.0.1", mappings: Iterable[tuple[Path, str]] = ()) -> str:
+    """A VS Code launch.json configuration attaching to this debug invoke (PyCharm: same host/port)."""
+    config: dict[str, Any] = {
+        "name": "Attach to Lambda Studio",
+        "type": "debugpy",
+        "request": "attach",
+        "connect": {"host": host, "port": port},
+        "justMyCode": True,
+    }
+    pairs = [{"localRoot": str(local), "remoteRoot": remote} for local, remote in mappings]
+    if pairs:
+        config["pathMappings"] = pairs
+    return json.dumps({"version": "0.2.0", "configurations": [config]}, indent=2)
+
+
+@dataclass
+class StopInfo:
+    """Where the debuggee stopped: thread, reason and its frames (innermost first, local paths)."""
+
+    thread_id: int
+    reason: str
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    description: str = ""
+
+    @property
+    def top(self) -> dict[str, Any] | None:
+        return self.frames[0] if self.frames else None
+
+    @property
+    def path(self) -> str | None:
+        top = self.top
+        source = top.get("source") if top else None
+        return source.get("path") if isinstance(source, dict) else None
+
+    @property
+    def line(self) -> int:
+        top = self.top
+        return int(top.get("line") or 0) if top else 0
+
+
+class DebugSession:
+    """One debug invoke as a debugger sees it: attach, breakpoints, stops, stepping, inspection.
+
+    Qt-free and blocking (every method may wait on the adapter). ``on_event(name, body)`` is called
+    from the DAP reader thread for every event, and with "stopped" after the stop's frames are read
+    (body then has "frames"); the GUI crosses to its thread with a queued signal.
+    """
+
+    def __init__(
+        self, host: str, port: int, paths: PathMapper | None = None, on_event: EventSink | None = None
+    ) -> None:
+        self.host, self.port = host, port
+        self.on_event = on_event
+        self.client = DapClient(self._event, paths)
+        self._cond = threading.Condition()
+        self.stop: StopInfo | None = None
+        self.stop_count = 0
+        self.ended = threading.Event()
+        self.output: list[str] = []
+
+    # -- life cycle --
+    def start(
+        self,
+        breakpoints: Mapping[str, Iterable[Breakpoint]] | None = None,
+        timeout: float = 30.0,
+        alive: Callable[[], bool] | None = None,
+    ) -> None:
+        """Connects (retrying while the runtime starts), sets breakpoints and lets the code run; blocks."""
+        self.client.connect(self.host, self.port, timeout, alive)
+        self.client.attach(breakpoints, timeout=timeout)
+
+    def close(self, terminate: bool = False) -> None:
+        """Detaches (the invoke runs to its end unless ``terminate``)."""
+        self.client.disconnect(terminate)
+        self.ended.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    # -- events (reader thread) --
+    def _event(self, name: str, body: dict[str, Any]) -> None:
+        if name == "stopped":
+            thread_id = int(body.get("threadId") or 0)
+            info = StopInfo(thread_id, str(body.get("reason") or ""), [], str(body.get("description") or ""))
+            # Read the frames on another thread: the reader thread must stay free to receive the answer.
+            threading.Thread(target=self._on_stopped, args=(info, body), daemon=True).start()
+            return
+        if name == "continued":
+            with self._cond:
+                self.stop = None
+        elif name == "output":
+            self.output.append(str(body.get("output") or ""))
+        elif name in ("terminated", "exited", "disconnected"):
+            self.ended.set()
+            with self._cond:
+                self.stop = None
+                self._cond.notify_all()
+        if self.on_event is not None:
+            self.on_event(name, body)
+
+    def _on_stopped(self, info: StopInfo, body: dict[str, Any]) -> None:
+        if not info.thread_id:
+            with contextlib.suppress(DapError, ValueError, IndexError, KeyError):
+                info.thread_id = int(self.client.threads()[0]["id"])
+        with contextlib.suppress(DapError):
+            info.frames = self.client.stack_trace(info.thread_id)
+        with self._cond:
+            self.stop = info
+            self.stop_count += 1
+            self._cond.notify_all()
+        if self.on_event is not None:
+            self.on_event("stopped", {**body, "threadId": info.thread_id, "frames": info.frames})
+
+    def wait_stopped(self, timeout: float = 20.0, after: int | None = None) -> StopInfo | None:
+        """The next stop (the stop_count-th after ``after``, default: any current stop); None when the
+        session ended or the timeout passed."""
+        seen = self.stop_count if after is None else after
+        with self._cond:
+            ok = self._cond.wait_for(
+                lambda: (
+                    (self.stop is not None and self.stop_count > seen)
+                    or (after is None and self.stop is not None)
+                    or self.ended.is_set()
+                ),
+                timeout,
+            )
+            return self.stop if ok and self.stop is not None else None
+
+    # -- control: the stop is cleared before the request (the next stop may come before the answer) --
+    def _resume(self, action: Callable[[int], None]) -> int:
+        with self._cond:
+            stop, self.stop = self.stop, None
+            count = self.stop_count
+        if stop is None:
+            raise DapError("the debuggee is not stopped")
+        action(stop.thread_id)
+        return count
+
+    def continue_(self) -> int:
+        """Resumes; returns the stop count to pass to wait_stopped(after=...)."""
+        return self._resume(self.client.continue_)
+
+    def step_over(self) -> int:
+        return self._resume(self.client.next)
+
+    def step_in(self) -> int:
+        return self._resume(self.client.step_in)
+
+    def step_out(self) -> int:
+        return self._resume(self.client.step_out)
+
+    # -- inspection of the current stop --
+    def _frame_id(self, frame_id: int | None) -> int | None:
+        if frame_id is not None:
+            return frame_id
+        top = self.stop.top if self.stop else None
+        return int(top["id"]) if top else None
+
+    def scopes(self, frame_id: int | None = None) -> list[dict[str, Any]]:
+        fid = self._frame_id(frame_id)
+        return [] if fid is None else self.client.scopes(fid)
+
+    def variables(self, reference: int) -> list[dict[str, Any]]:
+        return self.client.variables(reference) if reference else []
+
+    def locals(self, frame_id: int | None = None) -> dict[str, str]:
+        """name → value text of the frame's first scope (Locals)."""
+        scopes = self.scopes(frame_id)
+        if not scopes:
+            return {}
+        return {v["name"]: str(v.get("value")) for v in self.variables(int(scopes[0]["variablesReference"]))}
+
+    def evaluate(self, expression: str, frame_id: int | None = None, context: str = "repl") -> dict[str, Any]:
+        """{"result", "type", "variablesReference"}; raises DapError with the adapter's message."""
+        return self.client.evaluate(expression, self._frame_id(frame_id), context)
+
+    def set_breakpoints(self, path: str | Path, breakpoints: Iterable[Breakpoint]) -> list[dict[str, Any]]:
+        """Replaces a file's breakpoints (sent at once while the session runs)."""
+        return self.client.set_breakpoints(path, breakpoints)
