@@ -94,6 +94,9 @@ def ensure_build_venv(venv: Path | None) -> Path:
     key = hashlib.sha256("\n".join([sys.version, platform_tag(), *deps]).encode()).hexdigest()[:12]
     if venv is None:
         venv = user_cache() / "lambda-studio-build" / f"venv-{key}"
+        for old in venv.parent.glob("venv-*"):  # venvs of older dependency lists (about 700 MB each)
+            if old != venv:
+                shutil.rmtree(old, ignore_errors=True)
     ready = venv / ".ready"
     if ready.is_file() and ready.read_text().strip() == key:
         return venv_python(venv)
