@@ -27,8 +27,15 @@ import subprocess
 import sys
 import tarfile
 import time
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11
+    raise SystemExit(
+        f"packaging/build.py needs Python 3.11 or newer (this is {sys.version.split()[0]}); "
+        "run e.g. `make dist PYTHON=python3.11`"
+    )
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
