@@ -18,6 +18,7 @@ from typing import Any
 from runner.config import FunctionConfig
 from runner.container_deps import ensure_container_requirements
 from runner.container_engine import ContainerBackendError, explain_engine_error, platform_for
+from runner.debug import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
 
 LABEL_PROJECT = "lambda-studio.project"
 LABEL_FUNCTION = "lambda-studio.function"
@@ -51,6 +52,7 @@ class WarmContainer:
     line_event: threading.Condition = field(default_factory=threading.Condition)
     code_stamp: tuple[int, int, int] | None = None
     next_scan: float = 0.0
+    debug: bool = False  # a one-off debug container (runtime under debugpy): never pooled or reused
 
     @property
     def id(self) -> str:
@@ -304,8 +306,22 @@ class ContainerPool:
             for w in idle:
                 self._remove(w)
 
+    def start_debug(
+        self, config: FunctionConfig, image: str, config_hash: str, debug: DebugOptions, debugpy_dir: Path
+    ) -> WarmContainer:
+        """A one-off container whose runtime waits under debugpy (published on 127.0.0.1:debug.port);
+        not pooled: the caller removes it with discard() after its invoke. Blocks."""
+        return self._start(config, image, "emulator", config_hash, (debug, debugpy_dir))
+
     # -- making a container --
-    def _start(self, config: FunctionConfig, image: str, mode: str, config_hash: str) -> WarmContainer:
+    def _start(
+        self,
+        config: FunctionConfig,
+        image: str,
+        mode: str,
+        config_hash: str,
+        debug: tuple[DebugOptions, Path] | None = None,
+    ) -> WarmContainer:
         version = config.python_version or "3.12"
         env = {**self.base_env, **config.environment}
         env.setdefault("AWS_LAMBDA_FUNCTION_NAME", config.name)
@@ -348,6 +364,11 @@ class ContainerPool:
             if layers:
                 command += ["--watch", "/opt"]
             command += ["--", "/var/runtime/bootstrap"]
+            if debug is not None:
+                command[command.index("--") :] = _debug_runtime(debug[0])
+                volumes[str(debug[1])] = {"bind": DEBUGPY_IN_CONTAINER, "mode": "ro"}
+                env["PYTHONPATH"] = f"{DEBUGPY_IN_CONTAINER}:/var/runtime"
+                env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
         else:
             command = [config.handler]
         labels = {
@@ -356,7 +377,10 @@ class ContainerPool:
             LABEL_HASH: config_hash,
             LABEL_OWNER: owner_id(),
         }
-        mem = f"{config.memory_mb}m"
+        mem = f"{config.memory_mb + (384 if debug else 0)}m"  # debugpy's memory must not kill the function
+        ports: dict[str, Any] = {f"{CONTAINER_PORT}/tcp": ("127.0.0.1", None)}
+        if debug is not None:
+            ports[f"{CONTAINER_DEBUG_PORT}/tcp"] = (debug[0].host, debug[0].port)
         code_stamp = _code_stamp([config.code_dir, *config.layer_dirs])
         created = time.monotonic()
         container = None
@@ -373,7 +397,7 @@ class ContainerPool:
                     mem_limit=mem,
                     memswap_limit=mem,
                     platform=platform_for(config.architecture),
-                    ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", None)},
+                    ports=ports,
                     **kwargs,
                 )
                 break
@@ -386,6 +410,7 @@ class ContainerPool:
         try:
             port = _host_port(container)
             w = WarmContainer(container, config.function_id, config_hash, mode, port, created, created)
+            w.debug = debug is not None
             w.code_stamp = code_stamp
             threading.Thread(target=_follow_logs, args=(w,), name="container-logs", daemon=True).start()
             wait_ready(port, self.start_timeout_s, mode, container)
@@ -394,6 +419,18 @@ class ContainerPool:
                 container.remove(force=True)
             raise
         return w
+
+
+def _debug_runtime(debug: DebugOptions) -> list[str]:
+    """The emulator's --debug flag and a runtime command running the image's runtime under debugpy:
+    its /var/runtime/bootstrap.py when there is one (AWS's images), else awslambdaric for $_HANDLER."""
+    inside = DebugOptions(CONTAINER_DEBUG_PORT, "0.0.0.0", debug.wait_for_client)  # published as debug.port
+    py = " ".join(["python3", "-Xfrozen_modules=off", *inside.runtime_args()])
+    script = (
+        f"if [ -f /var/runtime/bootstrap.py ]; then exec {py} /var/runtime/bootstrap.py; "
+        f'else exec {py} -m awslambdaric "$_HANDLER"; fi'
+    )
+    return ["--debug", "--", "/bin/sh", "-c", script]
 
 
 def _host_port(container: Any) -> int:
