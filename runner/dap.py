@@ -72,12 +72,14 @@ class PathMapper:
         return local
 
     def to_local(self, remote: str) -> str:
-        """The local file of a debuggee's path (unchanged when no mapping covers it)."""
+        """The local file of a debuggee's path (unchanged when no mapping covers it). Several local
+        dirs may share a remote root (layers merged into /opt): the first holding the file wins."""
+        found: list[str] = []
         for loc, rem in sorted(self.pairs, key=lambda p: -len(p[1])):
             if remote == rem or remote.startswith(rem.rstrip("/") + "/"):
                 rest = remote[len(rem) :].lstrip("/")
-                return str(Path(loc, *rest.split("/"))) if rest else loc
-        return remote
+                found.append(str(Path(loc, *rest.split("/"))) if rest else loc)
+        return next((f for f in found if os.path.exists(f)), found[0] if found else remote)
 
 
 class _Pending:
@@ -117,15 +119,19 @@ class DapClient:
         self.configured = False
         self.closed = threading.Event()
         self.capabilities: dict[str, Any] = {}
+        self._live = False  # True once an adapter answered 'initialize'
 
     # -- transport --
     def connect(
         self, host: str, port: int, timeout: float = 20.0, alive: Callable[[], bool] | None = None
     ) -> None:
-        """Connects, retrying until the adapter listens (it starts with the runtime); blocks.
-        ``alive`` returning False stops the wait early (the debuggee died)."""
+        """Connects and sends 'initialize', retrying until the adapter answers; blocks. The adapter
+        starts with the runtime, and a published container port accepts (then drops) connections
+        before debugpy listens inside, so only an answer counts. ``alive`` returning False stops the
+        wait early (the debuggee died)."""
         end = time.monotonic() + timeout
-        last: OSError | None = None
+        last: Exception | None = None
+        self.expect_event("initialized")
         while time.monotonic() < end:
             if alive is not None and not alive():
                 raise DapError("the debuggee exited before a debugger could attach")
@@ -137,10 +143,21 @@ class DapClient:
                 continue
             sock.settimeout(None)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.sock = sock
-            threading.Thread(target=self._read_loop, args=(sock,), name="dap-reader", daemon=True).start()
+            self.sock, self.closed = sock, threading.Event()
+            reader = threading.Thread(target=self._read_loop, args=(sock, self.closed), daemon=True)
+            reader.start()
+            try:
+                self.initialize(timeout=max(1.0, min(10.0, end - time.monotonic())))
+            except DapError as exc:
+                last = exc
+                self.sock = None
+                with contextlib.suppress(OSError):
+                    sock.close()
+                time.sleep(0.2)
+                continue
+            self._live = True
             return
-        raise DapError(f"no debug adapter on {host}:{port} after {timeout:.0f} s ({last})")
+        raise DapError(f"no debug adapter answered on {host}:{port} within {timeout:.0f} s ({last})")
 
     def _send(self, message: dict[str, Any]) -> None:
         if self.sock is None or self.closed.is_set():
@@ -152,7 +169,7 @@ class DapClient:
             except OSError as exc:
                 raise DapError(f"the debug connection is gone: {exc}") from exc
 
-    def _read_loop(self, sock: socket.socket) -> None:
+    def _read_loop(self, sock: socket.socket, closed: threading.Event) -> None:
         stream = sock.makefile("rb")
         try:
             while True:
@@ -177,14 +194,15 @@ class DapClient:
         except OSError:
             return
         finally:
-            self.closed.set()
+            closed.set()
             with self._lock:
                 pending = list(self._pending.values())
                 self._pending.clear()
             for p in pending:
                 p.response = {"success": False, "message": "the debug connection closed"}
                 p.done.set()
-            self._deliver("disconnected", {})
+            if self._live and sock is self.sock:  # not a handshake attempt that found nobody
+                self._deliver("disconnected", {})
 
     def _dispatch(self, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
@@ -255,7 +273,7 @@ class DapClient:
         return self.send_request(command, arguments).result(timeout)
 
     # -- the session --
-    def initialize(self) -> dict[str, Any]:
+    def initialize(self, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
         self.capabilities = self.request(
             "initialize",
             {
@@ -268,6 +286,7 @@ class DapClient:
                 "supportsVariableType": True,
                 "supportsRunInTerminalRequest": False,
             },
+            timeout,
         )
         return self.capabilities
 
@@ -277,13 +296,12 @@ class DapClient:
         timeout: float = 20.0,
         **extra: Any,
     ) -> None:
-        """initialize → attach → (initialized) setBreakpoints → configurationDone → attach answer; blocks.
+        """attach → (initialized) setBreakpoints → configurationDone → attach answer; blocks.
 
         debugpy answers 'attach' only after configurationDone, so the attach is sent first and
         awaited last. ``extra`` goes into the attach arguments (justMyCode, ...).
         """
-        initialized = self.expect_event("initialized")
-        self.initialize()
+        initialized = self.expect_event("initialized")  # connect() has sent 'initialize'
         pending = self.send_request("attach", {"justMyCode": True, **extra})
         if not initialized.wait(timeout):
             raise DapTimeout("the debug adapter never sent 'initialized'")

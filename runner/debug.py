@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.config import FunctionConfig
 from runner.dap import Breakpoint, DapClient, DapError, EventSink, PathMapper
 from runner.result import SetupError
 
@@ -103,6 +104,16 @@ def launch_json(port: int, host: str = "127.0.0.1", mappings: Iterable[tuple[Pat
     if pairs:
         config["pathMappings"] = pairs
     return json.dumps({"version": "0.2.0", "configurations": [config]}, indent=2)
+
+
+def debug_paths(config: FunctionConfig, backend: str) -> PathMapper:
+    """How local files map into the debuggee: as they lie (process), or /var/task and /opt (container,
+    later layers first: in Lambda the last layer wins a file both have)."""
+    if backend != "container":
+        return PathMapper()
+    pairs: list[tuple[str | Path, str]] = [(config.code_dir, "/var/task")]
+    pairs += [(layer, "/opt") for layer in reversed(config.layer_dirs)]
+    return PathMapper(pairs)
 
 
 @dataclass

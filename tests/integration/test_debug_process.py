@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,6 +158,60 @@ def test_logpoint_and_step_in_out(backend: ProcessBackend, tmp_path: Path) -> No
     stop = run.session.wait_stopped(20, after=run.session.step_out())
     assert stop is not None and stop.frames[0]["name"] == "handler"
     run.session.continue_()
+    run.thread.join(30)
+    for _ in range(60):  # the output event may trail the invoke's end
+        if any("a is 49" in text for text in run.session.output):
+            break
+        threading.Event().wait(0.05)
+    assert any("a is 49" in text for text in run.session.output), run.session.output  # printed, no stop
     result = run.finish()
     assert result.payload == b"50"
-    assert any("a is 49" in text for text in run.session.output)  # the logpoint printed, did not stop
+
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: app.handler
+      Runtime: python3.11
+      Timeout: 1
+"""
+
+
+def test_cli_debug_port_waits_for_an_external_debugger(code_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    (tmp_path / "event.json").write_text('{"n": 3}')
+    port = free_port()
+    cmd = [sys.executable, "-m", "app.cli", "invoke", str(tmp_path), "Fn", "-e", str(tmp_path / "event.json")]
+    env = {**os.environ, "LAMBDA_STUDIO_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [*cmd, "--backend", "process", "--debug-port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+    )
+    try:
+        assert proc.stderr is not None
+        head = "".join(proc.stderr.readline() for _ in range(3))
+        assert f"127.0.0.1:{port}" in head and "launch.json" in head
+        session = DebugSession("127.0.0.1", port)  # what VS Code would do
+        session.start(
+            {str(code_dir / "app.py"): [Breakpoint(LINE_DOUBLED)]}, alive=lambda: proc.poll() is None
+        )
+        stop = session.wait_stopped(30)
+        assert stop is not None and session.locals()["total"] == "3"
+        session.continue_()
+        out, err = proc.communicate(timeout=30)
+        session.close()
+        assert proc.returncode == 0, err
+        assert json.loads(out) == {"total": 3, "doubled": 6}
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(10)

@@ -1,0 +1,114 @@
+"""Debug invokes in the container backend: debugpy mounted into the container, real sessions."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.config import FunctionConfig
+from runner.container import ContainerBackend
+from runner.dap import Breakpoint
+from runner.debug import DebugOptions, DebugSession, debug_paths, free_port
+from runner.result import InvokeResult, Outcome
+from tests.integration import docker_fixtures
+
+docker_client = docker_fixtures.docker_client
+test_image = docker_fixtures.test_image
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(120)]
+
+HANDLER = """\
+from helper import scale
+
+
+def handler(event, context):
+    total = 0
+    for i in range(event.get("n", 3)):
+        total += i
+    doubled = scale(total)
+    return {"total": total, "doubled": doubled, "task": __file__}
+"""
+HELPER = "def scale(x):\n    factor = 2\n    return x * factor\n"
+LINE_LOOP_BODY, LINE_DOUBLED = 7, 8
+
+
+@pytest.fixture
+def code_dirs(tmp_path: Path) -> tuple[Path, Path]:
+    code, layer = tmp_path / "src", tmp_path / "layer"
+    (layer / "python").mkdir(parents=True)
+    code.mkdir()
+    (code / "app.py").write_text(HANDLER)
+    (layer / "python" / "helper.py").write_text(HELPER)
+    return code, layer
+
+
+@pytest.fixture
+def backend(docker_client: Any, test_image: str, tmp_path: Path) -> Iterator[ContainerBackend]:
+    b = ContainerBackend(
+        docker_client, f"debug-test-{uuid.uuid4().hex[:8]}", tmp_path / "cache", image_override=test_image
+    )
+    yield b
+    b.close()
+
+
+def _run(
+    backend: ContainerBackend, config: FunctionConfig, event: dict[str, Any], port: int
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"lines": []}
+
+    def work() -> None:
+        out["result"] = backend.invoke(
+            config, json.dumps(event).encode(), out["lines"].append, debug=DebugOptions(port)
+        )
+
+    out["thread"] = threading.Thread(target=work, daemon=True)
+    out["thread"].start()
+    return out
+
+
+def test_container_breakpoint_step_evaluate_condition(
+    backend: ContainerBackend, code_dirs: tuple[Path, Path]
+) -> None:
+    code, layer = code_dirs
+    config = FunctionConfig("Fn", "Fn", "app.handler", "python3.11", code, (layer,), timeout_s=1.0)
+    port = free_port()
+    run = _run(backend, config, {"n": 5}, port)
+    session = DebugSession("127.0.0.1", port, debug_paths(config, "container"))
+    app = str(code / "app.py")
+    # conditional: stops only when i == 3
+    session.start(
+        {app: [Breakpoint(LINE_LOOP_BODY, condition="i == 3")]}, timeout=60, alive=run["thread"].is_alive
+    )
+    stop = session.wait_stopped(60)
+    assert stop is not None, run["lines"]
+    assert (
+        stop.path == str((code / "app.py").resolve()) and stop.line == LINE_LOOP_BODY
+    )  # /var/task mapped back
+    assert stop.frames[0]["source"]["remotePath"] == "/var/task/app.py"
+    assert session.locals()["i"] == "3"
+    # a breakpoint in the layer (/opt/python/helper.py), set while running; the loop one removed
+    session.set_breakpoints(app, [])
+    helper = str(layer / "python" / "helper.py")
+    session.set_breakpoints(helper, [Breakpoint(3)])
+    stop = session.wait_stopped(30, after=session.continue_())
+    assert stop is not None and stop.path == str(Path(helper).resolve()) and stop.line == 3
+    scopes = session.scopes()
+    local_vars = {v["name"]: v["value"] for v in session.variables(scopes[0]["variablesReference"])}
+    assert local_vars == {"x": "10", "factor": "2"}
+    stop = session.wait_stopped(30, after=session.step_over())
+    assert stop is not None and stop.frames[0]["name"] == "handler"  # returned into the handler
+    assert session.evaluate("total + 100")["result"] == "110"
+    threading.Event().wait(1.2)  # past the 1 s timeout: not enforced while debugging
+    session.continue_()
+    run["thread"].join(60)
+    session.close()
+    result: InvokeResult = run["result"]
+    assert result.outcome is Outcome.SUCCESS, result.log_text
+    assert result.payload_json() == {"total": 10, "doubled": 20, "task": "/var/task/app.py"}
+    assert result.backend == "container" and "debug" in (result.note or "")
+    assert backend.pool.current("Fn") is None  # the debug container is not kept
