@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,17 @@ def register(sub: Any) -> None:
         "--profile", help="pass this AWS profile's credentials to the function (default: dummy ones)"
     )
     p.add_argument("--json", action="store_true", help="print the whole result as JSON on stdout")
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="start the runtime under debugpy and wait for a debugger (prints how to attach)",
+    )
+    p.add_argument(
+        "--debug-port",
+        type=int,
+        metavar="N",
+        help="with --debug: debugpy listens on 127.0.0.1:N (implies --debug; for VS Code and other DAP clients)",
+    )
     p.set_defaults(func=run)
 
 
@@ -68,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
             else read_event(args.event)
         )
         options = {"credentials": profile_credentials(args.profile)} if args.profile else {}
+        if args.debug or args.debug_port:
+            return _debug_run(args, config, event, options)
         backend = select_backend(args.backend, **options)
     except SetupError as exc:
         return _fail(args, str(exc))
@@ -82,6 +96,42 @@ def run(args: argparse.Namespace) -> int:
         return _fail(args, str(exc))
     finally:
         backend.close()
+    return _print_result(args, result)
+
+
+def _sink(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _debug_run(args: argparse.Namespace, config: Any, event: bytes, options: dict[str, Any]) -> int:
+    """--debug / --debug-port: the invoke waits under debugpy for an external debugger; blocks."""
+    from app.debug import attach_help, debug_backend
+    from runner.debug import DebugOptions, free_port
+
+    port = args.debug_port or free_port()
+    backend, note = debug_backend(args.backend, config, **options)
+    # A terminated CLI must still stop its runtime (or container): it would wait for a debugger forever.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        if note:
+            _sink(f"lambda-studio: {note}")
+        _sink(f"lambda-studio: debug invoke of {config.function_id} ({backend.name} backend)")
+        _sink(attach_help(config, backend.name, port))
+        result = backend.invoke(config, event, _sink, debug=DebugOptions(port))  # type: ignore[call-arg]
+    except SetupError as exc:
+        return _fail(args, str(exc))
+    finally:
+        backend.close()
+        signal.signal(signal.SIGTERM, previous)
+    return _print_result(args, result)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _print_result(args: argparse.Namespace, result: Any) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
