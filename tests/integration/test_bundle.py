@@ -19,6 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration import docker_fixtures
+
+docker_client = docker_fixtures.docker_client  # fixtures shared with the other docker test modules
+test_image = docker_fixtures.test_image
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "hello-sam"
 BUILD = REPO / "packaging" / "build.py"
@@ -145,6 +150,20 @@ def test_invoke_process_same_as_pip_install(built: Built, function: str, event: 
     assert ours.returncode == theirs.returncode == 0, ours.stderr[-2000:] + theirs.stderr[-2000:]
     a, b = json.loads(ours.stdout), json.loads(theirs.stdout)
     assert a["outcome"] == "success"
+    assert _comparable(a) == _comparable(b)
+
+
+@pytest.mark.docker
+def test_invoke_container_mounts_the_bundled_emulator(built: Built, test_image: str) -> None:
+    """The container backend mounts runner/emulator.py from inside the bundle into the container."""
+    env = {**os.environ, "LAMBDA_STUDIO_IMAGE": test_image}
+    event = EXAMPLE / "events" / "OrdersFunction" / "two-orders.json"
+    args = ["invoke", "--backend", "container", "--json", "--event", event, EXAMPLE, "OrdersFunction"]
+    ours = _run([built.exe, *args], timeout=300, env=env)
+    theirs = _run([PIP_COMMAND, *args], timeout=300, env=env)
+    assert ours.returncode == theirs.returncode == 0, ours.stderr[-2000:] + theirs.stderr[-2000:]
+    a, b = json.loads(ours.stdout), json.loads(theirs.stdout)
+    assert a["backend"] == "container" and a["outcome"] == "success"
     assert _comparable(a) == _comparable(b)
 
 
