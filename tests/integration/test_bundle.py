@@ -39,14 +39,11 @@ pytestmark = [
 ]
 
 
-def test_cache() -> Path:
+def _cache() -> Path:
     base = os.environ.get("LAMBDA_STUDIO_TEST_CACHE") or Path(
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "lambda-studio-test"
     )
     return Path(base)
-
-
-test_cache.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
 def _run(cmd: list[str | Path], timeout: float = 120, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -66,7 +63,7 @@ class Built:
 def built() -> Built:
     key = _run([sys.executable, BUILD, "--print-key"]).stdout.strip()
     assert re.fullmatch(r"[0-9a-f]{16}", key), key
-    root = test_cache() / "bundle"
+    root = _cache() / "bundle"
     work, dist = root / key / "work", root / key / "dist"
     proc = _run([sys.executable, BUILD, "--work", work, "--dist", dist], timeout=1500)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -130,7 +127,7 @@ def _comparable(result: dict) -> dict:
 def test_invoke_process_same_as_pip_install(built: Built, function: str, event: str) -> None:
     env = {
         **os.environ,
-        "LAMBDA_STUDIO_CACHE": str(test_cache() / "bundle-invoke-cache"),
+        "LAMBDA_STUDIO_CACHE": str(_cache() / "bundle-invoke-cache"),
         # The bundle runs functions with python3 from PATH: make it this venv's, as the pip install uses.
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
