@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import lexilla
+import shiboken6
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
@@ -23,10 +24,12 @@ from widgets.themes import LIGHT, Theme, bgr
 STYLE_DEFAULT, STYLE_LINENUMBER, STYLE_BRACELIGHT, STYLE_BRACEBAD = 32, 33, 34, 35
 MARGIN_NUMBERS, MARGIN_BREAKPOINTS, MARGIN_FOLD = 0, 1, 2
 BREAKPOINT_MARKER = 1
+EXECUTION_MARKER = 2  # the debugger's current line
 INDIC_ERROR, INDIC_WARNING = 8, 9
 INDIC_SQUIGGLE = 1
 FOLDER_MARKERS = {25: 13, 26: 15, 27: 11, 28: 10, 29: 9, 30: 12, 31: 14}  # marker -> symbol (box tree)
 MASK_FOLDERS = 0xFE000000 - (1 << 32)  # as a signed 32-bit int
+SYNC_CHECK_CHARS = 40_000  # pyflakes takes ~30 ms per 20 KB: bigger files are linted on the job bridge
 LARGE_FILE_BYTES = 32_000_000  # above this: no lexer, no folding - opening must stay instant
 
 __all__ = ["CodeEditor", "language_for_path"]
@@ -84,6 +87,9 @@ class CodeEditor(QWidget):
         self.auto_check = True
         # Set by the window: runs jedi on the job bridge (its first call can take seconds).
         self.completion_provider: Callable[[CompletionRequest], None] | None = None
+        # Likewise for pyflakes on big files: (text, path, deliver(problems)).
+        self.check_provider: Callable[[str, str, Callable[[list[Problem]], None]], None] | None = None
+        self._edits = 0
         self._lint_timer = QTimer(self, singleShot=True, interval=400)
         self._lint_timer.timeout.connect(self.run_checks)
         self._complete_timer = QTimer(self, singleShot=True, interval=250)
@@ -319,6 +325,25 @@ class CodeEditor(QWidget):
             self.replace_all_text(new)
         return count
 
+    # --- the debugger's current line -------------------------------------------------------------
+    def show_execution_line(self, line: int | None) -> None:
+        """Where the debugger stopped: an arrow in the breakpoint margin, caret on the line (None clears)."""
+        sci = self._sci
+        sci.markerDeleteAll(EXECUTION_MARKER)
+        if line is None:
+            return
+        sci.markerDefine(EXECUTION_MARKER, 4)  # SC_MARK_SHORTARROW
+        sci.markerSetFore(EXECUTION_MARKER, bgr(self._theme.foreground))
+        sci.markerSetBack(EXECUTION_MARKER, bgr(self._theme.warning))
+        sci.setMarginMaskN(MARGIN_BREAKPOINTS, (1 << BREAKPOINT_MARKER) | (1 << EXECUTION_MARKER))
+        sci.markerAdd(line - 1, EXECUTION_MARKER)
+        self.go_to_line(line)
+
+    def execution_line(self) -> int | None:
+        """The 1-based line of the execution marker, or None."""
+        line = self._sci.markerNext(0, 1 << EXECUTION_MARKER)
+        return None if line < 0 else line + 1
+
     # --- breakpoints ------------------------------------------------------------------------------
     def toggle_breakpoint(self, line: int | None = None) -> None:
         """Toggle the breakpoint on a 1-based line (the caret's line when None)."""
@@ -353,7 +378,12 @@ class CodeEditor(QWidget):
         """Lint now: Python syntax + pyflakes, or JSON syntax; other languages keep external marks only."""
         problems: list[Problem] = []
         if self._language == "python" and self._sci.length() <= MAX_CHECK_CHARS:
-            problems = check_python(self.text(), self._path or "<editor>")
+            text, path = self.text(), self._path or "<editor>"
+            if self.check_provider is not None and len(text) > SYNC_CHECK_CHARS:
+                edit = self._edits
+                self.check_provider(text, path, lambda found: self._deliver_checks(edit, found))
+                return
+            problems = check_python(text, path)
         elif self._language == "json" and self._sci.length() <= MAX_CHECK_CHARS:
             text = self.text()
             if text.strip():
@@ -363,6 +393,13 @@ class CodeEditor(QWidget):
                     problems = [Problem(exc.lineno, exc.colno, f"Invalid JSON: {exc.msg}", "error")]
         self._lint_problems = problems
         self._paint_diagnostics()
+
+    def _deliver_checks(self, edit: int, problems: list[Problem]) -> None:
+        if not self._alive():
+            return  # the tab closed while the job ran
+        if edit == self._edits:  # stale answers (the text changed meanwhile) are dropped
+            self._lint_problems = problems
+            self._paint_diagnostics()
 
     def set_external_diagnostics(self, problems: Iterable[Problem]) -> None:
         """Problems found elsewhere (template diagnostics), shown alongside the editor's own."""
@@ -445,7 +482,12 @@ class CodeEditor(QWidget):
         self._deliver(self._sci.currentPos(), names)
         return names
 
+    def _alive(self) -> bool:
+        return shiboken6.isValid(self) and shiboken6.isValid(self._sci)
+
     def _deliver(self, pos: int, names: list[str]) -> None:
+        if not self._alive():
+            return
         sci = self._sci
         if names and sci.currentPos() == pos:
             entered = pos - sci.wordStartPosition(pos, True)
@@ -455,6 +497,7 @@ class CodeEditor(QWidget):
     # --- reactions --------------------------------------------------------------------------------
     def _on_modified(self, kind: int, *_rest: object) -> None:
         if kind & 0x3:
+            self._edits += 1
             self.text_changed.emit()
             self.schedule_checks()
             if _rest and _rest[2]:  # lines added or removed

@@ -70,6 +70,7 @@ class EditorTabs(QTabWidget):
         self.ask_unsaved: Callable[[list[str]], str] = lambda paths: _ask_unsaved(self, paths)
         self.ask_reload: Callable[[str], bool] = lambda path: _ask_reload(self, path)
         self.completion_provider: Callable[[CompletionRequest], None] | None = None
+        self.check_provider: Callable[[str, str, Callable[[list[Problem]], None]], None] | None = None
         self.tabCloseRequested.connect(lambda index: self.close_tab(index))
         self.currentChanged.connect(lambda _i: self.current_file_changed.emit(self.current_path() or ""))
 
@@ -93,8 +94,9 @@ class EditorTabs(QTabWidget):
         editor = CodeEditor(
             self, language=language_for_path(key), theme=self._theme, font_size=self._font_size
         )
-        editor.set_text(text, path=key)
         editor.completion_provider = self.completion_provider
+        editor.check_provider = self.check_provider
+        editor.set_text(text, path=key)
         editor.set_breakpoints(self._pending_breakpoints.pop(key, []))
         if key in self._pending_diagnostics:
             editor.set_external_diagnostics(self._pending_diagnostics.pop(key))

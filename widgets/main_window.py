@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
@@ -33,6 +34,7 @@ from widgets.invoker import BackendFactory, Invoker
 from widgets.jobs import JobBridge
 from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
+from widgets.python_checks import Problem, check_python
 from widgets.recovery import BackupStore
 from widgets.result_view import ResultView
 from widgets.run_toolbar import RunToolbar
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
         self.tree = ProjectTree()
         self.tabs = EditorTabs(theme=theme, font_size=font)
         self.tabs.completion_provider = self._complete_async
+        self.tabs.check_provider = self._check_async
         self.find_bar = FindBar(self.tabs.current_editor)
         self.find_bar.hide()
         self.event_editor = EventEditor(catalog=self.catalog, theme=theme)
@@ -111,6 +114,9 @@ class MainWindow(QMainWindow):
             "complete",
         )
         job.finished.connect(request.deliver)
+
+    def _check_async(self, text: str, path: str, deliver: Callable[[list[Problem]], None]) -> None:
+        self.jobs.submit(lambda sink, cancel: check_python(text, path), "lint").finished.connect(deliver)
 
     def catalog(self) -> Catalog | None:
         """The event template catalog, loaded the first time a template is picked."""

@@ -20,42 +20,30 @@ class Problem:
     length: int = 0
 
 
-class _Collector:
-    """The pyflakes reporter interface, collecting instead of printing."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def unexpectedError(self, filename: str, msg: str) -> None:  # noqa: N802 - pyflakes API
-        self.problems.append(Problem(1, 1, str(msg), "error"))
-
-    def syntaxError(self, filename: str, msg: str, lineno: int, offset: int, text: str) -> None:  # noqa: N802
-        self.problems.append(Problem(lineno or 1, max(offset or 1, 1), str(msg), "error"))
-
-    def flake(self, message: object) -> None:
-        text = message.message % message.message_args  # type: ignore[attr-defined]
-        line = getattr(message, "lineno", 1) or 1
-        col = (getattr(message, "col", 0) or 0) + 1
-        self.problems.append(Problem(line, col, text, "warning"))
-
-
 def check_python(source: str, filename: str = "<editor>") -> list[Problem]:
     """Syntax errors and pyflakes warnings of one Python source text."""
     if len(source) > MAX_CHECK_CHARS:
         return []
     try:
-        ast.parse(source, filename)
+        tree = ast.parse(source, filename)
     except SyntaxError as exc:
         line = exc.lineno or 1
         col = exc.offset or 1
         return [Problem(line, max(col, 1), f"SyntaxError: {exc.msg}", "error")]
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
+        return [Problem(1, 1, f"cannot check this file: {exc}", "warning")]
     try:
-        from pyflakes import api
+        from pyflakes import checker
     except ImportError:  # pragma: no cover - pyflakes is a dependency
         return []
-    collector = _Collector()
-    api.check(source, filename, collector)
-    return collector.problems
+    # Check the tree parsed above (pyflakes' own api.check parses again and hides why it failed).
+    problems = []
+    for message in checker.Checker(tree, filename=filename).messages:
+        text = message.message % message.message_args
+        line = getattr(message, "lineno", 1) or 1
+        col = (getattr(message, "col", 0) or 0) + 1
+        problems.append(Problem(line, col, text, "warning"))
+    return sorted(problems, key=lambda p: (p.line, p.column))
 
 
 def complete(source: str, line: int, column: int, path: str | None = None) -> list[str]:

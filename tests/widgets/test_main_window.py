@@ -295,3 +295,17 @@ def test_completion_runs_off_the_gui_thread(qtbot, make_window, example_project)
     assert editor.show_completions() == []  # returns at once; jedi answers through the job bridge
     assert time.perf_counter() - started < 0.1
     qtbot.waitUntil(editor._sci.autoCActive, timeout=30_000)
+
+
+def test_big_python_files_are_linted_off_the_gui_thread(qtbot, make_window, example_project):
+    window = make_window()
+    window.open_project(example_project)
+    big = example_project / "src" / "orders" / "big.py"
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(3000))
+    big.write_text("import os\n\n\n" + body)
+    editor = window.tabs.open_file(big)
+    started = time.perf_counter()
+    editor.run_checks()
+    assert time.perf_counter() - started < 0.05  # handed to the job bridge
+    qtbot.waitUntil(lambda: editor.diagnostic_text_at(1) is not None, timeout=20_000)
+    assert "imported but unused" in editor.diagnostic_text_at(1)
