@@ -91,5 +91,7 @@ def test_theme_switch_reaches_the_window(qtbot, tmp_path: Path):
     assert "background" in QApplication.instance().styleSheet()
     window.settings.set("theme", "light")
     assert QApplication.instance().styleSheet() == ""
+    window.settings.set("backend", "container")
+    assert window.toolbar.backend() == "container"
     window.close()
     assert jobs.shutdown()
