@@ -361,7 +361,7 @@ class ContainerBackend:
         wall_ms = (time.monotonic() - started) * 1000
         end = time.monotonic() + 2.0
         with w.line_event:
-            while not any(line.startswith("REPORT RequestId:") for line in w.lines[first:]):
+            while not any(_rie_done(line) for line in w.lines[first:]):
                 left = end - time.monotonic()
                 if left <= 0:
                     break
@@ -374,7 +374,7 @@ class ContainerBackend:
             if line.startswith("REPORT RequestId:"):
                 fields = {k: float(v) for k, v in _REPORT_FIELD.findall(line)}
             m = _INIT_REPORT.search(line)
-            if m:
+            if m and init_ms is None:  # after a failed init RIE logs a second, ~0 ms INIT REPORT
                 init_ms = float(m.group(1))  # RIE's REPORT 'Init Duration' is not measured; this is
         user_lines = [line for line in lines if "(rapid)" not in line]
         timed_out = re.match(rb"Task timed out after ([\d.]+) seconds", body.strip())
@@ -434,6 +434,11 @@ def cgroup_peak_mb(container: Any) -> int | None:
         if peak:
             return max(1, -(-peak // (1024 * 1024)))
     return None
+
+
+def _rie_done(line: str) -> bool:
+    """RIE's last line of an invoke: its REPORT, or (init error, crash) its failure and reset lines."""
+    return line.startswith("REPORT RequestId:") or "(rapid) Invoke DONE failed" in line
 
 
 def _await_line(w: WarmContainer, prefix: str, timeout_s: float) -> None:
