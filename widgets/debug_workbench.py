@@ -1,0 +1,114 @@
+"""The debugger's Qt side as one unit: controller, toolbar and panels, and the wiring among them.
+
+The main window docks the panels and links the workbench to the editor, log panel and result view;
+everything between the debugger and its own panels is connected here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+
+from app.project.model import Project
+from runner.dap import Breakpoint
+from runner.debug import StopInfo
+from widgets.debug_controller import DebugBackendFactory, Debugger
+from widgets.debug_panels import CallStackPanel, DebugConsole, VariablesPanel
+from widgets.debug_toolbar import DebugToolbar
+from widgets.jobs import JobBridge
+
+
+class DebugWorkbench(QObject):
+    """Owns the Debugger, the DebugToolbar and the call stack, variables and console panels."""
+
+    execution_line = Signal(str, int)  # open this file at this line and mark it; ("", 0) clears the marks
+    message = Signal(str)
+
+    def __init__(
+        self,
+        jobs: JobBridge,
+        parent: QObject | None = None,
+        *,
+        breakpoints: Callable[[], Mapping[str, list[int]]],
+        invoke_action: QAction | None = None,
+        backend_factory: DebugBackendFactory | None = None,
+        backend_options: Callable[[], Mapping[str, Any]] = dict,
+        region: Callable[[], str | None] = lambda: None,
+        project: Callable[[], Project | None] = lambda: None,
+    ) -> None:
+        super().__init__(parent)
+        self._breakpoints = breakpoints
+        self.debugger = Debugger(
+            jobs,
+            self,
+            backend_factory=backend_factory,
+            backend_options=backend_options,
+            region=region,
+            project=project,
+        )
+        self.toolbar = DebugToolbar(invoke_action=invoke_action)
+        self.call_stack = CallStackPanel()
+        self.variables = VariablesPanel()
+        self.console = DebugConsole()
+        self.frame_id: int | None = None
+        d, tb = self.debugger, self.toolbar
+        tb.continue_action.triggered.connect(d.continue_)
+        tb.step_over_action.triggered.connect(d.step_over)
+        tb.step_in_action.triggered.connect(d.step_in)
+        tb.step_out_action.triggered.connect(d.step_out)
+        tb.stop_action.triggered.connect(d.stop)
+        d.running_changed.connect(lambda running: tb.set_state(running=running, stopped=d.is_stopped()))
+        d.message.connect(self.message.emit)
+        d.attached.connect(lambda port: self.message.emit(f"Debugger attached (debugpy on 127.0.0.1:{port})"))
+        d.stopped.connect(self._on_stopped)
+        d.resumed.connect(self._on_resumed)
+        d.output.connect(self.console.append_output)
+        d.scopes_ready.connect(lambda _frame, scopes: self.variables.show_scopes(scopes))
+        d.variables_ready.connect(self.variables.add_variables)
+        d.evaluated.connect(self.console.show_evaluation)
+        self.variables.variables_requested.connect(d.load_variables)
+        self.call_stack.frame_selected.connect(self._on_frame)
+        self.console.evaluate_requested.connect(
+            lambda text, context: d.evaluate(text, self.frame_id, context)
+        )
+
+    def editor_breakpoints(self) -> dict[str, list[Breakpoint]]:
+        return {path: [Breakpoint(line) for line in lines] for path, lines in self._breakpoints().items()}
+
+    def start(self, function_id: str, event_name: str, event: bytes, backend: str) -> bool:
+        """A debug invoke stopping at the editor's breakpoints; False (with a message) when it cannot start."""
+        return (
+            self.debugger.start(function_id, event_name, event, backend, self.editor_breakpoints())
+            is not None
+        )
+
+    def breakpoints_changed(self) -> None:
+        """The editor's breakpoints changed: a running session gets them at once."""
+        self.debugger.update_breakpoints(self.editor_breakpoints())
+
+    def _on_stopped(self, stop: StopInfo) -> None:
+        self.toolbar.set_state(running=True, stopped=True)
+        self.call_stack.show_stop(stop)  # selects the innermost frame: editor and variables follow
+        self.console.refresh_watches()
+        where = f"{Path(stop.path).name}:{stop.line}" if stop.path else f"line {stop.line}"
+        self.message.emit(f"Paused ({stop.reason}) at {where}")
+
+    def _on_frame(self, frame_id: int, path: str, line: int) -> None:
+        self.frame_id = frame_id
+        self.execution_line.emit(path, line)
+        self.debugger.load_scopes(frame_id)
+
+    def _on_resumed(self) -> None:
+        self.toolbar.set_state(running=self.debugger.is_running(), stopped=False)
+        self.execution_line.emit("", 0)
+        self.call_stack.clear_stack()
+        self.variables.clear_variables()
+        self.frame_id = None
+
+    def shutdown(self) -> None:
+        """Blocks briefly: ends a running debug invoke (window close, test teardown)."""
+        self.debugger.shutdown()
