@@ -26,6 +26,7 @@ from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
 from app.settings import Settings
 from widgets.code_editor import CompletionRequest
+from widgets.debug_workbench import DebugWorkbench
 from widgets.editor_tabs import CANCEL, SAVE, EditorTabs
 from widgets.event_editor import EventEditor
 from widgets.find_bar import FindBar
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._layout_widgets()
         self.recent_menu = build_menus(self)
         self._wire()
+        self._build_debugger()
         self.apply_theme()
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS)
         self._backup_timer.timeout.connect(self.backup_now)
@@ -355,25 +357,30 @@ class MainWindow(QMainWindow):
             self.toolbar.set_events(names, self.event_editor.current_event())
 
     # --- invoking ---------------------------------------------------------------------------------
-    def invoke(self, function_id: str, event_name: str, backend: str) -> bool:
+    def _event_bytes(self, function_id: str, event_name: str) -> bytes | None:
+        """The event to invoke with (the editor's unsaved text when it shows it); None after a message."""
         ee = self.event_editor
         if event_name and ee.function_id() == function_id and ee.current_event() == event_name:
             if not ee.is_valid():
                 self.show_message("The event is not valid JSON; fix the underlined spot first")
-                return False
-            event = ee.event_bytes()
-        elif event_name:
+                return None
+            return ee.event_bytes()
+        if event_name:
             try:
-                event = (
+                return (
                     EventStore(self.project.root).load_bytes(function_id, event_name)
                     if self.project
                     else b"{}"
                 )
             except EventStoreError as exc:
                 self.show_message(str(exc))
-                return False
-        else:
-            event = b"{}"
+                return None
+        return b"{}"
+
+    def invoke(self, function_id: str, event_name: str, backend: str) -> bool:
+        event = self._event_bytes(function_id, event_name)
+        if event is None:
+            return False
         self.tabs.save_all()  # the runner reads files from disk: run what the user sees
         self.log_panel.clear()
         return self.invoker.invoke(function_id, event_name, event, backend) is not None
@@ -468,6 +475,72 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             app.setStyleSheet(style_sheet(theme))
 
+    # --- debugging: the workbench owns the debugger's widgets; the window docks and links them ------
+    def _build_debugger(self) -> None:
+        wb = self.debug = DebugWorkbench(
+            self.jobs,
+            self,
+            breakpoints=self.tabs.breakpoints,
+            invoke_action=self.toolbar.invoke_action,
+            backend_options=self._backend_options,
+            region=self._region,
+            project=lambda: self.project,
+        )
+        self.addToolBar(wb.toolbar)
+        previous: QDockWidget | None = None
+        for title, widget, name in (
+            ("Call Stack", wb.call_stack, "callStackDock"),
+            ("Variables", wb.variables, "variablesDock"),
+            ("Watch / Console", wb.console, "debugConsoleDock"),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(name)
+            dock.setWidget(widget)
+            self.docks[name] = dock
+            if previous is None:
+                self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            else:
+                self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
+            dock.hide()  # shown by the first debug invoke
+            previous = dock
+        d = wb.debugger
+        wb.toolbar.debug_action.triggered.connect(self.debug_invoke)
+        wb.message.connect(self.show_message)
+        wb.execution_line.connect(self._show_execution_line)
+        d.running_changed.connect(lambda running: self.toolbar.set_running(running, "debugging…"))
+        d.started.connect(self.result_view.show_running)
+        d.log_lines.connect(self.log_panel.append_log_lines)
+        d.finished.connect(self._on_invoke_finished)
+        d.failed.connect(self._on_invoke_failed)
+        self.tabs.breakpoints_changed.connect(wb.breakpoints_changed)
+
+    def debug_invoke(self) -> bool:
+        """Ctrl+F5: the selected function and event under the debugger, stopping at the editor's breakpoints."""
+        function_id, event_name = self.toolbar.current_function(), self.toolbar.current_event()
+        if self.invoker.is_running():
+            self.show_message("An invocation is running; stop it first (Shift+F5)")
+            return False
+        event = self._event_bytes(function_id, event_name) if function_id else None
+        if event is None:
+            return False
+        self.tabs.save_all()
+        self.log_panel.clear()
+        for name in ("callStackDock", "variablesDock", "debugConsoleDock"):
+            self.docks[name].show()
+        return self.debug.start(function_id, event_name, event, self.toolbar.backend())
+
+    def _show_execution_line(self, path: str, line: int) -> None:
+        """The debugger stopped at path:line (open it, mark the line), or resumed ("": clear the marks)."""
+        for open_path in self.tabs.open_paths():
+            editor = self.tabs.editor_for(open_path)
+            if editor is not None:
+                editor.show_execution_line(None)
+        if path and Path(path).is_file():
+            editor = self.tabs.open_file(path, line)
+            if editor is not None:
+                editor.show_execution_line(line)
+                self.activateWindow()
+
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)  # type: ignore[arg-type]
         if self._default_layout_pending:
@@ -483,5 +556,6 @@ class MainWindow(QMainWindow):
         self._backup_timer.stop()
         self.status.stop()
         self.invoker.close_backends()
+        self.debug.shutdown()
         self.jobs.shutdown(5_000)
         event.accept()
