@@ -309,3 +309,19 @@ def test_big_python_files_are_linted_off_the_gui_thread(qtbot, make_window, exam
     assert time.perf_counter() - started < 0.05  # handed to the job bridge
     qtbot.waitUntil(lambda: editor.diagnostic_text_at(1) is not None, timeout=20_000)
     assert "imported but unused" in editor.diagnostic_text_at(1)
+
+
+def test_invoke_with_event_and_go_to_line_dialogs(qtbot, make_window, example_project, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    window = make_window()
+    window.open_project(example_project)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("two-orders", True))
+    window.toolbar.set_backend("process")
+    with qtbot.waitSignal(window.invoker.finished, timeout=60_000) as blocker:
+        window.tree.invoke_with_event_requested.emit("OrdersFunction")
+    assert blocker.args[0].event_name == "two-orders"
+    editor = window.tabs.open_file(example_project / "src" / "orders" / "app.py")
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (13, True))
+    window.go_to_line_dialog()
+    assert editor.cursor_position()[0] == 13
