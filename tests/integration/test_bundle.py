@@ -47,7 +47,12 @@ def _cache() -> Path:
 
 
 def _run(cmd: list[str | Path], timeout: float = 120, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout, **kwargs)  # type: ignore[call-overload]
+    # An explicit cwd: an earlier test may leave this process in a deleted temporary folder, which
+    # breaks `python -m pip` (os.getcwd() raises) in the child.
+    kwargs.setdefault("cwd", REPO)
+    return subprocess.run(  # type: ignore[call-overload]
+        [str(c) for c in cmd], capture_output=True, text=True, timeout=timeout, **kwargs
+    )
 
 
 class Built:
