@@ -241,6 +241,7 @@ class Invocation:
         self.error_type_header: str | None = None
         self.too_large = False
         self.lines: list[str] = []
+        self.closed = False  # set after REPORT: later output belongs to no invoke
         self.on_log: LogSink | None = None
         self.cold = False
         self.init_duration_ms: float | None = None
@@ -634,7 +635,7 @@ class Emulator:
 
     # -- logs --
     def emit(self, line: str, inv: Invocation | None) -> None:
-        if inv is not None:
+        if inv is not None and not inv.closed:
             inv.lines.append(line)
             if inv.on_log is not None:
                 inv.on_log(line)
@@ -902,6 +903,7 @@ class Emulator:
         if inv.init_duration_ms is not None:
             fields.append(f"Init Duration: {inv.init_duration_ms:.2f} ms")
         self.emit("\t".join(fields), inv)
+        inv.closed = True
         with self.lock:
             self.recent[rid] = inv.log_text
             while len(self.recent) > 100:
