@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import lexilla
 import shiboken6
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QContextMenuEvent, QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyside6_scintilla import ScintillaEdit
 
@@ -61,6 +61,7 @@ class CodeEditor(QWidget):
     text_changed = Signal()
     cursor_moved = Signal(int, int)  # 1-based line, 1-based column
     breakpoints_changed = Signal()
+    breakpoint_menu_requested = Signal(int, QPoint)  # 1-based line, global position (gutter right-click)
     diagnostics_changed = Signal()
 
     def __init__(
@@ -102,6 +103,7 @@ class CodeEditor(QWidget):
         sci.charAdded.connect(self._on_char_added)
         sci.updateUi.connect(self._on_update_ui)
         sci.marginClicked.connect(self._on_margin_clicked)
+        sci.viewport().installEventFilter(self)  # a right-click in the gutter: the breakpoint menu
         sci.dwellStart.connect(self._on_dwell_start)
         sci.dwellEnd.connect(lambda _x, _y: sci.callTipCancel())
         for keys, slot in (("F9", self.toggle_breakpoint), ("Ctrl+Space", self.show_completions)):
@@ -537,6 +539,16 @@ class CodeEditor(QWidget):
             match = sci.braceMatch(brace, 0)
             sci.braceBadLight(brace) if match < 0 else sci.braceHighlight(brace, match)
         self.cursor_moved.emit(*self.cursor_position())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
+            sci = self._sci
+            gutter = sci.marginWidthN(MARGIN_NUMBERS) + sci.marginWidthN(MARGIN_BREAKPOINTS)
+            if event.pos().x() < gutter:
+                line = sci.lineFromPosition(sci.positionFromPoint(gutter, event.pos().y())) + 1
+                self.breakpoint_menu_requested.emit(line, event.globalPos())
+                return True
+        return super().eventFilter(watched, event)
 
     def _on_margin_clicked(self, position: int, _modifiers: int, margin: int) -> None:
         if margin == MARGIN_BREAKPOINTS:
