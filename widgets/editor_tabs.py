@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, Signal
+from PySide6.QtCore import QFileSystemWatcher, QPoint, Signal
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QWidget
 
 from widgets.code_editor import CodeEditor, CompletionRequest, language_for_path
@@ -51,6 +51,7 @@ class EditorTabs(QTabWidget):
     dirty_state_changed = Signal()
     cursor_moved = Signal(int, int)
     breakpoints_changed = Signal()
+    breakpoint_menu_requested = Signal(str, int, QPoint)  # path, 1-based line, global position
     message = Signal(str)
     file_saved = Signal(str)
 
@@ -106,6 +107,9 @@ class EditorTabs(QTabWidget):
         editor.dirty_changed.connect(lambda _d, e=editor: self._update_title(e))
         editor.cursor_moved.connect(self.cursor_moved.emit)
         editor.breakpoints_changed.connect(self.breakpoints_changed.emit)
+        editor.breakpoint_menu_requested.connect(
+            lambda line, pos: self.breakpoint_menu_requested.emit(key, line, pos)
+        )
         index = self.addTab(editor, Path(key).name)
         self.setTabToolTip(index, key)
         return editor
