@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
@@ -513,6 +513,21 @@ class MainWindow(QMainWindow):
         d.finished.connect(self._on_invoke_finished)
         d.failed.connect(self._on_invoke_failed)
         self.tabs.breakpoints_changed.connect(wb.breakpoints_changed)
+        self.tabs.breakpoint_menu_requested.connect(self._breakpoint_menu)
+
+    def _breakpoint_menu(self, path: str, line: int, pos: QPoint) -> None:
+        editor = self.tabs.editor_for(path)
+        if editor is None:
+            return
+
+        def set_marker(on: bool) -> None:
+            if (line in editor.breakpoints()) != on:
+                editor.toggle_breakpoint(line)
+
+        self.breakpoint_menu = self.debug.breakpoint_menu(
+            path, line, line in editor.breakpoints(), set_marker
+        )
+        self.breakpoint_menu.popup(pos)  # not exec(): no nested event loop
 
     def debug_invoke(self) -> bool:
         """Ctrl+F5: the selected function and event under the debugger, stopping at the editor's breakpoints."""
