@@ -169,6 +169,11 @@ class Debugger(QObject):
         self._post.emit(lambda: self._on_event(session, name, body))
 
     def _on_event(self, session: DebugSession | None, name: str, body: dict[str, Any]) -> None:
+        if name == "output":  # text may trail the invoke's end: show it even then
+            text = str(body.get("output") or "")
+            if body.get("category") != "telemetry" and text:
+                self.output.emit(text)
+            return
         if session is not self.session or session is None:
             return  # an old session's late event
         if name == "stopped" and "frames" in body:
@@ -176,13 +181,7 @@ class Debugger(QObject):
             stop.description = str(body.get("description") or "")
             self.current = stop
             self.stopped.emit(stop)
-        elif name == "continued":
-            self._set_resumed()
-        elif name == "output":
-            text = str(body.get("output") or "")
-            if body.get("category") != "telemetry" and text:
-                self.output.emit(text)
-        elif name in ("terminated", "exited", "disconnected"):
+        elif name in ("continued", "terminated", "exited", "disconnected"):
             self._set_resumed()
 
     def _set_resumed(self) -> None:

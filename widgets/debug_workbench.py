@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
 from app.project.model import Project
 from runner.dap import Breakpoint
@@ -55,6 +56,9 @@ class DebugWorkbench(QObject):
         self.variables = VariablesPanel()
         self.console = DebugConsole()
         self.frame_id: int | None = None
+        # Conditions and log messages by (path, line); the editor holds the plain markers.
+        self.details: dict[tuple[str, int], Breakpoint] = {}
+        self.ask_text: Callable[[str, str, str], str | None] = self._ask_text
         d, tb = self.debugger, self.toolbar
         tb.continue_action.triggered.connect(d.continue_)
         tb.step_over_action.triggered.connect(d.step_over)
@@ -77,7 +81,54 @@ class DebugWorkbench(QObject):
         )
 
     def editor_breakpoints(self) -> dict[str, list[Breakpoint]]:
-        return {path: [Breakpoint(line) for line in lines] for path, lines in self._breakpoints().items()}
+        """The editor's breakpoints with their conditions and log messages (stale details dropped)."""
+        marked = {str(path): list(lines) for path, lines in self._breakpoints().items()}
+        live = {(path, line) for path, lines in marked.items() for line in lines}
+        self.details = {key: bp for key, bp in self.details.items() if key in live}
+        return {
+            path: [self.details.get((path, line), Breakpoint(line)) for line in lines]
+            for path, lines in marked.items()
+        }
+
+    # --- the gutter's breakpoint menu: conditional breakpoints and logpoints ----------------------
+    def breakpoint_menu(
+        self, path: str, line: int, has_breakpoint: bool, set_marker: Callable[[bool], None]
+    ) -> QMenu:
+        """The menu for a right-click in the editor's gutter; ``set_marker(on)`` adds or removes the marker."""
+        menu = QMenu()
+        bp = self.details.get((path, line)) if has_breakpoint else None
+        cond = "Edit Condition…" if bp is not None and bp.condition else "Conditional Breakpoint…"
+        log = "Edit Log Message…" if bp is not None and bp.log_message else "Logpoint…"
+        menu.addAction(cond, lambda: self._edit(path, line, "condition", set_marker))
+        menu.addAction(log, lambda: self._edit(path, line, "log_message", set_marker))
+        if has_breakpoint:
+            menu.addAction("Remove Breakpoint", lambda: set_marker(False))
+        else:
+            menu.addAction("Add Breakpoint", lambda: set_marker(True))
+        return menu
+
+    def _edit(self, path: str, line: int, field: str, set_marker: Callable[[bool], None]) -> None:
+        bp = self.details.get((path, line), Breakpoint(line))
+        if field == "condition":
+            text = self.ask_text(
+                "Conditional breakpoint", f"Stop at line {line} when (Python):", bp.condition or ""
+            )
+        else:
+            label = f"Log at line {line} without stopping ({{expression}} is replaced):"
+            text = self.ask_text("Logpoint", label, bp.log_message or "")
+        if text is None:
+            return
+        values = {"condition": bp.condition, "log_message": bp.log_message, field: text.strip() or None}
+        self.details[(path, line)] = Breakpoint(line, values["condition"], values["log_message"])
+        set_marker(True)  # the editor's breakpoints_changed sends them on to a running session
+        self.breakpoints_changed()
+
+    def _ask_text(self, title: str, label: str, text: str) -> str | None:
+        parent = self.parent()
+        value, ok = QInputDialog.getText(
+            parent if isinstance(parent, QWidget) else None, title, label, text=text
+        )
+        return value if ok else None
 
     def start(self, function_id: str, event_name: str, event: bytes, backend: str) -> bool:
         """A debug invoke stopping at the editor's breakpoints; False (with a message) when it cannot start."""

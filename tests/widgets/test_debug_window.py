@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication
 
 from app.settings import Settings
 from widgets.editor_tabs import DISCARD
@@ -138,3 +140,49 @@ def test_breakpoint_added_while_running_and_stop(qtbot, window: MainWindow) -> N
         w.debug.toolbar.stop_action.trigger()
     assert blocker.args[0].result.outcome.value == "cancelled"
     assert editor.execution_line() is None
+
+
+def _menu_action(menu, text: str):
+    found = [a for a in menu.actions() if a.text() == text]
+    assert found, [a.text() for a in menu.actions()]
+    return found[0]
+
+
+def test_conditional_breakpoint_and_logpoint_from_the_gutter_menu(qtbot, window: MainWindow) -> None:
+    w = window
+    app = str(Path(w.project.root, "src", "app.py").resolve())  # type: ignore[union-attr]
+    editor = w.tabs.open_file(app)
+    assert editor is not None
+    # a right-click in the gutter on line 4 opens the breakpoint menu there
+    w.tabs.breakpoint_menu_requested.disconnect(w._breakpoint_menu)  # no real popup offscreen
+    viewport = editor._sci.viewport()
+    y = editor._sci.pointYFromPosition(editor._sci.positionFromLine(3)) + 2
+    with qtbot.waitSignal(w.tabs.breakpoint_menu_requested, timeout=2000) as asked:
+        click = QContextMenuEvent(
+            QContextMenuEvent.Reason.Mouse, QPoint(3, y), viewport.mapToGlobal(QPoint(3, y))
+        )
+        QApplication.sendEvent(viewport, click)
+    assert asked.args[:2] == [app, 4]
+
+    def set_marker(line: int):
+        return lambda on: editor.toggle_breakpoint(line) if (line in editor.breakpoints()) != on else None
+
+    answers = iter(["i == 2", "total is {total}"])
+    w.debug.ask_text = lambda title, label, text: next(answers)
+    menu = w.debug.breakpoint_menu(app, 4, False, set_marker(4))
+    assert "Add Breakpoint" in [a.text() for a in menu.actions()]
+    _menu_action(menu, "Conditional Breakpoint…").trigger()
+    menu = w.debug.breakpoint_menu(app, 5, False, set_marker(5))
+    _menu_action(menu, "Logpoint…").trigger()
+    assert editor.breakpoints() == [4, 5]
+    menu = w.debug.breakpoint_menu(app, 4, True, set_marker(4))
+    assert "Edit Condition…" in [a.text() for a in menu.actions()]
+
+    w.debug_invoke()
+    _wait_paused(qtbot, w, 4)
+    qtbot.waitUntil(lambda: w.debug.variables.find_item("Locals", "i") is not None, timeout=10_000)
+    assert w.debug.variables.find_item("Locals", "i").text(1) == "2"  # only when the condition held
+    with qtbot.waitSignal(w.debug.debugger.finished, timeout=30_000) as blocker:
+        w.debug.toolbar.continue_action.trigger()
+    assert blocker.args[0].result.payload_json() == {"total": 6, "doubled": 12}
+    qtbot.waitUntil(lambda: "total is 6" in w.debug.console.output_text(), timeout=5_000)  # logged, no stop
