@@ -6,12 +6,12 @@ import configparser
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import boto3
-from botocore.config import Config
+from typing import TYPE_CHECKING, Any
 
 from app.deploy.errors import KIND_CREDENTIALS, DeployError, explain
+
+if TYPE_CHECKING:  # boto3 costs ~200 ms to import; only code that talks to AWS pays for it
+    import boto3
 
 # Common Lambda regions for a picker; a user may type any other.
 REGIONS = [
@@ -97,6 +97,8 @@ def list_profiles(config_file: Path | None = None, credentials_file: Path | None
 
 def open_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
     """Create the boto3 session for a profile (None: the default chain). Called by the UI or CLI, once."""
+    import boto3
+
     try:
         return boto3.Session(profile_name=profile or None, region_name=region or None)
     except Exception as exc:
@@ -145,6 +147,8 @@ class Connection:
     def client(self, service: str) -> Any:
         """The client for `service` (created once; tests may register botocore event hooks on it)."""
         if service not in self._clients:
+            from botocore.config import Config
+
             config = Config(
                 retries={"max_attempts": self.max_attempts, "mode": "standard"},
                 connect_timeout=10,

@@ -6,8 +6,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from botocore import exceptions as bx
-
 from app.deploy.progress import CancelLike, check_cancel
 
 T = TypeVar("T")
@@ -58,6 +56,8 @@ class DeployError(Exception):
 
 
 def error_code(exc: BaseException) -> str:
+    from botocore import exceptions as bx  # imported when needed: botocore is slow to load
+
     if isinstance(exc, bx.ClientError):
         return str(exc.response.get("Error", {}).get("Code", ""))
     return ""
@@ -68,11 +68,15 @@ def is_throttle(exc: BaseException) -> bool:
 
 
 def is_network(exc: BaseException) -> bool:
+    from botocore import exceptions as bx  # imported when needed: botocore is slow to load
+
     return isinstance(exc, bx.ConnectionError | bx.HTTPClientError)
 
 
 def explain(exc: BaseException, action: str, profile: str | None = None) -> DeployError:
     """A DeployError for `exc`, raised while doing `action` (e.g. "updating the code of hello")."""
+    from botocore import exceptions as bx
+
     if isinstance(exc, DeployError):
         return exc
     who = f" for profile '{profile}'" if profile else ""
