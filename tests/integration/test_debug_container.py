@@ -112,3 +112,25 @@ def test_container_breakpoint_step_evaluate_condition(
     assert result.payload_json() == {"total": 10, "doubled": 20, "task": "/var/task/app.py"}
     assert result.backend == "container" and "debug" in (result.note or "")
     assert backend.pool.current("Fn") is None  # the debug container is not kept
+
+
+def test_auto_debug_backend_and_attach_help(
+    docker_client: Any, test_image: str, code_dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from app.debug import attach_help, debug_backend
+
+    code, layer = code_dirs
+    config = FunctionConfig("Fn", "Fn", "app.handler", "python3.11", code, (layer,))
+    options = {"docker_client": docker_client, "cache_dir": tmp_path / "cache", "project": "debug-auto"}
+    backend, note = debug_backend("auto", config, container_image=test_image, **options)
+    try:
+        assert backend.name == "container" and note is None
+    finally:
+        backend.close()
+    backend, note = debug_backend("auto", config, container_image="lambda-studio-test/absent:0", **options)
+    assert backend.name == "process" and note and "absent" in note
+    backend.close()
+    launch = json.loads(attach_help(config, "container", 5678).split("client:\n", 1)[1])
+    mappings = launch["configurations"][0]["pathMappings"]
+    assert {"localRoot": str(code.resolve()), "remoteRoot": "/var/task"} in mappings
+    assert {"localRoot": str(layer.resolve()), "remoteRoot": "/opt"} in mappings

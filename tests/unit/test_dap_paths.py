@@ -46,3 +46,15 @@ def test_launch_json_and_runtime_args(tmp_path: Path) -> None:
         "--wait-for-client",
     ]
     assert DebugOptions(1, wait_for_client=False).runtime_args("0.0.0.0")[-1] == "0.0.0.0:1"
+
+
+def test_process_attach_help_has_no_path_mappings(tmp_path: Path) -> None:
+    from app.debug import attach_help, debug_backend
+    from runner.config import FunctionConfig
+
+    config = FunctionConfig("Fn", "Fn", "app.handler", "python3.11", tmp_path)
+    backend, note = debug_backend("process", config, cache_dir=tmp_path / "cache", images={"x": "y"})
+    assert backend.name == "process" and note is None
+    backend.close()
+    text = attach_help(config, "process", 5999)
+    assert "127.0.0.1:5999" in text and "pathMappings" not in text
