@@ -503,8 +503,17 @@ class MainWindow(QMainWindow):
                 self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
             dock.hide()  # shown by the first debug invoke
             previous = dock
+        run_menu = next((a.menu() for a in self.menuBar().actions() if a.text() == "&Run"), None)
+        if isinstance(
+            run_menu, QMenu
+        ):  # the debug actions there too: their keys work with the toolbar hidden
+            run_menu.addSeparator()
+            run_menu.addActions(wb.toolbar.actions())
         d = wb.debugger
         wb.toolbar.debug_action.triggered.connect(self.debug_invoke)
+        self.toolbar.stop_requested.connect(
+            d.stop
+        )  # the run toolbar's Stop (Shift+F5) ends a debug invoke too
         wb.message.connect(self.show_message)
         wb.execution_line.connect(self._show_execution_line)
         d.running_changed.connect(lambda running: self.toolbar.set_running(running, "debugging…"))
