@@ -136,8 +136,11 @@ def test_breakpoint_added_while_running_and_stop(qtbot, window: MainWindow) -> N
     _wait_paused(qtbot, w, 4)
     qtbot.waitUntil(lambda: w.debug.variables.find_item("Locals", "i") is not None, timeout=10_000)
     assert w.debug.variables.find_item("Locals", "i").text(1) == "0"  # type: ignore[union-attr]
+    assert w.debug.toolbar.stop_action.isEnabled() and w.toolbar.stop_action.isEnabled()
+    run_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Run")
+    assert w.debug.toolbar.step_over_action in run_menu.actions()
     with qtbot.waitSignal(w.debug.debugger.finished, timeout=30_000) as blocker:
-        w.debug.toolbar.stop_action.trigger()
+        w.toolbar.stop_action.trigger()  # Shift+F5 ends a debug invoke too
     assert blocker.args[0].result.outcome.value == "cancelled"
     assert editor.execution_line() is None
 
