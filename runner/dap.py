@@ -305,8 +305,8 @@ class DapClient:
         pending = self.send_request("attach", {"justMyCode": True, **extra})
         if not initialized.wait(timeout):
             raise DapTimeout("the debug adapter never sent 'initialized'")
-        for path, bps in (breakpoints or {}).items():
-            self.breakpoints[str(path)] = list(bps)
+        for path, bps in (breakpoints or {}).items():  # set_breakpoints() made meanwhile are newer: kept
+            self.breakpoints.setdefault(str(path), list(bps))
         for path in list(self.breakpoints):
             self._send_breakpoints(path)
         self.request("setExceptionBreakpoints", {"filters": []})
