@@ -74,12 +74,19 @@ def ensure_debugpy(cache_dir: Path, python_version: str, pip_python: str | None 
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".debugpy-", dir=target.parent))
+    if pip_python is None:
+        from runner.process import default_python  # here: process imports this module
+
+        pip_python = sys.executable if not getattr(sys, "frozen", False) else default_python()
     cmd = [
-        pip_python or sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+        pip_python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
         "-q", "--no-deps", "--target", str(tmp), "--only-binary=:all:", "--platform", "any",
-        "--python-version", python_version, f"debugpy=={version}" if version else "debugpy>=1.8",
+        "--python-version", python_version,
     ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    for spec in ([f"debugpy=={version}"] if version else []) + ["debugpy>=1.8"]:  # ours, else any pure one
+        proc = subprocess.run([*cmd, spec], capture_output=True, text=True)
+        if proc.returncode == 0:
+            break
     if proc.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
         tail = " / ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
