@@ -22,6 +22,9 @@ from runner.dap import Breakpoint, DapClient, DapError, EventSink, PathMapper
 from runner.result import SetupError
 
 CONTAINER_DEBUG_PORT = 5678
+# After a debug invoke, the runtime lives this long before it is stopped: debugpy sends some events
+# (logpoint output) from a writer thread, and killing the runtime at once could lose them.
+DEBUG_GRACE_S = 0.5
 DEBUGPY_IN_CONTAINER = "/var/lambda-studio/debugpy"
 
 
@@ -123,6 +126,13 @@ def debug_paths(config: FunctionConfig, backend: str) -> PathMapper:
     return PathMapper(pairs)
 
 
+def runtime_rules(backend: str) -> list[dict[str, Any]]:
+    """debugpy 'rules' hiding the runtime's own code (our bootstrap; awslambdaric in /var/runtime):
+    its frames leave the call stack and stepping never enters it."""
+    dirs = ["/var/runtime", "/var/lambda-studio"] if backend == "container" else [str(Path(__file__).parent)]
+    return [{"path": d.rstrip("/\\") + "/**", "include": False} for d in dirs]
+
+
 @dataclass
 class StopInfo:
     """Where the debuggee stopped: thread, reason and its frames (innermost first, local paths)."""
@@ -174,10 +184,12 @@ class DebugSession:
         breakpoints: Mapping[str, Iterable[Breakpoint]] | None = None,
         timeout: float = 30.0,
         alive: Callable[[], bool] | None = None,
+        **attach_args: Any,
     ) -> None:
-        """Connects (retrying while the runtime starts), sets breakpoints and lets the code run; blocks."""
+        """Connects (retrying while the runtime starts), sets breakpoints and lets the code run; blocks.
+        ``attach_args`` go into the attach request (e.g. rules=runtime_rules(backend))."""
         self.client.connect(self.host, self.port, timeout, alive)
-        self.client.attach(breakpoints, timeout=timeout)
+        self.client.attach(breakpoints, timeout=timeout, **attach_args)
 
     def close(self, terminate: bool = False) -> None:
         """Detaches (the invoke runs to its end unless ``terminate``)."""

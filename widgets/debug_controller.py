@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.project.model import Project
 from runner.dap import Breakpoint, DapError
-from runner.debug import DebugOptions, DebugSession, StopInfo, debug_paths, free_port
+from runner.debug import DebugOptions, DebugSession, StopInfo, debug_paths, free_port, runtime_rules
 from runner.result import InvokeResult, SetupError
 from widgets.history_view import HistoryEntry
 from widgets.jobs import Job, JobBridge
@@ -129,7 +129,7 @@ class Debugger(QObject):
                     "127.0.0.1", port, debug_paths(config, backend.name), self._on_dap_event
                 )
                 self.session = session
-                self._executor.submit(self._attach, session, bps, done)
+                self._executor.submit(self._attach, session, bps, done, runtime_rules(backend.name))
                 result = backend.invoke(config, event, sink, cancel, debug=DebugOptions(port))
                 if note:
                     result.note = f"{note} {result.note or ''}".strip()
@@ -152,10 +152,12 @@ class Debugger(QObject):
         self.running_changed.emit(True)
         return job
 
-    def _attach(self, session: DebugSession, bps: dict[str, list[Breakpoint]], done: threading.Event) -> None:
+    def _attach(
+        self, session: DebugSession, bps: dict[str, list[Breakpoint]], done: threading.Event, rules: list[Any]
+    ) -> None:
         """DAP worker: connect and attach while the invoke job starts the runtime."""
         try:
-            session.start(bps, timeout=60.0, alive=lambda: not done.is_set())
+            session.start(bps, timeout=60.0, alive=lambda: not done.is_set(), rules=rules)
         except DapError as exc:
             text = f"Could not attach the debugger: {exc}"
             if not done.is_set():

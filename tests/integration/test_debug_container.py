@@ -14,7 +14,7 @@ import pytest
 from runner.config import FunctionConfig
 from runner.container import ContainerBackend
 from runner.dap import Breakpoint
-from runner.debug import DebugOptions, DebugSession, debug_paths, free_port
+from runner.debug import DebugOptions, DebugSession, debug_paths, free_port, runtime_rules
 from runner.result import InvokeResult, Outcome
 from tests.integration import docker_fixtures
 
@@ -82,7 +82,10 @@ def test_container_breakpoint_step_evaluate_condition(
     app = str(code / "app.py")
     # conditional: stops only when i == 3
     session.start(
-        {app: [Breakpoint(LINE_LOOP_BODY, condition="i == 3")]}, timeout=60, alive=run["thread"].is_alive
+        {app: [Breakpoint(LINE_LOOP_BODY, condition="i == 3")]},
+        timeout=60,
+        alive=run["thread"].is_alive,
+        rules=runtime_rules("container"),
     )
     stop = session.wait_stopped(60)
     assert stop is not None, run["lines"]
@@ -91,6 +94,7 @@ def test_container_breakpoint_step_evaluate_condition(
     )  # /var/task mapped back
     assert stop.frames[0]["source"]["remotePath"] == "/var/task/app.py"
     assert session.locals()["i"] == "3"
+    assert [f["name"] for f in stop.frames] == ["handler"]  # awslambdaric's frames hidden
     # a breakpoint in the layer (/opt/python/helper.py), set while running; the loop one removed
     session.set_breakpoints(app, [])
     helper = str(layer / "python" / "helper.py")

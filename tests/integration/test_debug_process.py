@@ -15,7 +15,7 @@ import pytest
 
 from runner.config import FunctionConfig
 from runner.dap import Breakpoint, DapError
-from runner.debug import DebugOptions, DebugSession, free_port
+from runner.debug import DebugOptions, DebugSession, free_port, runtime_rules
 from runner.process import ProcessBackend
 from runner.result import InvokeResult, Outcome
 
@@ -69,7 +69,7 @@ class DebugRun:
 
     def start(self, breakpoints: dict[str, list[Breakpoint]]) -> None:
         self.thread.start()
-        self.session.start(breakpoints, alive=self.thread.is_alive)
+        self.session.start(breakpoints, alive=self.thread.is_alive, rules=runtime_rules("process"))
 
     def finish(self) -> InvokeResult:
         self.thread.join(30)
@@ -154,7 +154,7 @@ def test_logpoint_and_step_in_out(backend: ProcessBackend, tmp_path: Path) -> No
     assert stop is not None and stop.line == 6
     stop = run.session.wait_stopped(20, after=run.session.step_in())
     assert stop is not None and stop.frames[0]["name"] == "square" and stop.line == 1 + 1
-    assert [f["name"] for f in stop.frames[:2]] == ["square", "handler"]
+    assert [f["name"] for f in stop.frames] == ["square", "handler"]  # the runtime's frames hidden
     stop = run.session.wait_stopped(20, after=run.session.step_out())
     assert stop is not None and stop.frames[0]["name"] == "handler"
     run.session.continue_()
