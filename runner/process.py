@@ -11,12 +11,13 @@ import sys
 import sysconfig
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from runner.config import FunctionConfig
-from runner.debug import DebugOptions, ensure_debugpy
+from runner.debug import DEBUG_GRACE_S, DebugOptions, ensure_debugpy
 from runner.emulator import Emulator, Invocation, Throttled
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
@@ -312,6 +313,8 @@ class ProcessBackend:
         emu = self._make_emulator(config, sink, debug)
         try:
             inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)
+            if inv.outcome != "cancelled":
+                time.sleep(DEBUG_GRACE_S)
         finally:
             emu.close()
         result = to_result(inv, config, self.name, path_map(config))
