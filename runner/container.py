@@ -25,7 +25,7 @@ from runner.container_engine import (
     platform_for,
 )
 from runner.container_pool import ContainerPool, WarmContainer
-from runner.debug import DebugOptions, ensure_debugpy
+from runner.debug import DEBUG_GRACE_S, DebugOptions, ensure_debugpy
 from runner.process import DUMMY_CREDENTIALS
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
@@ -209,6 +209,8 @@ class ContainerBackend:
                 result = self._invoke_in(w, config, event, cancel, True, started, client_context)
                 if sink is not None:
                     _await_line(w, f"REPORT RequestId: {result.request_id}", 1.0)
+                if result.outcome is not Outcome.CANCELLED:
+                    time.sleep(DEBUG_GRACE_S)
         finally:
             w.sink = None
             self.pool.discard(w)
