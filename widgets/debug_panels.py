@@ -83,7 +83,11 @@ class VariablesPanel(QTreeWidget):
         self.setObjectName("variables")
         self.setColumnCount(3)
         self.setHeaderLabels(["Name", "Value", "Type"])
-        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.setUniformRowHeights(True)
         self.itemExpanded.connect(self._on_expanded)
         self._waiting: dict[int, list[QTreeWidgetItem]] = {}

@@ -14,9 +14,9 @@ class DebugToolbar(QToolBar):
         self.setObjectName("debugToolbar")
         self._invoke_action = invoke_action  # shares F5: Invoke when idle, Continue when stopped
         self.debug_action = self._action(
-            "🐞 Debug", "Ctrl+F5", "Invoke under the debugger, stopping at breakpoints"
+            "▷ Debug", "Ctrl+F5", "Invoke under the debugger, stopping at breakpoints"
         )
-        self.continue_action = self._action("⏵ Continue", None, "Continue to the next breakpoint (F5)")
+        self.continue_action = self._action("» Continue", None, "Continue to the next breakpoint (F5)")
         self.step_over_action = self._action("↷ Step Over", "F10", "Run the current line (F10)")
         self.step_in_action = self._action("↓ Step Into", "F11", "Step into the call on this line (F11)")
         self.step_out_action = self._action("↑ Step Out", "Shift+F11", "Run to the caller (Shift+F11)")
