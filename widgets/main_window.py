@@ -549,8 +549,14 @@ class MainWindow(QMainWindow):
             return False
         self.tabs.save_all()
         self.log_panel.clear()
-        for name in ("callStackDock", "variablesDock", "debugConsoleDock"):
-            self.docks[name].show()
+        docks = [self.docks[name] for name in ("callStackDock", "variablesDock", "debugConsoleDock")]
+        if not any(dock.isVisible() for dock in docks):  # first shown: the variables get the most room
+            for dock in docks:
+                dock.show()
+            width = self.width()
+            self.resizeDocks(
+                docks, [width * 3 // 10, width * 4 // 10, width * 3 // 10], Qt.Orientation.Horizontal
+            )
         return self.debug.start(function_id, event_name, event, self.toolbar.backend())
 
     def _show_execution_line(self, path: str, line: int) -> None:
