@@ -38,12 +38,24 @@ def check_python(source: str, filename: str = "<editor>") -> list[Problem]:
         return []
     # Check the tree parsed above (pyflakes' own api.check parses again and hides why it failed).
     problems = []
+    lines = source.splitlines()
     for message in checker.Checker(tree, filename=filename).messages:
         text = message.message % message.message_args
         line = getattr(message, "lineno", 1) or 1
         col = (getattr(message, "col", 0) or 0) + 1
-        problems.append(Problem(line, col, text, "warning"))
+        col, length = _name_span(message, lines[line - 1] if 0 < line <= len(lines) else "", col)
+        problems.append(Problem(line, col, text, "warning", length))
     return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def _name_span(message: object, line_text: str, col: int) -> tuple[int, int]:
+    """Underline the name a warning is about (pyflakes points unused imports at the statement)."""
+    args = getattr(message, "message_args", ())
+    if not args or not isinstance(args[0], str):
+        return col, 0
+    name = args[0].split(" as ")[-1].split(".")[-1]
+    found = re.search(rf"\b{re.escape(name)}\b", line_text[col - 1 :]) if name else None
+    return (col + found.start(), len(name)) if found else (col, 0)
 
 
 def complete(source: str, line: int, column: int, path: str | None = None) -> list[str]:

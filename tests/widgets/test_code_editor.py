@@ -92,6 +92,7 @@ def test_syntax_error_and_pyflakes_are_underlined(editor):
     editor.run_checks()
     messages = editor.diagnostic_text_at(1) or ""
     assert "imported but unused" in messages
+    assert editor.indicator_at(1, 8) == "warning" and editor.indicator_at(1, 2) is None
     assert "undefined name" in (editor.diagnostic_text_at(3) or "")
     assert editor.indicator_at(3, 7) == "warning"
 
@@ -145,7 +146,7 @@ def test_hover_over_underline_shows_the_message(editor):
     editor.set_text("import os\n")
     editor.run_checks()
     sci = editor._sci
-    pos = sci.positionFromLine(0) + 2  # pyflakes puts the warning at the start of the import
+    pos = sci.positionFromLine(0) + 8  # on "os": the unused name is what is underlined
     x, y = sci.pointXFromPosition(pos), sci.pointYFromPosition(pos)
     sci.dwellStart.emit(x, y)
     assert sci.callTipActive()
