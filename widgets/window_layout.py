@@ -42,7 +42,18 @@ def build_menus(window: MainWindow) -> QMenu:
     view = bar.addMenu("&View")
     _add(window, view, "Dark Theme", lambda: window.settings.set("theme", "dark"))
     _add(window, view, "Light Theme", lambda: window.settings.set("theme", "light"))
+    help_menu = bar.addMenu("&Help")
+    _add(window, help_menu, "About Lambda Studio", lambda: show_about(window))
     return recent
+
+
+def show_about(window: MainWindow) -> None:
+    """The About dialog, window-modal and without blocking the event loop."""
+    from widgets.about_dialog import AboutDialog  # reads licence metadata: only when asked
+
+    dialog = AboutDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
 
 
 def _add(window: MainWindow, menu: object, text: str, slot: object, keys: str | None = None) -> QAction:
