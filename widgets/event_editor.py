@@ -188,6 +188,12 @@ class EventEditor(QWidget):
     def is_dirty(self) -> bool:
         return self.editor.is_dirty()
 
+    def unsaved_buffer(self) -> tuple[str, str] | None:
+        """(file path, text) of the saved event being edited, when the editor holds unsaved changes."""
+        if self._store is None or self._function is None or not self._current or not self.is_dirty():
+            return None
+        return str(self._store.path_for(self._function, self._current)), self.text()
+
     # --- actions ----------------------------------------------------------------------------------
     def save(self) -> bool:
         if self._store is None or self._function is None:

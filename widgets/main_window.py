@@ -334,7 +334,11 @@ class MainWindow(QMainWindow):
 
     def backup_now(self) -> None:
         if self.project is not None:
-            self.backups.save(self.project.root, self.tabs.unsaved_buffers())
+            buffers = self.tabs.unsaved_buffers()
+            event = self.event_editor.unsaved_buffer()
+            if event is not None:
+                buffers.setdefault(*event)  # an open tab of the same file already holds its text
+            self.backups.save(self.project.root, buffers)
 
     # --- selection sync ---------------------------------------------------------------------------
     def _select_function(self, function_id: str) -> None:

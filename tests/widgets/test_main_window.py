@@ -183,6 +183,26 @@ def test_crash_recovery_offers_backup(qtbot, make_window, example_project, tmp_p
     assert not handler.read_text().startswith("# not saved yet")
 
 
+def test_crash_recovery_keeps_unsaved_event_text(qtbot, make_window, example_project, tmp_path):
+    config = tmp_path / "event-config"
+    first = make_window(config)
+    first.open_project(example_project)
+    first._select_function("OrdersFunction")
+    assert first.event_editor.current_event() == "two-orders"
+    first.event_editor.editor.insert_at_cursor('{"edited": true}\n')
+    first.backup_now()
+    first._backup_timer.stop()
+    second = make_window(config)
+    offered = []
+    second.ask_recover = lambda paths: offered.append(paths) or True
+    second.open_project(example_project)
+    saved = example_project / "events" / "OrdersFunction" / "two-orders.json"
+    assert offered and str(saved.resolve()) in offered[0]
+    editor = second.tabs.editor_for(saved)
+    assert editor.text().startswith('{"edited": true}') and editor.is_dirty()
+    assert not saved.read_text().startswith('{"edited"')
+
+
 def test_layout_tabs_and_breakpoints_restored(qtbot, make_window, example_project, tmp_path):
     config = tmp_path / "cfg2"
     window = make_window(config)
