@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "backend": "auto",
     "images": {},  # runtime -> image, e.g. {"python3.12": "public.ecr.aws/lambda/python:3.12"}
     "aws_profile": "",
+    "local_credentials": False,  # give local invokes the profile's credentials (else dummy ones)
     "aws_region": "us-east-1",
     "theme": "light",
     "font_size": 11,

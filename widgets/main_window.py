@@ -133,8 +133,14 @@ class MainWindow(QMainWindow):
         return self.invoker.warm_count() if hasattr(self, "invoker") else 0
 
     def _backend_options(self) -> dict[str, object]:
+        """Blocks (reads credentials): called on the worker thread when a backend is created."""
         images = self.settings.get("images") or {}
-        return {"images": images} if images else {}
+        options: dict[str, object] = {"images": images} if images else {}
+        if self.settings.get("local_credentials"):
+            from app.invoke import profile_credentials
+
+            options["credentials"] = profile_credentials(self.settings.get("aws_profile") or "default")
+        return options
 
     def _region(self) -> str | None:
         return self.settings.get("aws_region") or None
@@ -468,7 +474,10 @@ class MainWindow(QMainWindow):
             self.toolbar.set_backend(str(self.settings.get("backend")))
         elif key == "font_size":
             self.tabs.set_font_size(int(self.settings.get("font_size") or 11))
-        elif key in ("images", "aws_region", "aws_profile") and not self.invoker.is_running():
+        elif (
+            key in ("images", "aws_region", "aws_profile", "local_credentials")
+            and not self.invoker.is_running()
+        ):
             self.invoker.close_backends()  # the next invoke starts with the new configuration
 
     def apply_theme(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -47,6 +48,11 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentIndex(max(self.theme.findData(settings.get("theme")), 0))
         self.font_size = QSpinBox(minimum=7, maximum=32, value=int(settings.get("font_size") or 11))
         self.profile = QLineEdit(settings.get("aws_profile") or "", placeholderText="default")
+        self.local_credentials = QCheckBox("Give local invokes this profile's credentials")
+        self.local_credentials.setToolTip(
+            "Off: functions invoked locally get dummy credentials, so they cannot touch your account."
+        )
+        self.local_credentials.setChecked(bool(settings.get("local_credentials")))
         self.region = QLineEdit(settings.get("aws_region") or "", placeholderText="us-east-1")
         self.images = QPlainTextEdit()
         self.images.setPlaceholderText("python3.12 = public.ecr.aws/lambda/python:3.12")
@@ -56,6 +62,7 @@ class SettingsDialog(QDialog):
         form.addRow("Theme", self.theme)
         form.addRow("Editor font size", self.font_size)
         form.addRow("AWS profile", self.profile)
+        form.addRow("", self.local_credentials)
         form.addRow("AWS region", self.region)
         form.addRow("Image per runtime", self.images)
         buttons = QDialogButtonBox(
@@ -72,5 +79,6 @@ class SettingsDialog(QDialog):
         s.set("theme", self.theme.currentData())
         s.set("font_size", self.font_size.value())
         s.set("aws_profile", self.profile.text().strip())
+        s.set("local_credentials", self.local_credentials.isChecked())
         s.set("aws_region", self.region.text().strip() or "us-east-1")
         s.set("images", parse_images(self.images.toPlainText()))

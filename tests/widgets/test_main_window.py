@@ -345,3 +345,36 @@ def test_invoke_with_event_and_go_to_line_dialogs(qtbot, make_window, example_pr
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (13, True))
     window.go_to_line_dialog()
     assert editor.cursor_position()[0] == 13
+
+
+KEY_HANDLER = """\
+import os
+
+
+def handler(event, context):
+    return {"key": os.environ["AWS_ACCESS_KEY_ID"]}
+"""
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_local_invokes_get_profile_credentials_only_when_asked(
+    qtbot, make_window, tmp_path, monkeypatch, share
+):
+    credentials = tmp_path / "aws-credentials"
+    credentials.write_text(
+        "[dev]\naws_access_key_id = AKIAREALKEYFORTEST01\naws_secret_access_key = s3cret\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config-none"))
+    project = tmp_path / "creds"
+    (project / "src").mkdir(parents=True)
+    (project / "template.yaml").write_text(SLOW_TEMPLATE)
+    (project / "src" / "app.py").write_text(KEY_HANDLER)
+    window = make_window()
+    window.settings.set("aws_profile", "dev")
+    window.settings.set("local_credentials", share)
+    assert window.open_project(project)
+    entry = _invoke_and_wait(qtbot, window, "SlowFunction", "")
+    assert entry.result.ok, entry.result.to_json()
+    key = json.loads(window.result_view.payload_text())["key"]
+    assert (key == "AKIAREALKEYFORTEST01") is share

@@ -45,10 +45,13 @@ def test_settings_dialog_applies_and_notifies(qtbot, tmp_path: Path):
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     dialog.font_size.setValue(15)
     dialog.region.setText("eu-west-1")
+    assert not dialog.local_credentials.isChecked()
+    dialog.local_credentials.setChecked(True)
     dialog.images.setPlainText("python3.12 = my/image:3.12  # mine\n\nbad line")
     dialog.accept()
     assert settings.get("theme") == "dark" and settings.get("font_size") == 15
     assert settings.get("aws_region") == "eu-west-1"
+    assert settings.get("local_credentials") is True
     assert settings.get("images") == {"python3.12": "my/image:3.12"}
     assert {"theme", "font_size", "aws_region", "images"} <= set(changed)
     assert parse_images("a=b\n# c=d\n") == {"a": "b"}
