@@ -19,6 +19,7 @@ from typing import Any
 from runner.config import FunctionConfig
 from runner.debug import DEBUG_GRACE_S, DebugOptions, ensure_debugpy
 from runner.emulator import Emulator, Invocation, Throttled
+from runner.isolation import linked_packages
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
@@ -232,17 +233,28 @@ class ProcessBackend:
         self, config: FunctionConfig, log: LogSink | None, debug: DebugOptions | None = None
     ) -> Emulator:
         self._check(config)
-        sys_path = [config.code_dir, *layer_python_dirs(config.layer_dirs, config.python_version)]
+        # Lambda's order: the package (code, then its bundled requirements), layers, the runtime's SDK.
+        sys_path = [config.code_dir]
         if config.requirements_file is not None and config.requirements_file.is_file():
             sys_path.append(ensure_requirements(config.requirements_file, self.python, self.cache_dir, log))
-        cmd = [*self.runtime_cmd, config.handler] if self.runtime_cmd else [self.python, "-u", str(BOOTSTRAP)]
+        sys_path += layer_python_dirs(config.layer_dirs, config.python_version)
+        own_python = os.path.realpath(self.python) == os.path.realpath(sys.executable)
+        isolate = own_python and not self.runtime_cmd  # our interpreter: hide the IDE's site-packages
+        if isolate:
+            sdk = linked_packages(self.cache_dir)
+            if sdk is not None:
+                sys_path.append(sdk)
+        python = [self.python, "-S"] if isolate else [self.python]
+        cmd = [*self.runtime_cmd, config.handler] if self.runtime_cmd else [*python, "-u", str(BOOTSTRAP)]
         env = self.environment(config, sys_path)
         if debug is not None:  # our bootstrap under debugpy, which waits for the debugger
-            cmd = [self.python, "-u", "-Xfrozen_modules=off", *debug.runtime_args(), str(BOOTSTRAP)]
+            cmd = [*python, "-u", "-Xfrozen_modules=off", *debug.runtime_args(), str(BOOTSTRAP)]
             env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # we turned frozen modules off: no warning
-            if os.path.realpath(self.python) != os.path.realpath(sys.executable):
-                version = config.python_version or "3.12"
-                extra = ensure_debugpy(self.cache_dir, version, self.python)
+            if own_python:
+                extra = linked_packages(self.cache_dir, ("debugpy",))
+            else:
+                extra = ensure_debugpy(self.cache_dir, config.python_version or "3.12", self.python)
+            if extra is not None:
                 env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), str(extra)) if p)
         return Emulator(
             function_name=config.name,
