@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from typing import Any, Protocol
 
 from app.project.model import FunctionSpec, Project
 from runner.config import FunctionConfig
-from runner.process import ProcessBackend, apply_env_vars
+from runner.process import ProcessBackend, apply_env_vars, default_cache_dir
 from runner.result import InvokeResult, SetupError
 
 BACKENDS = ("auto", "process", "container")
@@ -28,6 +29,19 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+def inline_code_dir(code: str, cache_dir: Path | None = None) -> Path:
+    """A folder holding inline code (InlineCode / Code.ZipFile) as index.py, as Lambda stores it."""
+    digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+    folder = Path(cache_dir or default_cache_dir()) / "inline" / digest
+    target = folder / "index.py"
+    if not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".index.py.{os.getpid()}.tmp"
+        tmp.write_text(code, encoding="utf-8")
+        os.replace(tmp, target)
+    return folder
+
+
 def function_config(
     project: Project,
     spec: FunctionSpec,
@@ -39,8 +53,11 @@ def function_config(
     """The runner's description of one function; raises SetupError when it cannot run locally."""
     if spec.package_type.lower() == "image" or spec.image_uri:
         raise SetupError(f"{spec.logical_id} is an image function; run it with --backend container")
-    if spec.code_dir is None:
-        where = "inline code" if spec.inline_code is not None else "S3 code" if spec.code_s3 else "no CodeUri"
+    code_dir = spec.code_dir
+    if code_dir is None and spec.inline_code is not None:
+        code_dir = inline_code_dir(spec.inline_code)
+    if code_dir is None:
+        where = "S3 code" if spec.code_s3 else "no CodeUri"
         raise SetupError(f"{spec.logical_id} has {where}; give it a local CodeUri to invoke it locally")
     if not spec.handler:
         raise SetupError(f"{spec.logical_id} has no Handler")
@@ -52,7 +69,7 @@ def function_config(
         name=spec.function_name,
         handler=spec.handler,
         runtime=spec.runtime or "python3.12",
-        code_dir=Path(spec.code_dir),
+        code_dir=Path(code_dir),
         layer_dirs=layer_dirs,
         environment=environment,
         memory_mb=int(spec.memory_size),
@@ -113,7 +130,6 @@ def select_backend(name: str = "auto", **options: Any) -> Backend:
     from runner.auto_backend import AutoBackend
     from runner.container import ContainerBackend
     from runner.container_engine import connect
-    from runner.process import default_cache_dir
 
     client = picked.pop("docker_client", None)
     project = str(picked.pop("project", None) or "default")
