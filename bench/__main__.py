@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
         "Each section says when and on what machine it was last measured.\n\n",
     ]
     for title, body in merged.items():
-        lines.append(f"## {title}\n{body}")
+        lines.append(f"## {title}\n{body.strip()}\n\n")
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text("".join(lines).rstrip() + "\n")
     return 0
