@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "aws_profile": "",
     "local_credentials": False,  # give local invokes the profile's credentials (else dummy ones)
     "aws_region": "us-east-1",
+    "aws_endpoint_url": "",  # LocalStack or a test endpoint for every AWS call; "" means AWS itself
     "theme": "light",
     "font_size": 11,
     "recent_projects": [],

@@ -1,4 +1,4 @@
-"""The settings dialog: default backend, images per runtime, AWS profile and region, theme, font size."""
+"""The settings dialog: default backend, images per runtime, AWS profile, region and endpoint, theme, font size."""
 
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ class SettingsDialog(QDialog):
         )
         self.local_credentials.setChecked(bool(settings.get("local_credentials")))
         self.region = QLineEdit(settings.get("aws_region") or "", placeholderText="us-east-1")
+        self.endpoint = QLineEdit(
+            settings.get("aws_endpoint_url") or "", placeholderText="AWS itself (or http://localhost:4566)"
+        )
         self.images = QPlainTextEdit()
         self.images.setPlaceholderText("python3.12 = public.ecr.aws/lambda/python:3.12")
         self.images.setPlainText("\n".join(f"{k} = {v}" for k, v in (settings.get("images") or {}).items()))
@@ -64,6 +67,7 @@ class SettingsDialog(QDialog):
         form.addRow("AWS profile", self.profile)
         form.addRow("", self.local_credentials)
         form.addRow("AWS region", self.region)
+        form.addRow("AWS endpoint URL", self.endpoint)
         form.addRow("Image per runtime", self.images)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -81,4 +85,5 @@ class SettingsDialog(QDialog):
         s.set("aws_profile", self.profile.text().strip())
         s.set("local_credentials", self.local_credentials.isChecked())
         s.set("aws_region", self.region.text().strip() or "us-east-1")
+        s.set("aws_endpoint_url", self.endpoint.text().strip())
         s.set("images", parse_images(self.images.toPlainText()))
