@@ -42,8 +42,10 @@ CLI contract (for the container backend)
   ``GET /lambda-studio/logs/{requestId}`` for the last 100 invokes).
 * ``POST /lambda-studio/reload`` restarts the runtimes (hot reload); --watch dirs are also
   mtime-scanned before each invoke and a change restarts the runtimes.
-* --debug (a debugger such as debugpy holds the runtime): the init and function timeouts and the
-  memory kill are not enforced; everything else (logs, REPORT, errors) is as without it.
+* --debug (a debugger such as debugpy may hold the runtime): no memory kill, and the init and
+  function timeouts count only while the debugger does not hold the runtime. It starts held (waiting
+  for the debugger to attach); ``POST /lambda-studio/debug-hold`` with ``{"held": true|false}`` says
+  when a breakpoint stops it or it runs on. Everything else (logs, REPORT, errors) is as without it.
 * Every log line (runtime stdout+stderr, START/END/REPORT, timeout and exit lines) is printed to
   the emulator's stdout, line-buffered. SIGTERM/SIGINT stop the runtimes and exit 0.
 """
@@ -595,9 +597,12 @@ class Emulator:
         self.region = region
         self.function_arn = f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
         self.init_timeout_s = init_timeout_s
-        # Debug mode: a debugger may hold the runtime (waiting to attach, stopped at a breakpoint), so
-        # the init and function timeouts and the memory kill (debugpy's adapter is in the tree) are off.
+        # Debug mode: a debugger may hold the runtime (waiting to attach, stopped at a breakpoint); the
+        # timeouts count only while it does not (debug_hold), the memory kill is off (debugpy's adapter
+        # is in the tree).
         self.debug = debug
+        self._held_since: float | None = time.monotonic() if debug else None
+        self._held_total = 0.0
         self.memory = MemoryProbe(cgroup_memory)
         self.generation = 0
         self.lock = threading.Lock()
@@ -778,21 +783,42 @@ class Emulator:
                 rt.kill()
         return inv
 
+    # -- debug mode: the timeouts stop counting while a debugger holds the runtime --
+    def debug_hold(self, held: bool) -> None:
+        """A debugger stopped the runtime (True) or let it run on (False); debug mode only."""
+        with self.lock:
+            now = time.monotonic()
+            if held and self._held_since is None:
+                self._held_since = now
+            elif not held and self._held_since is not None:
+                self._held_total += now - self._held_since
+                self._held_since = None
+
+    def held_seconds(self) -> float:
+        """How long debuggers have held the runtime so far."""
+        since = self._held_since
+        return self._held_total + (time.monotonic() - since if since is not None else 0.0)
+
     def _await(self, rt: _Runtime, inv: Invocation, cancel: threading.Event | None) -> None:
         limit = self.memory_mb * 1024 * 1024
         check_every, next_check = 0.01, time.monotonic() + 0.01
         polled_delivery = False
+        held_mark = self.held_seconds()  # debug mode: held time before this phase does not count
         while True:
             now = time.monotonic()
             if inv.delivered_at is not None and not polled_delivery:
                 polled_delivery = True  # the handler runs from now: poll memory closely again
                 check_every, next_check = 0.005, min(next_check, now + 0.005)
+                held_mark = self.held_seconds()
             if inv.delivered_at is None:
                 deadline = rt.spawned_at + self.init_timeout_s if inv.cold else now + 0.05
             else:
                 deadline = inv.delivered_at + self.timeout_s
             if self.debug and (inv.delivered_at is not None or inv.cold):
-                deadline = now + 3600.0  # debug mode: recomputed every turn, so never reached
+                if self._held_since is not None:
+                    deadline = now + 3600.0  # held: recomputed every turn, so never reached
+                else:
+                    deadline += self.held_seconds() - held_mark
             wait = max(0.0, min(deadline, next_check) - now)
             if inv.done.wait(wait):
                 return
@@ -970,6 +996,17 @@ class _InvokeApiHandler(_Handler):
     def do_POST(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
         parts = path.strip("/").split("/")
+        if path == "/lambda-studio/debug-hold":
+            body, _ = self.read_body(4096)
+            try:
+                held = bool(json.loads(body or b"{}").get("held"))
+            except (ValueError, AttributeError):
+                _aws_error(self, 400, "InvalidRequestContentException", 'expected {"held": true|false}')
+                return
+            for emu in self._functions().values():
+                emu.debug_hold(held)
+            self.reply(200, b'{"status":"OK"}')
+            return
         if path == "/lambda-studio/reload":
             self.read_body(MAX_SYNC_PAYLOAD)
             for emu in self._functions().values():
