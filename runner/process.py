@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.config import FunctionConfig
-from runner.debug import DEBUG_GRACE_S, DebugOptions, ensure_debugpy
+from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
 from runner.emulator import Emulator, Invocation, Throttled
 from runner.isolation import linked_packages
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
@@ -323,14 +323,18 @@ class ProcessBackend:
         debug: DebugOptions,
     ) -> InvokeResult:
         emu = self._make_emulator(config, sink, debug)
+        if debug.clock is not None:
+            debug.clock.connect(emu.debug_hold)  # the session says when the timeout may count
         try:
             inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)
             if inv.outcome != "cancelled":
                 time.sleep(DEBUG_GRACE_S)
         finally:
+            if debug.clock is not None:
+                debug.clock.connect(None)
             emu.close()
         result = to_result(inv, config, self.name, path_map(config))
-        result.note = "debug invoke: the function timeout was not enforced"
+        result.note = debug_note(debug)
         return result
 
     def reload(self, config: FunctionConfig | None = None) -> None:
