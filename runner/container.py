@@ -25,7 +25,7 @@ from runner.container_engine import (
     platform_for,
 )
 from runner.container_pool import ContainerPool, WarmContainer
-from runner.debug import DEBUG_GRACE_S, DebugOptions, ensure_debugpy
+from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
 from runner.process import DUMMY_CREDENTIALS
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
@@ -203,6 +203,8 @@ class ContainerBackend:
             raise
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
             raise explain_engine_error(exc) from exc
+        if debug.clock is not None:  # the session says when the timeout may count
+            debug.clock.connect(lambda held: _post_hold(w.port, held))
         try:
             with w.lock:
                 w.sink = sink
@@ -212,9 +214,11 @@ class ContainerBackend:
                 if result.outcome is not Outcome.CANCELLED:
                     time.sleep(DEBUG_GRACE_S)
         finally:
+            if debug.clock is not None:
+                debug.clock.connect(None)
             w.sink = None
             self.pool.discard(w)
-        result.note = "debug invoke: the function timeout was not enforced"
+        result.note = debug_note(debug)
         return result
 
     # -- one request to a warm container --
@@ -416,6 +420,16 @@ class ContainerBackend:
             cold_start=cold,
             backend=self.name,
         )
+
+
+def _post_hold(port: int, held: bool) -> None:
+    """Tells the emulator in a debug container whether the debugger holds the runtime."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("POST", "/lambda-studio/debug-hold", body=json.dumps({"held": held}).encode())
+        conn.getresponse().read()
+    finally:
+        conn.close()
 
 
 def cgroup_peak_mb(container: Any) -> int | None:
