@@ -69,7 +69,7 @@ def attach_help(config: FunctionConfig, backend: str, port: int, host: str = "12
     mappings = [(Path(local), remote) for local, remote in paths.pairs]  # none for a local process
     return (
         f"The function waits for a debugger (debugpy, Debug Adapter Protocol) on {host}:{port}; "
-        "the function timeout is not enforced while debugging.\n"
+        "the function timeout is not enforced while an external debugger is attached.\n"
         "Attach with VS Code (Run and Debug → this configuration in .vscode/launch.json) or any DAP "
         "client:\n" + launch_json(port, host, mappings)
     )

@@ -28,18 +28,56 @@ DEBUG_GRACE_S = 0.5
 DEBUGPY_IN_CONTAINER = "/var/lambda-studio/debugpy"
 
 
+class DebugClock:
+    """Tells the runtime's emulator when a debugger holds the runtime, so the function timeout counts
+    only while it runs. The backend connects where to tell (the emulator); the DebugSession says when
+    it stops and resumes. Held from the start: waiting for a debugger counts for nothing, and without
+    a session (an external debugger) it stays held: no timeout at all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sink: Callable[[bool], None] | None = None
+        self.held = True
+
+    def connect(self, sink: Callable[[bool], None] | None) -> None:
+        with self._lock:
+            self._sink = sink
+            held = self.held
+        if sink is not None:
+            with contextlib.suppress(Exception):
+                sink(held)
+
+    def hold(self, held: bool) -> None:
+        with self._lock:
+            if held == self.held:
+                return
+            self.held, sink = held, self._sink
+        if sink is not None:
+            with contextlib.suppress(Exception):  # the runtime may be gone already
+                sink(held)
+
+
 @dataclass(frozen=True)
 class DebugOptions:
-    """How a debug invoke listens: debugpy on host:port (127.0.0.1 on the desktop), waiting for a client."""
+    """How a debug invoke listens: debugpy on host:port (127.0.0.1 on the desktop), waiting for a client;
+    ``clock`` (when a DebugSession drives it) suspends the timeout only while the debugger holds it."""
 
     port: int
     host: str = "127.0.0.1"
     wait_for_client: bool = True
+    clock: DebugClock | None = field(default=None, compare=False)
 
     def runtime_args(self, listen_host: str | None = None) -> list[str]:
         """``-m debugpy --listen H:P [--wait-for-client]``: put before the runtime's script."""
         args = ["-m", "debugpy", "--listen", f"{listen_host or self.host}:{self.port}"]
         return [*args, "--wait-for-client"] if self.wait_for_client else args
+
+
+def debug_note(debug: DebugOptions) -> str:
+    """The result's note for a debug invoke."""
+    if debug.clock is None:
+        return "debug invoke: the function timeout was not enforced"
+    return "debug invoke: the function timeout counted only while the function ran, not while paused"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -167,14 +205,21 @@ class DebugSession:
     """
 
     def __init__(
-        self, host: str, port: int, paths: PathMapper | None = None, on_event: EventSink | None = None
+        self,
+        host: str,
+        port: int,
+        paths: PathMapper | None = None,
+        on_event: EventSink | None = None,
+        clock: DebugClock | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.on_event = on_event
+        self.clock = clock or DebugClock()  # pass the DebugOptions' clock to suspend only while stopped
         self.client = DapClient(self._event, paths)
         self._cond = threading.Condition()
         self.stop: StopInfo | None = None
         self.stop_count = 0
+        self._stopping = False  # a 'stopped' event came; its frames are being read
         self.ended = threading.Event()
         self.output: list[str] = []
 
@@ -190,6 +235,10 @@ class DebugSession:
         ``attach_args`` go into the attach request (e.g. rules=runtime_rules(backend))."""
         self.client.connect(self.host, self.port, timeout, alive)
         self.client.attach(breakpoints, timeout=timeout, **attach_args)
+        with self._cond:
+            running = self.stop is None and not self._stopping
+        if running:
+            self.clock.hold(False)  # attached and running: the timeout counts from now
 
     def close(self, terminate: bool = False) -> None:
         """Detaches (the invoke runs to its end unless ``terminate``)."""
@@ -201,6 +250,9 @@ class DebugSession:
     # -- events (reader thread) --
     def _event(self, name: str, body: dict[str, Any]) -> None:
         if name == "stopped":
+            with self._cond:
+                self._stopping = True
+            self.clock.hold(True)
             thread_id = int(body.get("threadId") or 0)
             info = StopInfo(thread_id, str(body.get("reason") or ""), [], str(body.get("description") or ""))
             # Read the frames on another thread: the reader thread must stay free to receive the answer.
@@ -209,6 +261,8 @@ class DebugSession:
         if name == "continued":
             with self._cond:
                 self.stop = None
+                self._stopping = False
+            self.clock.hold(False)
         elif name == "output":
             self.output.append(str(body.get("output") or ""))
         elif name in ("terminated", "exited", "disconnected"):
@@ -228,6 +282,7 @@ class DebugSession:
         with self._cond:
             self.stop = info
             self.stop_count += 1
+            self._stopping = False
             self._cond.notify_all()
         if self.on_event is not None:
             self.on_event("stopped", {**body, "threadId": info.thread_id, "frames": info.frames})
@@ -254,6 +309,7 @@ class DebugSession:
             count = self.stop_count
         if stop is None:
             raise DapError("the debuggee is not stopped")
+        self.clock.hold(False)
         action(stop.thread_id)
         return count
 

@@ -16,7 +16,15 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.project.model import Project
 from runner.dap import Breakpoint, DapError
-from runner.debug import DebugOptions, DebugSession, StopInfo, debug_paths, free_port, runtime_rules
+from runner.debug import (
+    DebugClock,
+    DebugOptions,
+    DebugSession,
+    StopInfo,
+    debug_paths,
+    free_port,
+    runtime_rules,
+)
 from runner.result import InvokeResult, SetupError
 from widgets.history_view import HistoryEntry
 from widgets.jobs import Job, JobBridge
@@ -125,12 +133,12 @@ class Debugger(QObject):
             except SetupError as exc:
                 return exc
             try:
-                session = DebugSession(
-                    "127.0.0.1", port, debug_paths(config, backend.name), self._on_dap_event
-                )
+                clock = DebugClock()  # the timeout counts only while the function runs
+                paths = debug_paths(config, backend.name)
+                session = DebugSession("127.0.0.1", port, paths, self._on_dap_event, clock)
                 self.session = session
                 self._executor.submit(self._attach, session, bps, done, runtime_rules(backend.name))
-                result = backend.invoke(config, event, sink, cancel, debug=DebugOptions(port))
+                result = backend.invoke(config, event, sink, cancel, debug=DebugOptions(port, clock=clock))
                 if note:
                     result.note = f"{note} {result.note or ''}".strip()
                 return result

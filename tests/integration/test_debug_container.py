@@ -14,7 +14,7 @@ import pytest
 from runner.config import FunctionConfig
 from runner.container import ContainerBackend
 from runner.dap import Breakpoint
-from runner.debug import DebugOptions, DebugSession, debug_paths, free_port, runtime_rules
+from runner.debug import DebugClock, DebugOptions, DebugSession, debug_paths, free_port, runtime_rules
 from runner.result import InvokeResult, Outcome
 from tests.integration import docker_fixtures
 
@@ -57,13 +57,13 @@ def backend(docker_client: Any, test_image: str, tmp_path: Path) -> Iterator[Con
 
 
 def _run(
-    backend: ContainerBackend, config: FunctionConfig, event: dict[str, Any], port: int
+    backend: ContainerBackend, config: FunctionConfig, event: dict[str, Any], port: int, clock: DebugClock
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"lines": []}
 
     def work() -> None:
         out["result"] = backend.invoke(
-            config, json.dumps(event).encode(), out["lines"].append, debug=DebugOptions(port)
+            config, json.dumps(event).encode(), out["lines"].append, debug=DebugOptions(port, clock=clock)
         )
 
     out["thread"] = threading.Thread(target=work, daemon=True)
@@ -77,8 +77,9 @@ def test_container_breakpoint_step_evaluate_condition(
     code, layer = code_dirs
     config = FunctionConfig("Fn", "Fn", "app.handler", "python3.11", code, (layer,), timeout_s=1.0)
     port = free_port()
-    run = _run(backend, config, {"n": 5}, port)
-    session = DebugSession("127.0.0.1", port, debug_paths(config, "container"))
+    clock = DebugClock()  # tells the emulator in the container when the debugger holds the runtime
+    run = _run(backend, config, {"n": 5}, port, clock)
+    session = DebugSession("127.0.0.1", port, debug_paths(config, "container"), clock=clock)
     app = str(code / "app.py")
     # conditional: stops only when i == 3
     session.start(
@@ -138,3 +139,20 @@ def test_auto_debug_backend_and_attach_help(
     mappings = launch["configurations"][0]["pathMappings"]
     assert {"localRoot": str(code.resolve()), "remoteRoot": "/var/task"} in mappings
     assert {"localRoot": str(layer.resolve()), "remoteRoot": "/opt"} in mappings
+
+
+def test_container_timeout_counts_once_the_debugger_lets_it_run(
+    backend: ContainerBackend, tmp_path: Path
+) -> None:
+    code = tmp_path / "slow"
+    code.mkdir()
+    (code / "app.py").write_text("import time\n\n\ndef handler(event, context):\n    time.sleep(5)\n")
+    config = FunctionConfig("Slow", "Slow", "app.handler", "python3.11", code, timeout_s=1.0)
+    port, clock = free_port(), DebugClock()
+    run = _run(backend, config, {}, port, clock)
+    session = DebugSession("127.0.0.1", port, debug_paths(config, "container"), clock=clock)
+    session.start({}, timeout=60, alive=run["thread"].is_alive)  # attached: the clock runs
+    run["thread"].join(60)
+    session.close()
+    result: InvokeResult = run["result"]
+    assert result.outcome is Outcome.TIMEOUT, result.log_text

@@ -15,7 +15,7 @@ import pytest
 
 from runner.config import FunctionConfig
 from runner.dap import Breakpoint, DapError
-from runner.debug import DebugOptions, DebugSession, free_port, runtime_rules
+from runner.debug import DebugClock, DebugOptions, DebugSession, free_port, runtime_rules
 from runner.process import ProcessBackend
 from runner.result import InvokeResult, Outcome
 
@@ -60,11 +60,14 @@ class DebugRun:
             target=self._run, args=(backend, config, json.dumps(event).encode()), daemon=True
         )
         self.events: list[str] = []
-        self.session = DebugSession("127.0.0.1", self.port, on_event=lambda n, b: self.events.append(n))
+        self.clock = DebugClock()
+        self.session = DebugSession(
+            "127.0.0.1", self.port, on_event=lambda n, b: self.events.append(n), clock=self.clock
+        )
 
     def _run(self, backend: ProcessBackend, config: FunctionConfig, event: bytes) -> None:
         self.result = backend.invoke(
-            config, event, self.lines.append, self.cancel, debug=DebugOptions(self.port)
+            config, event, self.lines.append, self.cancel, debug=DebugOptions(self.port, clock=self.clock)
         )
 
     def start(self, breakpoints: dict[str, list[Breakpoint]]) -> None:
@@ -107,7 +110,7 @@ def test_breakpoint_variables_step_evaluate_continue(backend: ProcessBackend, co
     with pytest.raises(DapError):
         run.session.evaluate("no_such_name")
 
-    threading.Event().wait(1.5)  # held past the 1 s function timeout: debug mode must not enforce it
+    threading.Event().wait(1.5)  # held past the 1 s function timeout: it does not count while paused
     run.session.continue_()
     result = run.finish()
     assert result.outcome is Outcome.SUCCESS, result.log_text
@@ -215,3 +218,20 @@ def test_cli_debug_port_waits_for_an_external_debugger(code_dir: Path, tmp_path:
         if proc.poll() is None:
             proc.terminate()
             proc.wait(10)
+
+
+def test_the_timeout_counts_while_the_function_runs(backend: ProcessBackend, tmp_path: Path) -> None:
+    d = tmp_path / "slow"
+    d.mkdir()
+    (d / "app.py").write_text(
+        "import time\n\n\ndef handler(event, context):\n    x = 1\n    time.sleep(3)\n    return x\n"
+    )
+    run = DebugRun(backend, _config(d, timeout_s=1.0), {})
+    run.start({str(d / "app.py"): [Breakpoint(5)]})
+    stop = run.session.wait_stopped(30)
+    assert stop is not None and stop.line == 5
+    threading.Event().wait(1.2)  # paused: not counted
+    run.session.continue_()  # the 3 s sleep runs past the 1 s timeout: counted
+    result = run.finish()
+    assert result.outcome is Outcome.TIMEOUT, result.log_text
+    assert "Task timed out after" in result.log_text
