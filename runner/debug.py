@@ -243,6 +243,7 @@ class DebugSession:
     def close(self, terminate: bool = False) -> None:
         """Detaches (the invoke runs to its end unless ``terminate``)."""
         self.client.disconnect(terminate)
+        self.clock.hold(False)  # detached, debugpy lets the function run: the timeout counts again
         self.ended.set()
         with self._cond:
             self._cond.notify_all()
