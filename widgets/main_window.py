@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = build_menus(self)
         self._wire()
         self._build_debugger()
+        self._build_aws()
         self.apply_theme()
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS)
         self._backup_timer.timeout.connect(self.backup_now)
@@ -536,6 +537,73 @@ class MainWindow(QMainWindow):
         d.failed.connect(self._on_invoke_failed)
         self.tabs.breakpoints_changed.connect(wb.breakpoints_changed)
         self.tabs.breakpoint_menu_requested.connect(self._breakpoint_menu)
+
+    # --- AWS: the workbench owns the explorer and the deploy dialog; the window docks and links them ----
+    def _build_aws(self) -> None:
+        from widgets.aws_workbench import AwsWorkbench
+
+        aws = self.aws = AwsWorkbench(self.settings, self.jobs, self)
+        dock = self.docks["awsDock"] = QDockWidget("AWS", self)
+        dock.setObjectName("awsDock")
+        dock.setWidget(aws.explorer)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["projectDock"], dock)
+        self.docks["projectDock"].raise_()
+        # listed the first time the dock is shown: no AWS call at start-up
+        dock.visibilityChanged.connect(
+            lambda shown: shown and not aws.explorer.functions and aws.explorer.refresh()
+        )
+        self.toolbar.addSeparator()
+        self.toolbar.addActions([aws.remote_invoke_action, aws.deploy_action])
+        run_menu = next((a.menu() for a in self.menuBar().actions() if a.text() == "&Run"), None)
+        if isinstance(run_menu, QMenu):
+            run_menu.addSeparator()
+            run_menu.addActions([aws.remote_invoke_action, aws.deploy_action])
+        self.status.addPermanentWidget(aws.status_label)
+        ex = aws.explorer
+        aws.deploy_requested.connect(self.deploy_dialog)
+        aws.remote_invoke_requested.connect(
+            lambda: self.invoke_remote(self.toolbar.current_function(), self.toolbar.current_event())
+        )
+        ex.invoke_requested.connect(self._invoke_deployed)
+        ex.logs_started.connect(lambda _name: self.log_panel.clear())
+        ex.log_lines.connect(self.log_panel.append_log_lines)
+        ex.open_project_requested.connect(self.open_project)
+        aws.invoke_started.connect(self.result_view.show_running)
+        aws.log_lines.connect(self.log_panel.append_log_lines)
+        aws.invoke_finished.connect(self._on_invoke_finished)
+        aws.invoke_failed.connect(self._on_invoke_failed)
+        aws.message.connect(self.show_message)
+
+    def deploy_dialog(self) -> object:
+        """Deploy… (Ctrl+Shift+D): the selected function, saved first so the package holds what is shown."""
+        spec = self.project.function(self.toolbar.current_function()) if self.project else None
+        if spec is None:
+            self.show_message("Open a project and pick a function to deploy")
+            return None
+        self.tabs.save_all()
+        return self.aws.open_deploy_dialog(spec)
+
+    def invoke_remote(self, function_id: str, event_name: str) -> bool:
+        """The deployed function (its FunctionName) with the selected event; answer in the result view."""
+        spec = self.project.function(function_id) if self.project and function_id else None
+        event = self._event_bytes(function_id, event_name) if spec else None
+        if spec is None or event is None:
+            if spec is None:
+                self.show_message("Open a project and pick a function to invoke remotely")
+            return False
+        self.log_panel.clear()
+        return self.aws.invoke_remote(function_id, spec.function_name, event_name, event) is not None
+
+    def _invoke_deployed(self, name: str) -> None:
+        """The explorer's Invoke: the event editor's text as it is."""
+        if not self.event_editor.is_valid():
+            self.show_message("The event is not valid JSON; fix the underlined spot first")
+            return
+        self.log_panel.clear()
+        self.aws.invoke_remote(
+            name, name, self.event_editor.current_event() or "", self.event_editor.event_bytes()
+        )
 
     def _breakpoint_menu(self, path: str, line: int, pos: QPoint) -> None:
         editor = self.tabs.editor_for(path)
