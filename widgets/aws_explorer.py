@@ -231,7 +231,7 @@ class AwsExplorer(QWidget):
         def work(sink: Callable[[str], None], cancel: threading.Event) -> int:
             events = fetch_logs(aws.connection(), name, start=start, cancel=cancel)
             for ev in events:
-                sink(ev.line)
+                sink(ev.line())
             return len(events)
 
         return self._submit(
@@ -267,7 +267,7 @@ class AwsExplorer(QWidget):
             follow_logs(
                 aws.connection(),
                 name,
-                lambda events: sink("\n".join(ev.line for ev in events)),
+                lambda events: sink("\n".join(ev.line() for ev in events)),
                 cancel,
                 poll_interval=FOLLOW_POLL_S,
             )

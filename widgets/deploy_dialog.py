@@ -137,9 +137,7 @@ class DeployDialog(QDialog):
         self.endpoint.setPlaceholderText("AWS itself (or http://localhost:4566 for LocalStack)")
         self.use_role = QRadioButton("Existing role ARN")
         self.create_role = QRadioButton("Create a least-privilege role (AWSLambdaBasicExecutionRole)")
-        self.role_arn = QLineEdit(
-            placeholderText="arn:aws:iam::123456789012:role/…  (empty: keep or template's)"
-        )
+        self.role_arn = QLineEdit(placeholderText="arn:aws:iam::…:role/NAME (empty: as deployed)")
         self._role_group = QButtonGroup(self)
         for button in (self.use_role, self.create_role):
             self._role_group.addButton(button)
@@ -173,6 +171,7 @@ class DeployDialog(QDialog):
         self.changes.verticalHeader().hide()
         self.changes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.changes.setWordWrap(False)
+        self.changes.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.changes.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -184,6 +183,7 @@ class DeployDialog(QDialog):
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.log.setMaximumBlockCount(2000)
+        self.log.setMaximumHeight(self.fontMetrics().height() * 8)
         self.log.setPlaceholderText("Progress of the plan and the deploy appears here.")
         self.step = QLabel()
         self.bar = QProgressBar()
@@ -209,7 +209,7 @@ class DeployDialog(QDialog):
         layout.addWidget(self.headline)
         layout.addWidget(self.changes, 3)
         layout.addWidget(self.details)
-        layout.addWidget(self.log, 2)
+        layout.addWidget(self.log, 1)
         layout.addWidget(self.bar)
         layout.addWidget(self.outcome)
         layout.addLayout(buttons)
