@@ -70,10 +70,10 @@ class AwsExplorer(QWidget):
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.details = QPlainTextEdit(readOnly=True)
         self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.details.setPlaceholderText(
             "Select a function for its configuration, tags, versions and aliases."
         )
@@ -153,8 +153,6 @@ class AwsExplorer(QWidget):
             self.tree.addTopLevelItem(item)
             if f.name == keep:
                 item.setSelected(True)
-        for column in range(1, len(COLUMNS)):
-            self.tree.resizeColumnToContents(column)
 
     def names(self) -> list[str]:
         return [f.name for f in self.functions]
@@ -260,8 +258,7 @@ class AwsExplorer(QWidget):
             return
         from app.deploy.remote import follow_logs
 
-        aws = self._aws
-        self.logs_started.emit(name)
+        aws = self._aws  # the panel keeps what it shows: followed lines are added below
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> None:
             follow_logs(

@@ -396,6 +396,9 @@ class DeployDialog(QDialog):
         self.bar.setValue(100)
         self.step.setText("Deployed")
         self.outcome.setText(f"<b>✔ {html.escape(self.result.summary())}</b>")
+        self.headline.setText(
+            f"<b>{html.escape(self.function.function_name)}</b>: deployed — Plan compares again"
+        )
         self.plan = None  # deployed: a second Deploy needs a fresh plan (which will say "nothing to do")
         self.deployed.emit(self.function.function_name)
 

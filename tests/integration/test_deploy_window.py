@@ -111,6 +111,7 @@ def test_deploy_explore_invoke_logs_download(
     lam = _client(moto_url, "lambda")
     assert lam.get_function(FunctionName=NAME)["Configuration"]["Handler"] == "app.lambda_handler"
     assert not dialog.deploy_button.isEnabled()  # plan again first
+    dialog.grab().save("/tmp/deployed.png")
 
     # --- a second plan: nothing to do -------------------------------------------------------------
     dialog.use_role.setChecked(True)
@@ -131,6 +132,7 @@ def test_deploy_explore_invoke_logs_download(
     explorer.select(NAME)
     qtbot.waitUntil(lambda: "FunctionArn" in explorer.details.toPlainText(), timeout=WAIT_MS)
     assert "Versions" in explorer.details.toPlainText()
+    window.docks["awsDock"].raise_()
 
     # --- remote invoke from the run toolbar: moto echoes the event (it runs no code without docker)
     event = json.loads(window._event_bytes("HelloFunction", window.toolbar.current_event()) or b"{}")
@@ -166,6 +168,7 @@ def test_deploy_explore_invoke_logs_download(
     qtbot.waitUntil(
         lambda: any("followed line" in line for line in window.log_panel.lines()), timeout=WAIT_MS
     )
+    window.grab().save("/tmp/window-aws.png")
     explorer.follow_button.click()
     assert not explorer.is_following() and not explorer.follow_button.isChecked()
 
