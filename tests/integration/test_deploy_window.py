@@ -86,7 +86,13 @@ def test_deploy_explore_invoke_logs_download(
     assert dialog is not None and dialog.endpoint.text() == moto_url
     assert dialog.region.currentText() == REGION
     assert not dialog.deploy_button.isEnabled()  # nothing planned yet
+    dialog.start_plan()  # no role for a new function: a blocking problem, in red, and no Deploy
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=WAIT_MS)
+    assert dialog.plan is not None and dialog.plan.problems, dialog.outcome.text()
+    assert "execution role" in dialog.details.text() and "#c62828" in dialog.details.text()
+    assert not dialog.deploy_button.isEnabled()
     dialog.create_role.setChecked(True)
+    assert dialog.plan is None  # the options changed: plan again
     assert dialog.start_plan() is not None
     assert dialog.cancel_button.isEnabled() and not dialog.plan_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=WAIT_MS)

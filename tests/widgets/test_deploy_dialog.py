@@ -1,0 +1,111 @@
+"""The deploy dialog's failure paths without AWS: a connection error, a half-updated function, cancel on close."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from app.deploy import deploy as deploy_module
+from app.deploy.errors import KIND_CREDENTIALS, KIND_PARTIAL, DeployError
+from app.deploy.progress import Cancelled, Progress
+from app.settings import Settings
+from tests.integration.deploy_helpers import make_function
+from widgets.aws_context import AwsContext
+from widgets.deploy_dialog import DeployDialog
+from widgets.jobs import JobBridge
+
+PARTIAL = (
+    "the code was updated (CodeSha256 abc). NOT applied: memory (MB) is still 256. "
+    "The function now runs the new code with its old configuration."
+)
+
+
+@pytest.fixture
+def make_dialog(qtbot, tmp_path: Path):
+    jobs = JobBridge()
+
+    def make(connect=None) -> DeployDialog:
+        aws = AwsContext(Settings(tmp_path / "config"), connect)
+        dialog = DeployDialog(make_function(tmp_path), aws, jobs, tmp_path / "cache")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        return dialog
+
+    yield make
+    assert jobs.shutdown(10_000)
+
+
+def test_a_connection_error_shows_message_and_hint(qtbot, make_dialog) -> None:
+    def refuse(profile, region, endpoint):
+        raise DeployError(
+            "The SSO session of profile dev has expired.",
+            "Run: aws sso login --profile dev",
+            KIND_CREDENTIALS,
+        )
+
+    dialog = make_dialog(refuse)
+    dialog.start_plan()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    text = dialog.outcome.text()
+    assert "has expired" in text and "aws sso login --profile dev" in text
+    assert dialog.plan is None and not dialog.deploy_button.isEnabled() and dialog.plan_button.isEnabled()
+    assert dialog.step.text() == "Failed"
+
+
+def test_a_half_updated_function_is_reported_and_asks_for_a_new_plan(
+    qtbot, make_dialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def execute(conn, plan, *, sink, cancel):
+        sink(Progress("update-code", "updating the code"))
+        raise DeployError(PARTIAL, "Deploy again to apply the rest.", KIND_PARTIAL)
+
+    monkeypatch.setattr(deploy_module, "execute", execute)
+    dialog = make_dialog()
+    dialog.plan, dialog._conn = SimpleNamespace(problems=[], action="update"), object()
+    dialog._update_buttons()
+    assert dialog.deploy_button.isEnabled()
+    dialog.start_deploy()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    assert "NOT applied: memory (MB) is still 256" in dialog.outcome.text()
+    assert "Deploy again to apply the rest." in dialog.outcome.text()
+    assert "[update-code] updating the code" in dialog.log.toPlainText()
+    assert dialog.plan is None and not dialog.deploy_button.isEnabled()
+    assert "plan again" in dialog.headline.text()
+
+
+def test_upload_progress_moves_the_bar(make_dialog) -> None:
+    dialog = make_dialog()
+    dialog._on_progress(Progress("upload", "uploading to S3", 0.42))
+    assert dialog.bar.value() == 42 and dialog.step.text() == "Uploading 42%"
+    dialog._on_progress(Progress("wait", "waiting"))
+    assert dialog.bar.maximum() == 0 and dialog.step.text() == "Waiting for Lambda…"
+
+
+def test_closing_mid_deploy_asks_cancels_and_closes_when_stopped(
+    qtbot, make_dialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = threading.Event()
+
+    def execute(conn, plan, *, sink, cancel):
+        started.set()
+        deadline = time.monotonic() + 10
+        while not cancel.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise Cancelled("cancelled before updating the configuration")
+
+    monkeypatch.setattr(deploy_module, "execute", execute)
+    dialog = make_dialog()
+    dialog.plan, dialog._conn = SimpleNamespace(problems=[], action="update"), object()
+    dialog.start_deploy()
+    assert started.wait(5)
+    answers = [False, True]
+    dialog.ask_cancel = lambda: answers.pop(0)
+    dialog.close()  # "no": the deploy goes on, the dialog stays
+    assert dialog.isVisible() and dialog.is_running()
+    dialog.reject()  # Escape asks the same question; "yes" cancels and closes once the worker stops
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert not dialog.is_running() and "Cancelled" in dialog.outcome.text()
