@@ -168,8 +168,8 @@ class Debugger(QObject):
             session.start(bps, timeout=60.0, alive=lambda: not done.is_set(), rules=rules)
         except DapError as exc:
             text = f"Could not attach the debugger: {exc}"
-            if not done.is_set():
-                self._post.emit(lambda: self.message.emit(text))
+            if not done.is_set():  # the runtime would wait for a debugger forever: end the invoke
+                self._post.emit(lambda: (self.message.emit(text), self.stop()))
             return
         self._post.emit(lambda: self.attached.emit(session.port))
 
