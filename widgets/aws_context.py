@@ -44,16 +44,22 @@ class AwsContext:
         profile, region, endpoint = self.key()
         return f"{profile or 'default'} · {region or 'no region'}" + (f" · {endpoint}" if endpoint else "")
 
-    def connection(self, key: tuple[str, str, str] | None = None) -> Connection:
-        """Blocks (opens the session the first time): the connection for `key` or the settings' one."""
+    def connection(self, key: tuple[str, str, str] | None = None, *, fresh: bool = False) -> Connection:
+        """Blocks (opens the session the first time): the connection for `key` or the settings' one.
+
+        `fresh` opens a new session (after `aws sso login` or edited ~/.aws files, a cached one is stale).
+        """
         key = key or self.key()
         with self._lock:
-            conn = self._cache.get(key)
+            conn = None if fresh else self._cache.get(key)
         if conn is None:
             profile, region, endpoint = key
             conn = self._connect(profile or None, region or None, endpoint or None)
             with self._lock:
-                conn = self._cache.setdefault(key, conn)
+                if fresh:
+                    self._cache[key] = conn
+                else:
+                    conn = self._cache.setdefault(key, conn)
         return conn
 
 

@@ -120,8 +120,8 @@ class AwsExplorer(QWidget):
         self.identity.setText(f"Checking {aws.describe()}…")
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> tuple[str, list[Any]]:
-            conn = aws.connection()
-            label = conn.identity(refresh=True).label()
+            conn = aws.connection(fresh=True)  # ⟳ also picks up a new login or edited ~/.aws files
+            label = conn.identity().label()
             return label, list_functions(conn, cancel=cancel)
 
         job = self._list_job = self._submit(work, "aws-list", self._on_listed, self._on_list_failed)

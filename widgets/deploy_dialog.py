@@ -313,7 +313,7 @@ class DeployDialog(QDialog):
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> _Outcome:
             def plan() -> tuple[Any, Any]:
-                conn = aws.connection(key)
+                conn = aws.connection(key, fresh=True)  # a plan starts from the current credentials
                 return conn, make_plan(conn, fn, options, sink=self._sink(sink), cancel=cancel)
 
             return _guarded(plan)
