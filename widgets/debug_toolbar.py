@@ -12,7 +12,8 @@ class DebugToolbar(QToolBar):
     def __init__(self, parent: QWidget | None = None, *, invoke_action: QAction | None = None) -> None:
         super().__init__("Debug", parent)
         self.setObjectName("debugToolbar")
-        self._invoke_action = invoke_action  # shares F5: Invoke when idle, Continue when stopped
+        self._invoke_action = invoke_action  # shares its key (F5): Invoke when idle, Continue when stopped
+        self._invoke_keys = invoke_action.shortcut() if invoke_action is not None else QKeySequence("F5")
         self.debug_action = self._action(
             "▷ Debug", "Ctrl+F5", "Invoke under the debugger, stopping at breakpoints"
         )
@@ -43,6 +44,6 @@ class DebugToolbar(QToolBar):
             action.setEnabled(stopped)
         self.stop_action.setEnabled(running)
         # One QAction per key: two enabled actions on F5 would make the key ambiguous (neither fires).
-        self.continue_action.setShortcut(QKeySequence("F5") if stopped else QKeySequence())
+        self.continue_action.setShortcut(self._invoke_keys if stopped else QKeySequence())
         if self._invoke_action is not None:
-            self._invoke_action.setShortcut(QKeySequence() if stopped else QKeySequence("F5"))
+            self._invoke_action.setShortcut(QKeySequence() if stopped else self._invoke_keys)
