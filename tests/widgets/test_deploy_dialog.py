@@ -109,3 +109,18 @@ def test_closing_mid_deploy_asks_cancels_and_closes_when_stopped(
     dialog.reject()  # Escape asks the same question; "yes" cancels and closes once the worker stops
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     assert not dialog.is_running() and "Cancelled" in dialog.outcome.text()
+
+
+def test_a_remote_function_error_becomes_a_function_error_result() -> None:
+    from app.deploy.remote import RemoteInvokeResult
+    from runner.result import Outcome
+    from widgets.aws_context import remote_result
+
+    payload = b'{"errorType": "KeyError", "errorMessage": "\'name\'", "stackTrace": ["  File \\"/var/task/app.py\\", line 3, in handler\\n    x\\n"]}'
+    answer = RemoteInvokeResult(200, payload, "Unhandled", "START\nboom\nEND", "$LATEST", "req-1", 0.05)
+    result = remote_result("HelloFunction", "hello-fn", "eu-west-1", answer)
+    assert result.outcome is Outcome.FUNCTION_ERROR and result.backend == "AWS"
+    assert result.error is not None and result.error.type == "KeyError"
+    assert result.error.frames[0].line == 3
+    assert result.log_text == "START\nboom\nEND" and result.request_id == "req-1"
+    assert "hello-fn in eu-west-1, version $LATEST" in (result.note or "")
