@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.load import load_average, load_sentence
 from runner.config import FunctionConfig
 from runner.container import ContainerBackend
 from runner.container_engine import ContainerBackendError, connect, has_image
@@ -220,6 +221,7 @@ def _fmt(value: float | None) -> str:
 
 
 def run() -> str:
+    load_before = load_average()
     image = os.environ.get("LAMBDA_STUDIO_TEST_IMAGE", "lambda-studio-test/python:3.11")
     try:
         client = connect()
@@ -287,7 +289,7 @@ def run() -> str:
         "hence its slower hot reload. SAM CLI watches the code and replaces its warm container on an edit: "
         "its hot-reload column is the time until an edit shows (SAM restarts the warm container).",
         "",
-        "Measured on a machine shared with other work running at the same time; treat small differences as noise.",
+        load_sentence(load_before, load_average()),
     ]
     lines += [f"\n{n}" for n in notes]
     return "\n".join(lines) + "\n"

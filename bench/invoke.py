@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.load import load_average, load_sentence
 from runner.config import FunctionConfig
 from runner.emulator import InvokeServer
 from runner.process import ProcessBackend
@@ -198,20 +199,13 @@ def bench_rie(code: Path) -> dict[str, str] | None:
     }
 
 
-def _load() -> str:
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except (OSError, AttributeError):
-        return "n/a"
-
-
 def _target(label: str, value: str, goal: float) -> str:
     number = float(value.split()[0])
     return f"| {label} | {number:.2f} ms | ≤ {goal:g} ms | {'✅' if number <= goal else '❌'} |"
 
 
 def run() -> str:
-    load_before = _load()
+    load_before = load_average()
     root = Path(tempfile.mkdtemp(prefix="bench-invoke-"))
     code = root / "code"
     code.mkdir()
@@ -227,6 +221,7 @@ def run() -> str:
     rows = [("Lambda Studio process backend (in-process API)", ours)]
     rows += [(name, r) for name, r in others.items() if r is not None]
     missing = [name for name, r in others.items() if r is None]
+    load_after = load_average()
     lines = [
         f"Same trivial handler for every tool. Cold = nothing running → result (median of {COLD_N}); "
         f"warm = median and p95 of {WARM_N} invokes; hot reload = edit the handler file → first result "
@@ -245,9 +240,8 @@ def run() -> str:
         _target("cold (nothing running → result)", ours["cold"], 150),
         _target("hot reload (edit → new result)", ours["reload"], 150),
         "",
-        f"Load average (1 min) {load_before} before / {_load()} after the run: other engineers' tests and "
-        "builds were running on this 2-core machine, so cold and reload numbers are noisy. The 'over HTTP' column is the path `serve` and the container "
-        "backend use (our emulator's Invoke API, one keep-alive connection).",
+        load_sentence(load_before, load_after) + " The 'over HTTP' column is the path `serve` and the "
+        "container backend use (our emulator's Invoke API, one keep-alive connection).",
         "Our REPORT lines carry measured Max Memory Used and Init Duration; RIE's do not (it prints Memory Size).",
         "python-lambda-local forks a process per invoke, so it has no warm state to reuse.",
     ]
