@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.result import Outcome
+
 FUNCTION_NAME = "difffn"
 TIMEOUT_S = 1
 MEMORY_MB = 128
@@ -222,6 +224,17 @@ CASES = [
     Case("layer_import", "app.uses_layer", payload="from the layer"),
 ]  # fmt: skip
 CASE_IDS = [c.name for c in CASES]
+
+# The outcome each failing case must have in every backend (the rest are function errors or successes).
+EXPECTED_OUTCOME = {
+    "timeout": Outcome.TIMEOUT,
+    "sys_exit": Outcome.CRASH,
+    "memory_hog": Outcome.CRASH,
+    "import_error": Outcome.INIT_ERROR,
+    "syntax_error": Outcome.INIT_ERROR,
+    "missing_handler": Outcome.INIT_ERROR,
+    "malformed_handler": Outcome.INIT_ERROR,
+}
 
 
 def assert_case(case: Case, obs: Observed) -> None:

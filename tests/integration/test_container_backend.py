@@ -29,15 +29,6 @@ docker_client = docker_fixtures.docker_client  # fixtures, shared with other doc
 test_image = docker_fixtures.test_image
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(120)]
 MODES = ("emulator", "image")
-EXPECTED_OUTCOME = {
-    "timeout": Outcome.TIMEOUT,
-    "sys_exit": Outcome.CRASH,
-    "memory_hog": Outcome.CRASH,
-    "import_error": Outcome.INIT_ERROR,
-    "syntax_error": Outcome.INIT_ERROR,
-    "missing_handler": Outcome.INIT_ERROR,
-    "malformed_handler": Outcome.INIT_ERROR,
-}
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +117,7 @@ def test_differential_case(
     if mode == "image" and case.name == "environment":
         case = dataclasses.replace(case, check=None)  # RIE sends no trace id header, so no _X_AMZN_TRACE_ID
     cases.assert_case(case, obs)
-    assert r.outcome is EXPECTED_OUTCOME.get(
+    assert r.outcome is cases.EXPECTED_OUTCOME.get(
         case.name, Outcome.FUNCTION_ERROR if case.error_type else Outcome.SUCCESS
     ), (r.outcome, r.payload[:300])
     assert r.backend == "container" and r.cold_start

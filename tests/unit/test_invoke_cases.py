@@ -16,6 +16,7 @@ from runner.result import Outcome
 from tests.lambda_cases import (
     CASE_IDS,
     CASES,
+    EXPECTED_OUTCOME,
     FUNCTION_NAME,
     MEMORY_MB,
     TIMEOUT_S,
@@ -34,15 +35,6 @@ STACKS = [
         "awslambdaric", marks=pytest.mark.skipif(not HAS_RIC, reason="awslambdaric: Linux wheels only")
     ),
 ]
-EXPECTED_OUTCOME = {
-    "timeout": Outcome.TIMEOUT,
-    "sys_exit": Outcome.CRASH,
-    "memory_hog": Outcome.CRASH,
-    "import_error": Outcome.INIT_ERROR,
-    "syntax_error": Outcome.INIT_ERROR,
-    "missing_handler": Outcome.INIT_ERROR,
-    "malformed_handler": Outcome.INIT_ERROR,
-}
 
 
 @pytest.fixture(scope="module")
