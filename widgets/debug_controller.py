@@ -25,8 +25,8 @@ from runner.debug import (
     free_port,
     runtime_rules,
 )
-from runner.result import InvokeResult, SetupError
-from widgets.history_view import HistoryEntry
+from runner.result import SetupError
+from widgets.invoker import history_entry, start_invoke_job
 from widgets.jobs import Job, JobBridge
 
 # (backend choice, FunctionConfig) -> (backend with invoke(..., debug=...), note or None); blocks
@@ -149,16 +149,8 @@ class Debugger(QObject):
                 with contextlib.suppress(Exception):
                     backend.close()
 
-        lines: list[str] = []
-        job = self._jobs.submit(work, "debug-invoke")
-        self._job = job
-        job.log_lines.connect(lines.extend)
-        job.log_lines.connect(self.log_lines.emit)
-        job.finished.connect(lambda result: self._on_finished(function_id, event_name, result, lines))
-        job.failed.connect(self._on_failed)
-        self.started.emit(function_id, event_name)
-        self.running_changed.emit(True)
-        return job
+        self._job = start_invoke_job(self, self._jobs, work, "debug-invoke", function_id, event_name)
+        return self._job
 
     def _attach(
         self, session: DebugSession, bps: dict[str, list[Breakpoint]], done: threading.Event, rules: list[Any]
@@ -201,14 +193,11 @@ class Debugger(QObject):
 
     def _on_finished(self, function_id: str, event_name: str, result: Any, lines: list[str]) -> None:
         self._end_session()
-        if isinstance(result, SetupError):
-            self.failed.emit(str(result))
-            return
-        if not isinstance(result, InvokeResult):
-            self.failed.emit(f"The backend returned {type(result).__name__}, not a result")
-            return
-        log = lines or result.log_text.splitlines()
-        self.finished.emit(HistoryEntry(function_id, event_name, result, log_lines=list(log)))
+        entry = history_entry(function_id, event_name, result, lines)
+        if isinstance(entry, str):
+            self.failed.emit(entry)
+        else:
+            self.finished.emit(entry)
 
     def _on_failed(self, message: str) -> None:
         self._end_session()

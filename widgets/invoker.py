@@ -52,6 +52,36 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return (SetupError, ContainerBackendError)
 
 
+def start_invoke_job(
+    owner: Any, jobs: JobBridge, work: Callable[..., object], name: str, function_id: str, event_name: str
+) -> Job:
+    """Submit an invoke job for owner (an Invoker or a Debugger): its live log lines go to
+    owner.log_lines, its end to owner._on_finished(function_id, event_name, result, lines) or
+    owner._on_failed(message)."""
+    lines: list[str] = []
+    job = jobs.submit(work, name)
+    job.log_lines.connect(lines.extend)
+    job.log_lines.connect(owner.log_lines.emit)
+    job.finished.connect(lambda result: owner._on_finished(function_id, event_name, result, lines))
+    job.failed.connect(owner._on_failed)
+    owner.started.emit(function_id, event_name)
+    owner.running_changed.emit(True)
+    return job
+
+
+def history_entry(function_id: str, event_name: str, result: object, lines: list[str]) -> HistoryEntry | str:
+    """The history entry of a finished invoke job, or the message to show when it gave no result."""
+    if isinstance(result, _Failure):
+        return result.message
+    if isinstance(result, BaseException):
+        return str(result)
+    if not isinstance(result, InvokeResult):
+        return f"The backend returned {type(result).__name__}, not a result"
+    return HistoryEntry(
+        function_id, event_name, result, log_lines=list(lines or result.log_text.splitlines())
+    )
+
+
 class Invoker(QObject):
     """One invocation at a time; `started`, `log_lines`, `progress`, then `finished(HistoryEntry)` or `failed`."""
 
@@ -184,16 +214,8 @@ class Invoker(QObject):
             except user_errors as exc:
                 return _Failure(str(exc))
 
-        lines: list[str] = []
-        job = self._jobs.submit(work, "invoke")
-        self._job = job
-        job.log_lines.connect(lines.extend)
-        job.log_lines.connect(self.log_lines.emit)
-        job.finished.connect(lambda result: self._on_finished(function_id, event_name, result, lines))
-        job.failed.connect(self._on_failed)
-        self.started.emit(function_id, event_name)
-        self.running_changed.emit(True)
-        return job
+        self._job = start_invoke_job(self, self._jobs, work, "invoke", function_id, event_name)
+        return self._job
 
     def stop(self) -> None:
         if self._job is not None:
@@ -202,14 +224,11 @@ class Invoker(QObject):
     def _on_finished(self, function_id: str, event_name: str, result: Any, lines: list[str]) -> None:
         self._job = None
         self.running_changed.emit(False)
-        if isinstance(result, _Failure):
-            self.failed.emit(result.message)
-            return
-        if not isinstance(result, InvokeResult):
-            self.failed.emit(f"The backend returned {type(result).__name__}, not a result")
-            return
-        log = lines or result.log_text.splitlines()
-        self.finished.emit(HistoryEntry(function_id, event_name, result, log_lines=list(log)))
+        entry = history_entry(function_id, event_name, result, lines)
+        if isinstance(entry, str):
+            self.failed.emit(entry)
+        else:
+            self.finished.emit(entry)
 
     def _on_failed(self, message: str) -> None:
         self._job = None
