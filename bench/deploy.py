@@ -2,51 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from bench.moto import start_moto_server
 
 TITLE = "Deploy"
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = REPO / "examples" / "hello-sam"
 FUNCTION = "HelloFunction"
 BUDGET_S = 1.0
-
-
-def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = Path(sys.executable).parent / "moto_server"
-    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
-    proc = subprocess.Popen(
-        [str(exe), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("moto_server did not start") from None
-            time.sleep(0.1)
-    req = urllib.request.Request(
-        f"{url}/moto-api/config", data=json.dumps({"lambda": {"use_docker": False}}).encode(), method="POST"
-    )
-    urllib.request.urlopen(req, timeout=10).read()
-    return proc, url
 
 
 def _ok(seconds: float) -> str:
@@ -80,7 +47,7 @@ def run() -> str:
         rows.append(("first build (pip install of requirements.txt from PyPI)", cold, "-"))
         rows.append(("second build, unchanged requirements (median of 5)", warm, _ok(warm)))
 
-        proc, url = _start_moto()
+        proc, url = start_moto_server()
         try:
             session = boto3.Session(
                 aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
