@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from bench.load import load_average, load_sentence
 from runner.config import FunctionConfig
 from runner.container import ContainerBackend
 from runner.container_engine import ContainerBackendError, connect, has_image
+from runner.debug import free_port
 
 TITLE = "Local invoke (container backend)"
 WARM_N = 200
@@ -61,12 +61,6 @@ def _time_ms(fn: Callable[[], object]) -> float:
     t = time.perf_counter()
     fn()
     return (time.perf_counter() - t) * 1000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _ours(client: Any, image: str, root: Path, mode: str) -> dict[str, float]:
@@ -162,7 +156,7 @@ def _sam(sam: Path, root: Path) -> dict[str, float]:
         if b'"ok": true' not in proc.stdout:
             raise RuntimeError(f"sam local invoke failed: {proc.stdout[-300:]!r} {proc.stderr[-500:]!r}")
     out["cold_median"], out["cold_p95"] = _stats(colds)
-    port = _free_port()
+    port = free_port()
     serve = [
         str(sam), "local", "start-lambda", "--skip-pull-image", "--warm-containers", "EAGER",
         "-p", str(port), "-t", "template.yaml",

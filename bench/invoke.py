@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.load import load_average, load_sentence
 from runner.config import FunctionConfig
+from runner.debug import free_port
 from runner.emulator import InvokeServer
 from runner.process import ProcessBackend
 
@@ -37,12 +38,6 @@ def _stats(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
     return statistics.median(ordered), p95
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _config(code: Path) -> FunctionConfig:
@@ -150,7 +145,7 @@ def bench_rie(code: Path) -> dict[str, str] | None:
         return None
 
     def start() -> tuple[subprocess.Popen[bytes], http.client.HTTPConnection]:
-        port = _free_port()
+        port = free_port()
         env = {"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_FUNCTION_TIMEOUT": "3"}
         cmd = [
             rie,

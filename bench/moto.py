@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import IO
+
+from runner.debug import free_port
 
 
 def moto_executable() -> Path:
@@ -24,9 +25,7 @@ def start_moto_server(output: IO[bytes] | int = subprocess.DEVNULL) -> tuple[sub
     Lambda invoke uses moto's docker-free backend, which answers with the event. Raises
     RuntimeError when it does not start within 30 s; the caller stops the process.
     """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     proc = subprocess.Popen(
         [str(moto_executable()), "-H", "127.0.0.1", "-p", str(port)],

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.debug import free_port
 from tests.lambda_cases import (
     CASE_IDS,
     CASES,
@@ -58,16 +59,10 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return write_project(tmp_path_factory.mktemp("rie"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def run_rie(rie: str, dirs: tuple[Path, Path], handler: str, tmp: Path) -> tuple[int, bytes, str]:
     """Starts RIE for one handler, invokes it once, stops it; (status, body, RIE's output)."""
     code, layer = dirs
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,

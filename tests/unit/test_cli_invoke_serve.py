@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import socket
 import textwrap
 import threading
 import time
@@ -18,6 +17,7 @@ import pytest
 from app.cli import main
 from app.commands import serve
 from app.invoke import select_backend
+from runner.debug import free_port
 from runner.result import SetupError
 
 TEMPLATE = """
@@ -160,9 +160,7 @@ def test_select_backend_hook() -> None:
 
 @pytest.fixture(scope="module")
 def served(project: Path) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     stop = threading.Event()
     args = argparse.Namespace(project=str(project), port=port, host="127.0.0.1", env_vars=None)
     thread = threading.Thread(target=serve.run, args=(args, stop), daemon=True)

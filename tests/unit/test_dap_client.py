@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from runner.dap import Breakpoint, DapClient, DapError, DapTimeout, PathMapper
+from runner.debug import free_port
 
 
 def _send(conn: socket.socket, msg: dict[str, Any]) -> None:
@@ -121,9 +122,7 @@ def test_handshake_attach_breakpoints_mapping_errors_and_timeouts(tmp_path: Path
 
 
 def test_connect_gives_up_when_the_debuggee_is_gone() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nobody listens here
+    port = free_port()  # nobody listens here
     client = DapClient()
     with pytest.raises(DapError, match="exited"):
         client.connect("127.0.0.1", port, timeout=10, alive=lambda: False)
