@@ -130,19 +130,20 @@ def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str,
         )
         return
     if spec.runtime and spec.runtime.startswith("python") and spec.code_dir and spec.code_dir.is_dir():
-        problem = check_python_handler(spec.code_dir, spec.handler)
+        problem = check_python_handler(spec)
         if problem:
             report(Severity.ERROR, "handler-not-found", problem, "Handler")
 
 
-def check_python_handler(code_dir: Path, handler: str) -> str | None:
-    """Why handler cannot be found in code_dir, or None when it is there (or cannot be told)."""
-    module, _, func = handler.rpartition(".")
-    module = module.replace("/", ".")
-    rel = Path(*module.split("."))
-    candidates = [code_dir / rel.with_suffix(".py"), code_dir / rel / "__init__.py"]
-    path = next((c for c in candidates if c.is_file()), None)
+def check_python_handler(spec: FunctionSpec) -> str | None:
+    """Why the handler cannot be found in the code directory, or None when it is there (or cannot be told)."""
+    parts, code_dir = spec.handler_module_and_function, spec.code_dir
+    if parts is None or code_dir is None:
+        return None
+    module, func = parts
+    path = spec.handler_file
     if path is None:
+        rel = Path(*module.split("."))
         if any(code_dir.glob(f"{rel}.*.so")) or any(code_dir.glob(f"{rel}.*.pyd")):
             return None  # a compiled extension module: cannot be inspected
         return f"handler module {module!r} not found: no {rel.with_suffix('.py')} in {code_dir}"
