@@ -1,0 +1,1 @@
+"""The local application: a project's functions, HTTP routes and resources running on this machine."""

@@ -1,0 +1,99 @@
+"""The warm functions of a project, by logical id or name: one backend, one invoke call for every trigger.
+
+The local HTTP API (`start-api`), the local application's event sources (`start`) and `serve` all run
+functions through this one object, so they share warm runtimes, hot reload and the concurrency limit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from app.invoke import Backend, function_config
+from app.project.model import FunctionSpec, Project
+from runner.config import FunctionConfig
+from runner.result import InvokeResult, SetupError
+
+LineSink = Callable[[str], None]
+
+
+class LocalFunctions:
+    """The project's runnable functions behind one backend; thread-safe, blocking invokes."""
+
+    def __init__(
+        self,
+        project: Project,
+        backend: Backend,
+        env_vars: Mapping[str, Any] | None = None,
+        *,
+        extra_environment: Mapping[str, str] | None = None,
+    ) -> None:
+        self.project = project
+        self.backend = backend
+        self.env_vars = env_vars
+        # Added to every function's environment (e.g. AWS_ENDPOINT_URL of the local AWS endpoint).
+        self.extra_environment = dict(extra_environment or {})
+        self._lock = threading.Lock()
+        self._configs: dict[str, FunctionConfig] = {}
+        self.skipped: dict[str, str] = {}  # logical id -> why it cannot run locally
+        self._by_name: dict[str, FunctionSpec] = {}
+        for spec in project.functions:
+            self._by_name[spec.logical_id] = spec
+            self._by_name.setdefault(spec.function_name, spec)
+
+    def spec(self, function: str) -> FunctionSpec | None:
+        """The function with this logical id or function name, or None."""
+        return self._by_name.get(function)
+
+    def config(self, function: str) -> FunctionConfig:
+        """The runner's config of a function; raises SetupError when it is unknown or cannot run."""
+        spec = self.spec(function)
+        if spec is None:
+            raise SetupError(f"no function {function!r} in {self.project.root}")
+        with self._lock:
+            cached = self._configs.get(spec.logical_id)
+        if cached is not None:
+            return cached
+        config = function_config(self.project, spec, self.env_vars)
+        if self.extra_environment:
+            env = dict(config.environment)
+            for key, value in self.extra_environment.items():
+                env.setdefault(key, value)
+            from dataclasses import replace
+
+            config = replace(config, environment=env)
+        with self._lock:
+            self._configs[spec.logical_id] = config
+        return config
+
+    def runnable(self) -> list[FunctionSpec]:
+        """The functions that can run locally; the others are kept in ``skipped`` with the reason."""
+        out: list[FunctionSpec] = []
+        for spec in self.project.functions:
+            try:
+                self.config(spec.logical_id)
+            except SetupError as exc:
+                self.skipped[spec.logical_id] = str(exc)
+                continue
+            out.append(spec)
+        return out
+
+    def invoke(
+        self,
+        function: str,
+        event: bytes,
+        sink: LineSink | None = None,
+        cancel: Any = None,
+        *,
+        client_context: str | None = None,
+    ) -> InvokeResult:
+        """Invokes one function on the shared warm backend; blocks. Raises SetupError for user errors."""
+        config = self.config(function)
+        if client_context is None:
+            return self.backend.invoke(config, event, sink, cancel)
+        return self.backend.invoke(config, event, sink, cancel, client_context=client_context)  # type: ignore[call-arg]
+
+    def close(self) -> None:
+        """Stops every runtime of the backend. Blocks."""
+        self.backend.close()
