@@ -44,9 +44,9 @@ def debug_backend(name: str, config: FunctionConfig, **options: Any) -> tuple[Ba
 def _container_backend(options: dict[str, Any]) -> ContainerBackend:
     """A container backend of its own for one debug invoke. It leaves other containers of this app
     alone (remove_orphans=False): the window's warm ones carry the same owner label."""
+    from runner.cache import default_cache_dir
     from runner.container import ContainerBackend
     from runner.container_engine import connect
-    from runner.process import default_cache_dir
 
     client = options.get("docker_client") or connect()
     cache_dir = Path(options.get("cache_dir") or default_cache_dir()) / "container"

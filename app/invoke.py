@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.project.model import FunctionSpec, Project
+from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
-from runner.process import ProcessBackend, apply_env_vars, default_cache_dir
+from runner.env_vars import apply_env_vars
+from runner.process import ProcessBackend
 from runner.result import InvokeResult, SetupError
 
 BACKENDS = ("auto", "process", "container")

@@ -7,7 +7,6 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,8 @@ from typing import Any
 
 from runner.config import FunctionConfig
 from runner.dap import Breakpoint, DapClient, DapError, EventSink, PathMapper
+from runner.interpreter import default_python
+from runner.ports import free_port  # noqa: F401 - re-exported for callers not moved yet
 from runner.result import SetupError
 
 CONTAINER_DEBUG_PORT = 5678
@@ -80,13 +81,6 @@ def debug_note(debug: DebugOptions) -> str:
     return "debug invoke: the function timeout counted only while the function ran, not while paused"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
 def _debugpy_version() -> str | None:
     with contextlib.suppress(Exception):
         from importlib.metadata import version
@@ -116,8 +110,6 @@ def ensure_debugpy(cache_dir: Path, python_version: str, pip_python: str | None 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".debugpy-", dir=target.parent))
     if pip_python is None:
-        from runner.process import default_python  # here: process imports this module
-
         pip_python = sys.executable if not getattr(sys, "frozen", False) else default_python()
     cmd = [
         pip_python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",

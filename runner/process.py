@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -14,11 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
+from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
 from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
 from runner.emulator import Emulator, Invocation, Throttled
+from runner.env_vars import apply_env_vars, load_env_vars_file  # noqa: F401 - re-exported for older callers
+from runner.interpreter import default_python
 from runner.isolation import linked_packages
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
@@ -31,66 +32,6 @@ DUMMY_CREDENTIALS = {
 # Host variables a local process needs to run at all; everything else of the host stays out.
 HOST_VARS = ("PATH", "SYSTEMROOT", "SystemRoot", "WINDIR", "TEMP", "TMP", "TMPDIR", "COMSPEC", "PATHEXT")
 LogSink = Callable[[str], None]
-
-
-def default_cache_dir() -> Path:
-    """$LAMBDA_STUDIO_CACHE, else the platform's user cache directory (stdlib only)."""
-    env = os.environ.get("LAMBDA_STUDIO_CACHE")
-    if env:
-        return Path(env)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "lambda-studio" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "lambda-studio"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambda-studio"
-
-
-def default_python() -> str:
-    """The interpreter that runs functions: ours; in a frozen bundle (whose executable is not a Python),
-    $LAMBDA_STUDIO_PYTHON or the first python3/python on PATH."""
-    if not getattr(sys, "frozen", False):
-        return sys.executable
-    override = os.environ.get("LAMBDA_STUDIO_PYTHON")
-    if override:
-        return override
-    for name in ("python3", "python"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "python3"  # spawning it fails with a clear "not found" error in the log
-
-
-def apply_env_vars(
-    environment: Mapping[str, str], env_vars: Mapping[str, Any] | None, function_id: str, function_name: str
-) -> dict[str, str]:
-    """SAM ``--env-vars`` semantics: ``Parameters`` then the function's own section (by logical id or
-    name) override variables the template declares; variables it does not declare are ignored, as SAM does."""
-    out = dict(environment)
-    if not env_vars:
-        return out
-    sections = [env_vars.get("Parameters"), env_vars.get(function_name), env_vars.get(function_id)]
-    for section in sections:
-        if isinstance(section, Mapping):
-            for key, value in section.items():
-                if key in out:
-                    out[key] = "" if value is None else str(value)
-    return out
-
-
-def load_env_vars_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Reads a SAM ``--env-vars`` JSON file; raises SetupError with what is wrong."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SetupError(f"cannot read env-vars file {path}: {exc.strerror or exc}")
-    except ValueError as exc:
-        raise SetupError(f"env-vars file {path} is not valid JSON: {exc}")
-    if not isinstance(data, dict):
-        raise SetupError(
-            f'env-vars file {path} must be a JSON object like {{"FunctionId": {{"VAR": "value"}}}}'
-        )
-    return data
 
 
 def ensure_requirements(requirements: Path, python: str, cache_dir: Path, log: LogSink | None = None) -> Path:

@@ -53,7 +53,7 @@ def library_versions() -> dict[str, str]:
 def data_locations() -> dict[str, str]:
     """Where this copy keeps settings and caches: the same for the bundle and a pip install."""
     from app.settings import config_dir
-    from runner.process import default_cache_dir
+    from runner.cache import default_cache_dir
 
     return {"Settings": str(config_dir()), "Cache": str(default_cache_dir())}
 

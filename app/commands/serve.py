@@ -11,7 +11,8 @@ from typing import Any
 from app.invoke import function_config, profile_credentials
 from app.project.loader import ProjectLoadError, load_project
 from runner.emulator import Emulator, InvokeServer
-from runner.process import ProcessBackend, load_env_vars_file
+from runner.env_vars import load_env_vars_file
+from runner.process import ProcessBackend
 from runner.result import SetupError
 
 NAME = "serve"

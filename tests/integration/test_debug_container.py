@@ -14,7 +14,8 @@ import pytest
 from runner.config import FunctionConfig
 from runner.container import ContainerBackend
 from runner.dap import Breakpoint
-from runner.debug import DebugClock, DebugOptions, DebugSession, debug_paths, free_port, runtime_rules
+from runner.debug import DebugClock, DebugOptions, DebugSession, debug_paths, runtime_rules
+from runner.ports import free_port
 from runner.result import InvokeResult, Outcome
 from tests.integration import docker_fixtures
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.debug import free_port
+from runner.ports import free_port
 from tests.lambda_cases import (
     CASE_IDS,
     CASES,

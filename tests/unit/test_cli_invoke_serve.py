@@ -17,7 +17,7 @@ import pytest
 from app.cli import main
 from app.commands import serve
 from app.invoke import select_backend
-from runner.debug import free_port
+from runner.ports import free_port
 from runner.result import SetupError
 
 TEMPLATE = """
