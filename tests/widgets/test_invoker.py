@@ -25,10 +25,11 @@ class FakeBackend:
     def __init__(self) -> None:
         self.release = threading.Event()
 
-    def invoke(self, config, event, *, log_sink=None, cancel=None):
-        log_sink("START RequestId: 1")
-        self.release.wait(5)
-        log_sink("END RequestId: 1")
+    def invoke(self, config, event, sink=None, cancel=None, *, client_context=None, debug=None):
+        """The backends' one signature (runner.process / runner.container / runner.auto_backend)."""
+        sink("START RequestId: 1")
+        assert self.release.wait(5)
+        sink("END RequestId: 1")
         return InvokeResult("1", config.function_id, Outcome.SUCCESS, payload=event)
 
     def close(self):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from app.settings import Settings
@@ -59,10 +60,19 @@ def test_settings_dialog_applies_and_notifies(qtbot, tmp_path: Path):
 
 def test_status_bar_probe_runs_off_thread(qtbot):
     jobs = JobBridge()
-    bar = StatusBar(jobs, lambda: "running", lambda: 3)
+    probed_on: list[int] = []
+
+    def probe() -> str:
+        probed_on.append(threading.get_ident())
+        return "running"
+
+    bar = StatusBar(jobs, probe, lambda: 3)
     qtbot.addWidget(bar)
     bar.probe_engine()
     qtbot.waitUntil(lambda: bar.engine_label.text() == "Docker: running", timeout=5000)
+    assert (
+        probed_on and threading.get_ident() not in probed_on
+    )  # the probe (docker ping) never blocks the GUI
     assert bar.warm_label.text() == "Warm: 3"
     bar.show_cursor(4, 2)
     assert bar.cursor_label.text() == "Ln 4, Col 2"
