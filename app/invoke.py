@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.fsutil import atomic_write
 from app.project.model import FunctionSpec, Project
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
@@ -38,9 +39,7 @@ def inline_code_dir(code: str, cache_dir: Path | None = None) -> Path:
     target = folder / "index.py"
     if not target.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".index.py.{os.getpid()}.tmp"
-        tmp.write_text(code, encoding="utf-8")
-        os.replace(tmp, target)
+        atomic_write(target, code)  # two processes may write it at once: each has its own temp file
     return folder
 
 

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.fsutil import atomic_write
+
 APP_NAME = "lambda-studio"
 CONFIG_ENV = "LAMBDA_STUDIO_CONFIG_DIR"  # tests and the screenshot point this at a scratch folder
 MAX_RECENT = 10
@@ -43,9 +45,7 @@ def config_dir() -> Path:
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, text)
 
 
 class Settings:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
+
+from app.fsutil import atomic_write
 
 
 class BackupStore:
@@ -26,10 +27,8 @@ class BackupStore:
             return
         target = self._file(project_root)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
         data = {"root": str(Path(project_root).resolve()), "saved_at": time.time(), "buffers": buffers}
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, target)
+        atomic_write(target, json.dumps(data))
 
     def load(self, project_root: str | Path) -> dict[str, str]:
         try:
