@@ -7,7 +7,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -43,6 +43,15 @@ def example_project(tmp_path: Path) -> Path:
     dest = tmp_path / "hello-sam"
     shutil.copytree(EXAMPLE, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp: Any) -> Any:
+    """pytest-qt's application, started the way the window starts it (widgets.app_main.run_gui)."""
+    from widgets.jobs import tune_threads_for_gui
+
+    tune_threads_for_gui()
+    return qapp
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -326,24 +326,13 @@ class AwsExplorer(QWidget):
         *,
         deliver_lines: bool = False,
     ) -> Job:
-        """Run `work` on the pool; a DeployError/Cancelled becomes its message (no traceback in the log)."""
-
-        def guarded(sink: Callable[[str], None], cancel: threading.Event) -> Any:
-            from app.deploy.errors import DeployError
-            from app.deploy.progress import Cancelled
-
-            try:
-                return ("ok", work(sink, cancel))
-            except DeployError as exc:
-                return ("error", str(exc).replace("\n", " — "))
-            except Cancelled as exc:
-                return ("error", str(exc))
-
-        job = self._jobs.submit(guarded, name)
+        """Run `work` on the pool; a DeployError/Cancelled arrives as its message and hint on one line
+        (the bridge keeps user errors' tracebacks out of the log)."""
+        job = self._jobs.submit(work, name)
         if deliver_lines:
             job.log_lines.connect(self.log_lines.emit)
-        job.finished.connect(lambda out: on_value(out[1]) if out[0] == "ok" else on_error(out[1]))
-        job.failed.connect(on_error)
+        job.finished.connect(on_value)
+        job.failed.connect(lambda text: on_error(job.failure.text(" — ") if job.failure else text))
         return job
 
     def shutdown(self) -> None:

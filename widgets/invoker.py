@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -20,13 +19,6 @@ from widgets.history_view import HistoryEntry
 from widgets.jobs import Job, JobBridge
 
 BackendFactory = Callable[[str], Any]
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """A problem the user can fix (no docker, bad handler): returned by the work, shown as a message."""
-
-    message: str
 
 
 def _call_invoke(backend: Any, config: Any, event: bytes, sink: Any, cancel: threading.Event) -> InvokeResult:
@@ -42,14 +34,6 @@ def _close_quietly(backend: Any) -> None:
         backend.close()
     except Exception:  # closing must never stop the window from closing
         pass
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from runner.container_engine import ContainerBackendError
-    except ImportError:  # pragma: no cover
-        return (SetupError,)
-    return (SetupError, ContainerBackendError)
 
 
 def start_invoke_job(
@@ -71,10 +55,6 @@ def start_invoke_job(
 
 def history_entry(function_id: str, event_name: str, result: object, lines: list[str]) -> HistoryEntry | str:
     """The history entry of a finished invoke job, or the message to show when it gave no result."""
-    if isinstance(result, _Failure):
-        return result.message
-    if isinstance(result, BaseException):
-        return str(result)
     if not isinstance(result, InvokeResult):
         return f"The backend returned {type(result).__name__}, not a result"
     return HistoryEntry(
@@ -205,14 +185,10 @@ class Invoker(QObject):
         except SetupError as exc:
             self.failed.emit(str(exc))
             return None
-        user_errors = _user_errors()
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> object:
-            try:
-                backend = self._backend(backend_choice)
-                return _call_invoke(backend, config, event, sink, cancel)
-            except user_errors as exc:
-                return _Failure(str(exc))
+            # A SetupError (no docker, bad handler...) is a UserFacingError: the bridge reports it.
+            return _call_invoke(self._backend(backend_choice), config, event, sink, cancel)
 
         self._job = start_invoke_job(self, self._jobs, work, "invoke", function_id, event_name)
         return self._job

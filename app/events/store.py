@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.events.catalog import EventTemplate
+from runner.errors import UserFacingError
 
 EVENTS_DIR = "events"
 TRASH_DIR = Path(".lambda-studio") / "trash" / "events"
@@ -23,7 +24,7 @@ MAX_NAME = 100
 _BAD_CHARS = re.compile(r'[\x00-\x1f<>:"/\\|?*]')
 
 
-class EventStoreError(ValueError):
+class EventStoreError(UserFacingError, ValueError):
     """Something the user asked of the store cannot be done; the message says why."""
 
 
