@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app import messages
 from app.fsutil import atomic_write
 
 APP_NAME = "lambda-studio"
@@ -74,7 +75,9 @@ class Settings:
         try:
             _atomic_write(self.path, json.dumps(self._values, indent=2, sort_keys=True) + "\n")
         except OSError as exc:
+            # Called from GUI slots and CLI code alike: never raise, tell the user through the queue.
             self.problem = f"Cannot save settings to {self.path}: {exc.strerror or exc}"
+            messages.error(self.problem, "check that the folder is writable and the disk is not full")
 
     def get(self, key: str) -> Any:
         if key in self._values:
@@ -121,6 +124,7 @@ class Settings:
             _atomic_write(self._project_file(root), json.dumps(payload, indent=2) + "\n")
         except (OSError, TypeError, ValueError) as exc:
             self.problem = f"Cannot save the project state: {exc}"
+            messages.error(self.problem)
 
     @property
     def backup_dir(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from app.messages import Level, Message, MessageQueue
 from app.settings import Settings
 from widgets.jobs import JobBridge
 from widgets.new_project_dialog import NewProjectDialog
@@ -108,3 +109,20 @@ def test_theme_switch_reaches_the_window(qtbot, tmp_path: Path):
     assert window.toolbar.backend() == "container"
     window.close()
     assert jobs.shutdown()
+
+
+def test_status_bar_shows_messages_posted_before_and_after_it_exists(qtbot):
+    queue = MessageQueue()
+    early = threading.Thread(target=queue.post, args=(Message(Level.ERROR, "Cannot save settings", "check"),))
+    early.start()
+    early.join()
+    bar = StatusBar(JobBridge(), lambda: "running", queue=queue)
+    qtbot.addWidget(bar)
+    qtbot.waitUntil(lambda: len(bar.shown) == 1, timeout=3000)
+    assert bar.currentMessage() == "⚠ Cannot save settings — check"
+    late = threading.Thread(target=queue.post, args=(Message(Level.INFO, "Backed up"),))
+    late.start()
+    late.join()
+    qtbot.waitUntil(lambda: len(bar.shown) == 2, timeout=3000)
+    assert bar.currentMessage() == "Backed up"
+    bar.stop()

@@ -1,0 +1,53 @@
+"""Background failures reach the user through app.messages: settings saves and crash-recovery backups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import messages
+from app.settings import Settings
+from widgets.recovery import BackupStore
+
+
+@pytest.fixture
+def posted() -> Iterator[list[messages.Message]]:
+    seen: list[messages.Message] = []
+    stop = messages.QUEUE.listen(seen.append)
+    seen.clear()  # what earlier tests left waiting is not ours
+    yield seen
+    stop()
+
+
+def _blocked_folder(tmp_path: Path) -> Path:
+    """A folder that cannot be created, even by root: its parent is a regular file."""
+    (tmp_path / "a-file").write_text("")
+    return tmp_path / "a-file" / "folder"
+
+
+def test_a_settings_save_failure_is_posted_not_raised(tmp_path: Path, posted: list[messages.Message]) -> None:
+    settings = Settings(_blocked_folder(tmp_path))
+    settings.set("theme", "dark")  # saves at once: fails, and says so
+    assert settings.get("theme") == "dark"  # the session keeps the value
+    (message,) = posted
+    assert message.level is messages.Level.ERROR
+    assert message.text.startswith("Cannot save settings to ") and message.hint
+
+
+def test_a_backup_failure_is_posted_once_until_a_save_works(
+    tmp_path: Path, posted: list[messages.Message]
+) -> None:
+    store = BackupStore(_blocked_folder(tmp_path))
+    for _ in range(3):  # the window's 30 s timer: one message, not one per tick
+        assert store.save(tmp_path / "project", {"a.py": "x = 1"}) is False
+    assert [m.text.split(":")[0] for m in posted] == ["Cannot back up unsaved edits to " + str(store.folder)]
+    assert posted[0].level is messages.Level.ERROR and posted[0].hint
+    store.folder = tmp_path / "backups"  # fixed
+    assert store.save(tmp_path / "project", {"a.py": "x = 1"}) is True
+    assert store.load(tmp_path / "project") == {"a.py": "x = 1"}
+    (tmp_path / "again").mkdir()
+    store.folder = _blocked_folder(tmp_path / "again")
+    assert store.save(tmp_path / "project", {"a.py": "x = 2"}) is False
+    assert len(posted) == 2  # broken again after a success: said again
