@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
         except BrokenPipeError:
             return EXIT_OK
-        except UserFacingError as exc:  # a command that did not handle its own: message and hint, no traceback
+        except UserFacingError as exc:  # one a command did not handle: message and hint, no traceback
             print(f"lambda-studio: {exc.message}", file=sys.stderr)
             if exc.hint:
                 print(f"  {exc.hint}", file=sys.stderr)
