@@ -5,11 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +13,7 @@ from typing import Any
 
 from runner.config import FunctionConfig
 from runner.dap import Breakpoint, DapClient, DapError, EventSink, PathMapper
-from runner.interpreter import default_python
+from runner.deps import PipError, build_once, run_pip
 from runner.ports import free_port  # noqa: F401 - re-exported for callers not moved yet
 from runner.result import SetupError
 
@@ -101,34 +96,28 @@ def ensure_debugpy(cache_dir: Path, python_version: str, pip_python: str | None 
     """A directory with debugpy (its pure-Python wheel) for that Python version, installed once; blocks.
 
     The pure wheel runs on every OS and architecture, so the same directory serves a Linux container
-    from a macOS host. Raises SetupError when pip cannot get it.
+    from a macOS host. Raises SetupError when pip cannot get it. pip runs on `pip_python`, else on our
+    own interpreter (from the frozen bundle: the pip it ships, see runner.deps.pip_command).
     """
     version = _debugpy_version()
     target = cache_dir / "debugpy" / f"{version or 'latest'}-py{python_version}"
-    if (target / "debugpy" / "__init__.py").is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".debugpy-", dir=target.parent))
-    if pip_python is None:
-        pip_python = sys.executable if not getattr(sys, "frozen", False) else default_python()
-    cmd = [
-        pip_python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-        "-q", "--no-deps", "--target", str(tmp), "--only-binary=:all:", "--platform", "any",
-        "--python-version", python_version,
-    ]  # fmt: skip
-    for spec in ([f"debugpy=={version}"] if version else []) + ["debugpy>=1.8"]:  # ours, else any pure one
-        proc = subprocess.run([*cmd, spec], capture_output=True, text=True)
-        if proc.returncode == 0:
-            break
-    if proc.returncode != 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tail = " / ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+    args = ["--no-deps", "--only-binary=:all:", "--platform", "any", "--python-version", python_version]
+
+    def build(tmp: Path) -> None:
+        failure: PipError | None = None
+        for spec in ([f"debugpy=={version}"] if version else []) + [
+            "debugpy>=1.8"
+        ]:  # ours, else any pure one
+            try:
+                run_pip(["--target", str(tmp), *args, spec], python=pip_python)
+                return
+            except PipError as exc:
+                failure = exc
+        assert failure is not None
+        tail = " / ".join(failure.output.splitlines()[-3:]) or failure.message
         raise SetupError(f"could not install debugpy for Python {python_version}: {tail}")
-    try:
-        os.replace(tmp, target)
-    except OSError:  # another debug invoke finished first
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+
+    return build_once(target, build)[0]
 
 
 def launch_json(port: int, host: str = "127.0.0.1", mappings: Iterable[tuple[Path, str]] = ()) -> str:

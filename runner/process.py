@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +15,7 @@ from pathlib import Path
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
 from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
+from runner.deps import COMPLETE, PipError, build_once, has_requirements, pip_install_once
 from runner.emulator import Emulator, Invocation, Throttled
 from runner.env_vars import apply_env_vars, load_env_vars_file  # noqa: F401 - re-exported for older callers
 from runner.interpreter import default_python
@@ -47,41 +46,16 @@ def ensure_requirements(requirements: Path, python: str, cache_dir: Path, log: L
         ).stdout.strip()
     key = hashlib.sha256(text + version.encode()).hexdigest()[:20]
     target = cache_dir / "deps" / key
-    if (target / ".complete").exists():
+    if (target / COMPLETE).exists():
         return target
-    lines = [ln.strip() for ln in text.decode("utf-8", "replace").splitlines()]
-    if not any(ln and not ln.startswith("#") for ln in lines):
-        target.mkdir(parents=True, exist_ok=True)
-        (target / ".complete").write_text("empty\n")
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=target.parent))
+    if not has_requirements(requirements):
+        return build_once(target, lambda tmp: None)[0]
     if log:
         log(f"lambda-studio: installing {requirements} into {target} (once)")
-    cmd = [
-        python,
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--no-input",
-        "-q",
-        "--target",
-        str(tmp),
-    ]
-    proc = subprocess.run(
-        [*cmd, "-r", str(requirements)], capture_output=True, text=True, cwd=requirements.parent
-    )
-    if proc.returncode != 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-        raise SetupError(f"installing {requirements} failed (pip exit {proc.returncode}):\n{tail}")
-    (tmp / ".complete").write_text(requirements.name + "\n")
     try:
-        os.replace(tmp, target)
-    except OSError:  # another process finished first
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+        return pip_install_once(target, ["-r", str(requirements)], python=python, cwd=requirements.parent)[0]
+    except PipError as exc:
+        raise SetupError(f"installing {requirements} failed ({exc.message}):\n{exc.output}")
 
 
 def layer_python_dirs(layer_dirs: tuple[Path, ...], python_version: str | None) -> list[Path]:
