@@ -98,7 +98,9 @@ def test_build_once_racing_builders_share_one_result(tmp_path: Path) -> None:
         barrier.wait(5)  # all four are building at once
         (tmp / "who").write_text(threading.current_thread().name)
 
-    threads = [threading.Thread(target=lambda: results.append(build_once(target, build)[0])) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: results.append(build_once(target, build)[0])) for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -109,7 +111,9 @@ def test_build_once_racing_builders_share_one_result(tmp_path: Path) -> None:
 
 def test_run_pip_failure_and_cancel(tmp_path: Path) -> None:
     with pytest.raises(PipError) as failed:
-        run_pip(["nothing"], command=[sys.executable, "-c", "import sys; print('no such thing'); sys.exit(3)"])
+        run_pip(
+            ["nothing"], command=[sys.executable, "-c", "import sys; print('no such thing'); sys.exit(3)"]
+        )
     assert failed.value.message == "pip exit 3" and "no such thing" in failed.value.output
     cancel = threading.Event()
     cancel.set()
