@@ -11,10 +11,11 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from runner.backend import CancelToken, LogSink
 from runner.config import FunctionConfig
 from runner.container_engine import (
     ContainerBackendError,
@@ -29,7 +30,6 @@ from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
 from runner.process import DUMMY_CREDENTIALS
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
-LogSink = Callable[[str], None]
 ENTRYPOINT_MODES = ("emulator", "image")
 INIT_ERRORS = {
     "Runtime.ImportModuleError",
@@ -40,10 +40,6 @@ INIT_ERRORS = {
 }
 _REPORT_FIELD = re.compile(r"(Duration|Billed Duration|Memory Size|Max Memory Used|Init Duration): ([\d.]+)")
 _INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)")
-
-
-class CancelToken(Protocol):
-    def is_set(self) -> bool: ...
 
 
 class ContainerBackend:
@@ -86,6 +82,10 @@ class ContainerBackend:
         self.pool.on_code_change = self._reload_container
         if remove_orphans:
             self.pool.remove_orphans()
+
+    def warm_count(self) -> int:
+        """Warm containers kept for the next invokes."""
+        return len(self.pool.all())
 
     def close(self) -> None:
         """Stops and removes every container this backend started. Blocks."""

@@ -9,9 +9,11 @@ import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
+from runner.backend import CancelToken, LogSink
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
 from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
@@ -30,7 +32,6 @@ DUMMY_CREDENTIALS = {
 }
 # Host variables a local process needs to run at all; everything else of the host stays out.
 HOST_VARS = ("PATH", "SYSTEMROOT", "SystemRoot", "WINDIR", "TEMP", "TMP", "TMPDIR", "COMSPEC", "PATHEXT")
-LogSink = Callable[[str], None]
 
 
 def ensure_requirements(requirements: Path, python: str, cache_dir: Path, log: LogSink | None = None) -> Path:
@@ -202,7 +203,7 @@ class ProcessBackend:
         config: FunctionConfig,
         event: bytes,
         sink: LogSink | None = None,
-        cancel: threading.Event | None = None,
+        cancel: CancelToken | None = None,
         *,
         client_context: str | None = None,
         debug: DebugOptions | None = None,
@@ -217,7 +218,7 @@ class ProcessBackend:
             return self._debug_invoke(config, event, sink, cancel, client_context, debug)
         emu = self.emulator_for(config, sink)
         try:
-            inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)
+            inv = emu.invoke(event, client_context=client_context, cancel=_event(cancel), on_log=sink)
         except Throttled:
             return InvokeResult(
                 request_id="",
@@ -233,7 +234,7 @@ class ProcessBackend:
         config: FunctionConfig,
         event: bytes,
         sink: LogSink | None,
-        cancel: threading.Event | None,
+        cancel: CancelToken | None,
         client_context: str | None,
         debug: DebugOptions,
     ) -> InvokeResult:
@@ -241,7 +242,7 @@ class ProcessBackend:
         if debug.clock is not None:
             debug.clock.connect(emu.debug_hold)  # the session says when the timeout may count
         try:
-            inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)
+            inv = emu.invoke(event, client_context=client_context, cancel=_event(cancel), on_log=sink)
             if inv.outcome != "cancelled":
                 time.sleep(DEBUG_GRACE_S)
         finally:
@@ -259,6 +260,11 @@ class ProcessBackend:
         for emu in emus:
             emu.reload()
 
+    def warm_count(self) -> int:
+        """Warm runtimes (one emulator per function and configuration)."""
+        with self._lock:
+            return len(self._emulators)
+
     def close(self) -> None:
         """Stops every warm runtime."""
         with self._lock:
@@ -266,6 +272,11 @@ class ProcessBackend:
             self._emulators.clear()
         for emu in emus:
             emu.close()
+
+
+def _event(cancel: CancelToken | None) -> threading.Event | None:
+    """The emulator (stdlib only, also run standalone) types its cancel as an Event; it calls is_set()."""
+    return cast("threading.Event | None", cancel)
 
 
 def path_map(config: FunctionConfig) -> dict[str, Path]:

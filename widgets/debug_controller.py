@@ -88,9 +88,7 @@ class Debugger(QObject):
         from app.debug import debug_backend
 
         options = dict(self._options())
-        if choice == "process":
-            options = {k: v for k, v in options.items() if k not in ("images", "project")}
-        elif (project := self._project()) is not None:
+        if (project := self._project()) is not None:  # select_backend hands each backend its part
             options.setdefault("project", project.root.name)
         return debug_backend(choice, config, **options)
 

@@ -119,7 +119,7 @@ def _debug_run(args: argparse.Namespace, config: Any, event: bytes, options: dic
             _sink(f"lambda-studio: {note}")
         _sink(f"lambda-studio: debug invoke of {config.function_id} ({backend.name} backend)")
         _sink(attach_help(config, backend.name, port))
-        result = backend.invoke(config, event, _sink, debug=DebugOptions(port))  # type: ignore[call-arg]
+        result = backend.invoke(config, event, _sink, debug=DebugOptions(port))
     except SetupError as exc:
         return _fail(args, str(exc))
     finally:

@@ -92,7 +92,7 @@ class LocalFunctions:
         config = self.config(function)
         if client_context is None:
             return self.backend.invoke(config, event, sink, cancel)
-        return self.backend.invoke(config, event, sink, cancel, client_context=client_context)  # type: ignore[call-arg]
+        return self.backend.invoke(config, event, sink, cancel, client_context=client_context)
 
     def close(self) -> None:
         """Stops every runtime of the backend. Blocks."""
