@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.aws_context import AwsContext
+from app.aws_context import AwsContext
 from widgets.jobs import Job, JobBridge
 
 LOGS_SINCE = dt.timedelta(hours=1)
@@ -64,7 +64,8 @@ class AwsExplorer(QWidget):
         self.identity = QLabel("AWS: not checked yet")
         self.identity.setWordWrap(True)
         self.identity.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.refresh_button = QToolButton(text="⟳", autoRaise=True)
+        self.refresh_button = QToolButton(autoRaise=True)
+        self.refresh_button.setText("⟳")
         self.refresh_button.setToolTip("Check the identity and list the region's functions again")
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(list(COLUMNS))
@@ -81,7 +82,8 @@ class AwsExplorer(QWidget):
         self.invoke_button.setToolTip("Invoke the deployed function with the event editor's text")
         self.logs_button = QPushButton("Logs")
         self.logs_button.setToolTip("The last hour of CloudWatch logs, into the log panel")
-        self.follow_button = QPushButton("Follow", checkable=True)
+        self.follow_button = QPushButton("Follow")
+        self.follow_button.setCheckable(True)
         self.follow_button.setToolTip("Keep polling CloudWatch for new log lines")
         self.download_button = QPushButton("Download…")
         self.download_button.setToolTip("Download the code as a new local project")
@@ -164,7 +166,7 @@ class AwsExplorer(QWidget):
     def select(self, name: str) -> None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == name:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == name:
                 self.tree.setCurrentItem(item)
 
     def _on_selection(self) -> None:

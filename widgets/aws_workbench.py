@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QWidget
 
+from app.aws_context import AwsContext, ConnectFn, remote_result
 from app.project.model import FunctionSpec
 from app.settings import Settings
-from widgets.aws_context import AwsContext, ConnectFn, remote_result
 from widgets.aws_explorer import AwsExplorer
 from widgets.history_view import HistoryEntry
 from widgets.jobs import Job, JobBridge

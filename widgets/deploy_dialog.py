@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.aws_context import AwsContext
 from app.project.model import FunctionSpec
-from widgets.aws_context import AwsContext
 from widgets.jobs import Failure, Job, JobBridge
 
 STEP_LABELS = {
@@ -104,7 +104,9 @@ class DeployDialog(QDialog):
         self.profile = QComboBox(editable=True)
         self.profile.addItems(["", *_profile_names()])
         self.profile.setEditText(str(settings.get("aws_profile") or ""))
-        self.profile.lineEdit().setPlaceholderText("default")
+        line = self.profile.lineEdit()
+        if line is not None:  # an editable combo box always has one
+            line.setPlaceholderText("default")
         from app.deploy.connection import REGIONS
 
         self.region = QComboBox(editable=True)
@@ -178,8 +180,8 @@ class DeployDialog(QDialog):
         self.close_button = QPushButton("Close")
         buttons = QHBoxLayout()
         buttons.addWidget(self.step, 1)
-        for button in (self.plan_button, self.deploy_button, self.cancel_button, self.close_button):
-            buttons.addWidget(button)
+        for push in (self.plan_button, self.deploy_button, self.cancel_button, self.close_button):
+            buttons.addWidget(push)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)

@@ -9,8 +9,8 @@ from PySide6.QtCore import QFileSystemWatcher, QPoint, Signal
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QWidget
 
 from app.fsutil import atomic_write
+from app.python_checks import Problem
 from widgets.code_editor import CodeEditor, CompletionRequest, language_for_path
-from widgets.python_checks import Problem
 from widgets.themes import LIGHT, Theme
 
 DISCARD, SAVE, CANCEL = "discard", "save", "cancel"

@@ -24,6 +24,8 @@ from app.events.catalog import Catalog, shipped_catalog
 from app.events.store import EventStore, EventStoreError
 from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
+from app.python_checks import Problem, check_python
+from app.recovery import BackupStore
 from app.settings import Settings
 from widgets.code_editor import CompletionRequest
 from widgets.debug_workbench import DebugWorkbench
@@ -35,8 +37,6 @@ from widgets.invoker import BackendFactory, Invoker
 from widgets.jobs import JobBridge
 from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
-from widgets.python_checks import Problem, check_python
-from widgets.recovery import BackupStore
 from widgets.result_view import ResultView
 from widgets.run_toolbar import RunToolbar
 from widgets.status_bar import StatusBar
@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
 
     def _complete_async(self, request: CompletionRequest) -> None:
         """jedi on the job bridge: its first call parses stubs for seconds and must not freeze typing."""
-        from widgets.python_checks import complete
+        from app.python_checks import complete
 
         job = self.jobs.submit(
             lambda sink, cancel: complete(request.text, request.line, request.column, request.path),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app import messages
+from app.recovery import BackupStore
 from app.settings import Settings
-from widgets.recovery import BackupStore
 
 
 @pytest.fixture
