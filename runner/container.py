@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import http.client
 import json
+import math
 import re
 import threading
 import time
@@ -245,6 +246,7 @@ class ContainerBackend:
         # a debug invoke waits as long as the debugger holds it
         wait = None if w.debug else config.timeout_s + 60
         conn = http.client.HTTPConnection("127.0.0.1", w.port, timeout=wait)
+        sent = time.monotonic()
         try:
             conn.request(
                 "POST",
@@ -259,7 +261,7 @@ class ContainerBackend:
             done.set()
             if cancelled.is_set():
                 return self._cancelled(w, config, created)
-            return self._crashed(w, config, created, exc)
+            return self._crashed(w, config, created, exc, (time.monotonic() - sent) * 1000)
         finally:
             done.set()
             conn.close()
@@ -298,10 +300,14 @@ class ContainerBackend:
         )
 
     def _crashed(
-        self, w: WarmContainer, config: FunctionConfig, created: bool, exc: BaseException
+        self, w: WarmContainer, config: FunctionConfig, created: bool, exc: BaseException, elapsed_ms: float
     ) -> InvokeResult:
-        """The container died under the invoke (memory kill, docker kill): an ExitError, fresh next time."""
+        """The container died under the invoke (memory kill, docker kill): an ExitError, fresh next time.
+
+        The metrics say what is known: the time from sending the invoke to the death, and the peak
+        memory only when the kernel killed it for reaching the limit (else None: the cgroup is gone)."""
         status = "signal: killed"
+        oom = False
         with contextlib.suppress(Exception):
             state = w.container.wait(timeout=5)
             code = int(state.get("StatusCode", 137))
@@ -309,7 +315,7 @@ class ContainerBackend:
         with contextlib.suppress(Exception):
             w.container.reload()
             if w.container.attrs.get("State", {}).get("OOMKilled"):
-                status = "signal: killed"
+                status, oom = "signal: killed", True
         self.pool.discard(w)
         rid = _last_request_id(w.lines) or str(uuid.uuid4())
         message = f"RequestId: {rid} Error: Runtime exited with error: {status}"
@@ -321,7 +327,12 @@ class ContainerBackend:
             payload=json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode(),
             error=InvokeError("Runtime.ExitError", message),
             log_text="".join(line + "\n" for line in lines),
-            metrics=InvokeMetrics(0.0, 0, config.memory_mb, config.memory_mb, None),
+            metrics=InvokeMetrics(
+                duration_ms=round(elapsed_ms, 2),
+                billed_duration_ms=max(1, math.ceil(elapsed_ms)),
+                memory_size_mb=config.memory_mb,
+                max_memory_used_mb=config.memory_mb if oom else None,
+            ),
             cold_start=created,
             backend=self.name,
             note=f"the container stopped during the invoke ({type(exc).__name__}); the next invoke starts a fresh one",
