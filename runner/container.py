@@ -27,7 +27,14 @@ from runner.container_engine import (
     platform_for,
 )
 from runner.container_pool import ContainerPool, WarmContainer
-from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
+from runner.debug import (
+    CONTAINER_DEBUG_PORT,
+    DEBUG_GRACE_S,
+    DebugOptions,
+    announce_when_listening,
+    debug_note,
+    ensure_debugpy,
+)
 from runner.process import DUMMY_CREDENTIALS
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
@@ -206,6 +213,10 @@ class ContainerBackend:
             raise explain_engine_error(exc) from exc
         if debug.clock is not None:  # the session says when the timeout may count
             debug.clock.connect(lambda held: _post_hold(w.port, held))
+        # "Waiting for a debugger" only once debugpy listens inside: before that docker's published
+        # port accepts a connection and resets it.
+        stop_watching = threading.Event()
+        announce_when_listening(debug, CONTAINER_DEBUG_PORT, lambda: _tcp_tables(w.container), stop_watching)
         try:
             with w.lock:
                 w.sink = sink
@@ -215,6 +226,7 @@ class ContainerBackend:
                 if result.outcome is not Outcome.CANCELLED:
                     time.sleep(DEBUG_GRACE_S)
         finally:
+            stop_watching.set()
             if debug.clock is not None:
                 debug.clock.connect(None)
             w.sink = None
@@ -520,3 +532,10 @@ def _error_from(body: bytes, config: FunctionConfig, strict: bool = True) -> Inv
     if config.layer_dirs:
         path_map["/opt"] = config.layer_dirs[-1]  # the last layer wins in /opt, as in Lambda
     return error_from_payload(body, path_map)
+
+
+def _tcp_tables(container: Any) -> str | None:
+    """The container's /proc/net/tcp and tcp6 (read with an exec); None when they cannot be read."""
+    code, output = container.exec_run(["cat", "/proc/net/tcp", "/proc/net/tcp6"], demux=False)
+    text = (output or b"").decode("utf-8", "replace")
+    return text if "local_address" in text else None

@@ -62,11 +62,63 @@ class DebugOptions:
     host: str = "127.0.0.1"
     wait_for_client: bool = True
     clock: DebugClock | None = field(default=None, compare=False)
+    # Called once (from a backend's thread) when debugpy listens and a client can attach: say
+    # "waiting for a debugger" then, not before (a client attaching too early gets a reset).
+    on_listening: Callable[[], None] | None = field(default=None, compare=False)
 
     def runtime_args(self, listen_host: str | None = None) -> list[str]:
         """``-m debugpy --listen H:P [--wait-for-client]``: put before the runtime's script."""
         args = ["-m", "debugpy", "--listen", f"{listen_host or self.host}:{self.port}"]
         return [*args, "--wait-for-client"] if self.wait_for_client else args
+
+
+LISTEN_STATE = "0A"  # TCP_LISTEN in /proc/net/tcp{,6}
+
+
+def listening_in(tables: str, port: int) -> bool:
+    """Whether /proc/net/tcp (or tcp6) text shows a socket listening on `port` (any address)."""
+    for line in tables.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and ":" in fields[1] and fields[3] == LISTEN_STATE:
+            with contextlib.suppress(ValueError):
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    return True
+    return False
+
+
+def host_tcp_tables() -> str | None:
+    """This machine's /proc/net/tcp and tcp6 (Linux); None where there is no such file."""
+    texts = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            texts.append(Path(name).read_text())
+    return "\n".join(texts) if texts else None
+
+
+def announce_when_listening(
+    debug: DebugOptions, port: int, read_tables: Callable[[], str | None], stop: threading.Event
+) -> threading.Thread | None:
+    """Calls ``debug.on_listening`` once a socket listens on `port` per ``read_tables()`` (polled every
+    50 ms on a thread of its own until `stop` is set). Where the tables cannot be read it announces at
+    once: the message must never be lost. None when nobody asked."""
+    callback = debug.on_listening
+    if callback is None:
+        return None
+
+    def watch() -> None:
+        while not stop.is_set():
+            try:
+                tables = read_tables()
+            except Exception:  # noqa: BLE001 - an exec into a dying container, a missing cat...
+                tables = None
+            if tables is None or listening_in(tables, port):
+                callback()
+                return
+            stop.wait(0.05)
+
+    thread = threading.Thread(target=watch, name="debugpy-listening", daemon=True)
+    thread.start()
+    return thread
 
 
 def debug_note(debug: DebugOptions) -> str:

@@ -16,7 +16,14 @@ from typing import cast
 from runner.backend import CancelToken, LogSink
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
-from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
+from runner.debug import (
+    DEBUG_GRACE_S,
+    DebugOptions,
+    announce_when_listening,
+    debug_note,
+    ensure_debugpy,
+    host_tcp_tables,
+)
 from runner.deps import COMPLETE, PipError, build_once, has_requirements, pip_install_once
 from runner.emulator import Emulator, Invocation, Throttled
 from runner.env_vars import apply_env_vars, load_env_vars_file  # noqa: F401 - re-exported for older callers
@@ -241,11 +248,14 @@ class ProcessBackend:
         emu = self._make_emulator(config, sink, debug)
         if debug.clock is not None:
             debug.clock.connect(emu.debug_hold)  # the session says when the timeout may count
+        stop_watching = threading.Event()  # announced once debugpy listens (at once without /proc)
+        announce_when_listening(debug, debug.port, host_tcp_tables, stop_watching)
         try:
             inv = emu.invoke(event, client_context=client_context, cancel=_event(cancel), on_log=sink)
             if inv.outcome != "cancelled":
                 time.sleep(DEBUG_GRACE_S)
         finally:
+            stop_watching.set()
             if debug.clock is not None:
                 debug.clock.connect(None)
             emu.close()

@@ -118,8 +118,12 @@ def _debug_run(args: argparse.Namespace, config: Any, event: bytes, options: dic
         if note:
             _sink(f"lambda-studio: {note}")
         _sink(f"lambda-studio: debug invoke of {config.function_id} ({backend.name} backend)")
-        _sink(attach_help(config, backend.name, port))
-        result = backend.invoke(config, event, _sink, debug=DebugOptions(port))
+        help_text = attach_help(config, backend.name, port)
+        # Printed once debugpy listens: a client that attaches at once (as VS Code does) must not
+        # meet a port that is published but not yet served.
+        result = backend.invoke(
+            config, event, _sink, debug=DebugOptions(port, on_listening=lambda: _sink(help_text))
+        )
     except SetupError as exc:
         return _fail(args, str(exc))
     finally:
