@@ -19,6 +19,7 @@ from runner.config import FunctionConfig
 from runner.container_deps import ensure_container_requirements
 from runner.container_engine import ContainerBackendError, explain_engine_error, platform_for
 from runner.debug import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
+from runner.emulator import code_stamp
 
 LABEL_PROJECT = "lambda-studio.project"
 LABEL_FUNCTION = "lambda-studio.function"
@@ -112,19 +113,8 @@ def merge_layers(layer_dirs: Sequence[Path], cache_dir: Path) -> Path:
 
 
 def _code_stamp(paths: Sequence[Path]) -> tuple[int, int, int]:
-    """(files, newest mtime, sum of mtimes) of the code and layer trees: changes when a file does."""
-    count = newest = total = 0
-    for path in paths:
-        for root, dirs, files in os.walk(path):
-            dirs[:] = [
-                d for d in dirs if d not in ("__pycache__", ".git", ".aws-sam", ".venv", "node_modules")
-            ]
-            for name in files:
-                count += 1
-                with contextlib.suppress(OSError):
-                    mtime = os.stat(os.path.join(root, name)).st_mtime_ns
-                    newest, total = max(newest, mtime), total + mtime
-    return count, newest, total
+    """The code and layer trees' stamp: the emulator's (one stamp, one skip list for both)."""
+    return code_stamp(paths)
 
 
 def wait_ready(port: int, deadline_s: float, mode: str, container: Any) -> None:
