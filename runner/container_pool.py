@@ -313,18 +313,9 @@ class ContainerPool:
         debug: tuple[DebugOptions, Path] | None = None,
     ) -> WarmContainer:
         version = config.python_version or "3.12"
-        env = {**self.base_env, **config.environment}
-        env.setdefault("AWS_LAMBDA_FUNCTION_NAME", config.name)
-        env.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(config.memory_mb))
-        env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", str(max(1, int(round(config.timeout_s)))))
-        env.setdefault("AWS_REGION", config.region)
-        env.setdefault("AWS_DEFAULT_REGION", config.region)
-        env.setdefault("AWS_EXECUTION_ENV", f"AWS_Lambda_python{version}")
-        env.setdefault("TZ", ":UTC")  # real Lambda's value; the images bake in TZ=:/etc/localtime
-        if config.log_format:
-            env.setdefault("AWS_LAMBDA_LOG_FORMAT", config.log_format)
-        if config.log_level:
-            env.setdefault("AWS_LAMBDA_LOG_LEVEL", config.log_level)
+        # The template's variables win, as before; the Lambda set comes from the one place.
+        env = {**config.lambda_environment(version), **self.base_env, **config.environment}
+        env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", str(max(1, int(round(config.timeout_s)))))  # for RIE
         volumes: dict[str, dict[str, str]] = {
             str(config.code_dir.resolve()): {"bind": "/var/task", "mode": "ro"},
         }

@@ -105,9 +105,9 @@ class ProcessBackend:
         """The runtime's environment: host basics, the Lambda set, the template's variables, credentials."""
         env = {k: v for k, v in os.environ.items() if k in HOST_VARS}
         version = config.python_version or f"{sys.version_info[0]}.{sys.version_info[1]}"
+        env.update(config.lambda_environment(version))  # the Lambda set, from the one place
         env.update(
             {
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
                 "LAMBDA_TASK_ROOT": str(config.code_dir),
                 "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
                 "LAMBDA_STUDIO_SYS_PATH": os.pathsep.join(str(p) for p in sys_path),
@@ -118,10 +118,6 @@ class ProcessBackend:
                 ),
             }
         )
-        if config.log_format:
-            env["AWS_LAMBDA_LOG_FORMAT"] = config.log_format
-        if config.log_level:
-            env["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
         env.update(self.credentials or DUMMY_CREDENTIALS)
         env.update({k: str(v) for k, v in config.environment.items()})
         return env

@@ -146,3 +146,16 @@ def test_ps_fallback_sums_the_process_tree() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_lambda_set_comes_from_the_config_once(tmp_path: Path) -> None:
+    config = FunctionConfig(
+        "Fn", "fn-name", "app.handler", "python3.12", tmp_path, environment={"TZ": "Europe/Paris"},
+        region="eu-west-1", log_format="JSON",
+    )  # fmt: skip
+    lambda_set = config.lambda_environment()
+    assert lambda_set["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert lambda_set["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/fn-name"
+    env = ProcessBackend(cache_dir=tmp_path / "cache").environment(config, [tmp_path])
+    assert {k: env[k] for k in lambda_set if k != "TZ"} == {k: v for k, v in lambda_set.items() if k != "TZ"}
+    assert env["TZ"] == "Europe/Paris"  # the template's own variables win, as before
