@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.aws_context import AwsContext
+from app.messages import guarded_sink
 from app.project.model import FunctionSpec
 from widgets.jobs import Failure, Job, JobBridge
 
@@ -316,9 +317,9 @@ class DeployDialog(QDialog):
     def _sink(self, log: Callable[[str], None]) -> Callable[[Any], None]:
         def sink(progress: Any) -> None:  # worker thread: a log line plus a queued signal, nothing else
             log(str(progress))
-            self.progress_reported.emit(progress)
+            self.progress_reported.emit(progress)  # RuntimeError once the dialog is deleted
 
-        return sink
+        return guarded_sink(sink, "The deploy dialog")
 
     def _run(
         self, work: Any, name: str, on_done: Callable[[Any], None], on_failed: Callable[[Failure], None]

@@ -23,6 +23,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
+from app.messages import guarded_sink
 from runner.errors import UserFacingError
 
 Work = Callable[[Callable[[str], None], threading.Event], Any]
@@ -150,7 +151,8 @@ class _Runner(QRunnable):
 
     def run(self) -> None:  # worker thread: touch only the job's thread-safe parts
         try:
-            result = self._work(self._job.sink, self._job.cancel_event)
+            sink = guarded_sink(self._job.sink, f"The log of {self._job.name}")  # never raises into work
+            result = self._work(sink, self._job.cancel_event)
         except Exception as exc:  # the user sees a message; the log keeps a bug's traceback
             failure = Failure.from_exception(exc)
             if failure.traceback:

@@ -51,3 +51,23 @@ def test_a_backup_failure_is_posted_once_until_a_save_works(
     store.folder = _blocked_folder(tmp_path / "again")
     assert store.save(tmp_path / "project", {"a.py": "x = 2"}) is False
     assert len(posted) == 2  # broken again after a success: said again
+
+
+def test_a_failing_log_sink_is_posted_once_and_never_raises(posted: list[messages.Message]) -> None:
+    seen: list[str] = []
+    broken = {"now": True}
+
+    def sink(line: str) -> None:
+        if broken["now"]:
+            raise BrokenPipeError(32, "Broken pipe")
+        seen.append(line)
+
+    guarded = messages.guarded_sink(sink, "The log panel")
+    for line in ("a", "b", "c"):
+        guarded(line)  # the runner's reader thread goes on
+    assert [m.text for m in posted] == [
+        "The log panel stopped showing lines: BrokenPipeError: [Errno 32] Broken pipe"
+    ]
+    broken["now"] = False
+    guarded("d")
+    assert seen == ["d"] and len(posted) == 1
