@@ -635,7 +635,7 @@ class Emulator:
         self.closed = False
         self._snapshot = self._scan() if self.watch else None
         self._next_scan = 0.0
-        self._print_lock = threading.Lock()
+        self._print_lock = threading.RLock()  # emit's; re-entrant: a sink may log through emit
 
     # -- environment --
     def runtime_env(self, port: int) -> dict[str, str]:
@@ -664,14 +664,17 @@ class Emulator:
 
     # -- logs --
     def emit(self, line: str, inv: Invocation | None) -> None:
-        if inv is not None and not inv.closed:
-            inv.lines.append(line)
-            if inv.on_log is not None:
-                inv.on_log(line)
-        if self.log_sink is not None:
-            self.log_sink(line)
-        if self.echo_stdout:
-            with self._print_lock:
+        # One lock for the whole line: the runtime's reader thread and the invoke thread both emit,
+        # and every reader (the invocation's log, the sinks, the echo that the container backend
+        # reads live and stops at REPORT) must see the lines in the same order.
+        with self._print_lock:
+            if inv is not None and not inv.closed:
+                inv.lines.append(line)
+                if inv.on_log is not None:
+                    inv.on_log(line)
+            if self.log_sink is not None:
+                self.log_sink(line)
+            if self.echo_stdout:
                 sys.stdout.write(line + "\n")
                 sys.stdout.flush()
 
