@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         self.settings.on_changed(self._on_setting_changed)
 
     def show_message(self, text: str) -> None:
-        self.status.showMessage(text, 10_000)
+        self.status.showMessage(text.replace("\n", " — "), 10_000)  # a failure's hint is on its own line
 
     # --- projects ---------------------------------------------------------------------------------
     def open_project(self, path: str | Path) -> bool:
