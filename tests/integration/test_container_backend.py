@@ -104,7 +104,7 @@ def test_differential_case(
         layer_dirs=(layer,),
         environment={"MY_VAR": "my value"},
         memory_mb=cases.MEMORY_MB,
-        timeout_s=cases.TIMEOUT_S,
+        timeout_s=cases.case_timeout(case),
     )
     lines: list[str] = []
     try:

@@ -37,6 +37,7 @@ from tests.lambda_cases import (
     Case,
     Observed,
     assert_case,
+    case_timeout,
     write_project,
 )
 
@@ -115,10 +116,8 @@ def _is_error(status: int, body: bytes) -> bool:
 def test_rie_agrees(case: Case, dirs: tuple[Path, Path], tmp_path: Path) -> None:
     rie = _rie()
     # RIE starts the runtime on the first invoke and counts that start in the timeout: on a loaded
-    # 2-core machine starting awslambdaric (or touching the hog's 256 MB) takes longer than 1 s. Only
-    # the cases about time (timeout; context's remaining time) keep the 1 s.
-    timeout_s = TIMEOUT_S if case.name in ("timeout", "context") else 30
-    status, body, log = run_rie(rie, dirs, case.handler, tmp_path, timeout_s)
+    # 2-core machine starting awslambdaric (or touching the hog's 256 MB) takes longer than 1 s.
+    status, body, log = run_rie(rie, dirs, case.handler, tmp_path, case_timeout(case))
     if case.name == "timeout":
         assert (status, body) == (200, b"Task timed out after 1.00 seconds"), case.ours_only
         return

@@ -25,6 +25,7 @@ from tests.lambda_cases import (
     _check_ctx_exact,
     _check_env_full,
     assert_case,
+    case_timeout,
     write_project,
 )
 
@@ -48,7 +49,7 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pro
         backend.close()
 
 
-def make_config(dirs: tuple[Path, Path], handler: str) -> FunctionConfig:
+def make_config(dirs: tuple[Path, Path], handler: str, timeout_s: float = TIMEOUT_S) -> FunctionConfig:
     code, layer = dirs
     return FunctionConfig(
         function_id=FUNCTION_NAME,
@@ -59,7 +60,7 @@ def make_config(dirs: tuple[Path, Path], handler: str) -> FunctionConfig:
         layer_dirs=(layer,),
         environment={"MY_VAR": "my value"},
         memory_mb=MEMORY_MB,
-        timeout_s=TIMEOUT_S,
+        timeout_s=timeout_s,
     )
 
 
@@ -69,7 +70,7 @@ def test_case(case: Case, stack: str, dirs: tuple[Path, Path], backends: dict[st
     if stack == "awslambdaric" and not has_awslambdaric():
         unavailable("awslambdaric is not installed (Linux wheels only; `pip install -e .[test]`)")
     backend = backends[stack]
-    config = make_config(dirs, case.handler)
+    config = make_config(dirs, case.handler, case_timeout(case))
     lines: list[str] = []
     result = backend.invoke(config, b'{"name": "world"}', lines.append)
     obs = Observed(not result.ok, result.payload, result.log_text, result.outcome.value)
