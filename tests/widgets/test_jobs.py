@@ -80,7 +80,9 @@ def test_event_loop_keeps_turning_during_blocking_work(bridge, qtbot):
     timer.stop()
     assert len(ticks) >= 20
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    assert max(gaps) < 0.2
+    # Blocking work would stop the loop for its whole second; a loaded 2-core machine may delay a
+    # tick by a few hundred ms (seen: 0.27 s with two CPU burners), which is not what this is about.
+    assert max(gaps) < 0.5
 
 
 def test_user_facing_error_is_message_and_hint_without_traceback(bridge, qtbot):

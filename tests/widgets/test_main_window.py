@@ -121,7 +121,7 @@ def test_event_loop_turns_during_two_second_invoke(qtbot, make_window, tmp_path)
     assert entry.result.metrics.duration_ms >= 1900
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
     assert len(ticks) >= 50, "the timer must keep ticking while the function sleeps"
-    assert max(gaps) < 0.25
+    assert max(gaps) < 1.0  # not blocked by the 2 s invoke (a loaded machine may delay a tick)
 
 
 def test_stop_cancels_a_running_invoke(qtbot, make_window, tmp_path):
