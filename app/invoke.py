@@ -139,6 +139,8 @@ def select_backend(name: str = "auto", **options: Any) -> Backend:
     cache_dir = Path(options.get("cache_dir") or default_cache_dir()) / "container"
     if options.get("credentials"):
         container_options["credentials"] = options["credentials"]
+    if options.get("concurrency"):
+        container_options["concurrency"] = options["concurrency"]
     if name == "container":
         return ContainerBackend(client or connect(), project, cache_dir, **container_options)
     return AutoBackend(

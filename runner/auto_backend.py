@@ -36,6 +36,7 @@ class AutoBackend:
     ) -> None:
         self.name = "process"
         self._process_options = dict(process_options or {})
+        self.concurrency = int(self._process_options.get("concurrency") or 10)  # per function, either way
         self._project = project
         self._cache_dir = cache_dir or default_cache_dir() / "container"
         self._client_factory = client_factory
