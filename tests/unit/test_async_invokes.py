@@ -32,7 +32,9 @@ def flaky(event, context):
 """
 
 
-def _served(tmp_path: Path, handler: str, **server_kw: object) -> tuple[InvokeServer, Emulator, list[str], Path]:
+def _served(
+    tmp_path: Path, handler: str, **server_kw: object
+) -> tuple[InvokeServer, Emulator, list[str], Path]:
     code, marks = tmp_path / "code", tmp_path / "marks"
     code.mkdir()
     marks.mkdir()
