@@ -27,7 +27,9 @@ CLI contract (for the container backend)
   ``X-Amz-Function-Error: Unhandled`` and the error JSON as body (as real Lambda; RIE says 502).
   Over --concurrency in-flight invokes: 429 with ``x-amzn-ErrorType: TooManyRequestsException``;
   unknown function 404 ResourceNotFoundException; a body that is not JSON 400
-  InvalidRequestContentException; over 6,291,556 bytes (1 MB for Event) 413 RequestTooLargeException.
+  InvalidRequestContentException (NaN/Infinity too; an empty or whitespace-only body is ``{}``); over
+  6,291,456 bytes (1 MB for Event) 413 RequestTooLargeException. Event invokes are queued (AsyncQueue:
+  bounded by bytes, retried twice on a function error, anything not run is reported on stderr).
 * Limits: a response over 6,291,556 bytes → Function.ResponseSizeTooLarge; past --timeout the
   runtime is killed (log ``<ts> <id> Task timed out after N.NN seconds``, body Sandbox.Timedout, the
   next invoke is cold); when the runtime's process tree RSS (polled every 5-20 ms) passes
@@ -47,7 +49,8 @@ CLI contract (for the container backend)
   for the debugger to attach); ``POST /lambda-studio/debug-hold`` with ``{"held": true|false}`` says
   when a breakpoint stops it or it runs on. Everything else (logs, REPORT, errors) is as without it.
 * Every log line (runtime stdout+stderr, START/END/REPORT, timeout and exit lines) is printed to
-  the emulator's stdout, line-buffered. SIGTERM/SIGINT stop the runtimes and exit 0.
+  the emulator's stdout, line-buffered, in the order the invoke's log keeps them; a line is cut at
+  256 KB as Lambda does; an invoke keeps its first and last 512 KB of lines. SIGTERM/SIGINT stop the runtimes and exit 0.
 """
 
 from __future__ import annotations
