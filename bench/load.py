@@ -1,8 +1,56 @@
-"""The machine's load around a benchmark run, said plainly in the results."""
+"""Load on `serve`: 500 invokes from 50 threads per backend, 500 Event invokes at a slow handler; and the
+machine's load around any benchmark run, said plainly in the results (used by the other benchmarks)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+TITLE = "Load on serve (50 clients)"
+CLIENTS = 50
+SYNC_N = 500
+ASYNC_N = 500
+SLOW_S = 0.5
+TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.11
+    CodeUri: src/
+    Timeout: 10
+    Environment:
+      Variables:
+        MARKS: {marks}
+Resources:
+  Fast:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.fast
+  Slow:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.slow
+"""
+APP = f"""import os, time
+
+def fast(event, context):
+    return {{"n": event.get("n")}}
+
+def slow(event, context):
+    time.sleep({SLOW_S})
+    open(os.path.join(os.environ["MARKS"], event["id"]), "w").close()
+    return "ok"
+"""
 
 
 def load_average() -> float | None:
@@ -24,3 +72,168 @@ def load_sentence(before: float | None, after: float | None) -> str:
         ": other work was running on the machine, so cold and reload numbers are noisy." if busy else "."
     )
     return f"Load average (1 min) {text} the run{warning}"
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _client(url: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": 0, "mode": "standard"}, max_pool_connections=1, read_timeout=60)
+    return boto3.client(
+        "lambda",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=config,
+    )
+
+
+def _serve(project: Path, backend: str, concurrency: int) -> tuple[subprocess.Popen[bytes], str]:
+    from runner.debug import free_port
+
+    port = free_port()
+    code = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
+    cmd = [sys.executable, "-c", code, "serve", str(project), "--port", str(port)]
+    cmd += ["--backend", backend, "--concurrency", str(concurrency)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/lambda-studio/health", timeout=1).read()
+            return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"serve --backend {backend} did not start")
+
+
+def _load(url: str, function: str, total: int, kind: str, payload: Any) -> dict[str, Any]:
+    """total invokes from CLIENTS threads, each its own boto3 client (retries off). Blocks."""
+    latencies: list[float] = []
+    throttles, errors, lock = [0], [], threading.Lock()
+    per = total // CLIENTS
+    barrier = threading.Barrier(CLIENTS)
+
+    def worker(t: int) -> None:
+        client = _client(url)
+        barrier.wait(30)
+        for i in range(per):
+            body = json.dumps(payload(t * per + i)).encode()
+            start = time.perf_counter()
+            try:
+                resp = client.invoke(FunctionName=function, InvocationType=kind, Payload=body)
+                resp["Payload"].read()
+                with lock:
+                    latencies.append((time.perf_counter() - start) * 1000)
+            except client.exceptions.TooManyRequestsException:
+                with lock:
+                    throttles[0] += 1
+            except Exception as exc:  # noqa: BLE001 - what the benchmark counts
+                with lock:
+                    errors.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(CLIENTS)]
+    start = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(600)
+    ordered = sorted(latencies) or [float("nan")]
+    return {
+        "ok": len(latencies),
+        "throttles": throttles[0],
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "p50": statistics.median(ordered),
+        "p99": ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1) + 0.5))],
+        "wall_s": time.perf_counter() - start,
+    }
+
+
+def _sync_row(root: Path, backend: str, concurrency: int) -> str:
+    proc, url = _serve(root, backend, concurrency)
+    try:
+        _load(url, "Fast", CLIENTS, "RequestResponse", lambda n: {"n": n})  # warm-up, not counted
+        before = _rss_mb(proc.pid)
+        r = _load(url, "Fast", SYNC_N, "RequestResponse", lambda n: {"n": n})
+        after = _rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    kinds = f" ({', '.join(r['error_kinds'])})" if r["error_kinds"] else ""
+    return (
+        f"| {backend} | {concurrency} | {r['ok']} | {r['throttles']} | {r['errors']}{kinds} | "
+        f"{r['p50']:.1f} | {r['p99']:.1f} | {before:.0f} → {after:.0f} |"
+    )
+
+
+def _async_row(root: Path, marks: Path) -> str:
+    proc, url = _serve(root, "process", 10)
+    try:
+        before = _rss_mb(proc.pid)
+        r = _load(url, "Slow", ASYNC_N, "Event", lambda n: {"id": f"e{n}"})
+        deadline = time.monotonic() + 300
+        while len(os.listdir(marks)) < r["ok"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        ran = len(os.listdir(marks))
+        after = _rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return (
+        f"| {ASYNC_N} Event invokes, {SLOW_S:g} s handler, process backend, concurrency 10 | {r['ok']} | "
+        f"{r['throttles'] + r['errors']} | {ran} | {r['ok'] - ran} | {before:.0f} → {after:.0f} |"
+    )
+
+
+def run() -> str:
+    load_before = load_average()
+    root = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    marks = root / "marks"
+    marks.mkdir()
+    (root / "template.yaml").write_text(TEMPLATE.format(marks=marks))
+    (root / "src").mkdir()
+    (root / "src" / "app.py").write_text(APP)
+    try:
+        rows = [_sync_row(root, "process", CLIENTS)]
+        try:
+            rows.append(_sync_row(root, "container", 10))
+        except RuntimeError as exc:
+            rows.append(f"| container | 10 | not measured: {exc} | | | | | |")
+        async_row = _async_row(root, marks)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    lines = [
+        f"`serve` started as the CLI does; {CLIENTS} threads, each its own boto3 client with retries off, "
+        f"{SYNC_N} invokes of a trivial handler after a {CLIENTS}-invoke warm-up (not counted). "
+        "Latency = boto3 `invoke` → payload read, ms. RSS = the `serve` process, MB, before → after.",
+        "",
+        "| backend | --concurrency | 200 OK | throttled (429) | errors | p50 ms | p99 ms | serve RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "| Event load | accepted (202) | refused | ran | lost | serve RSS MB |",
+        "|---|---|---|---|---|---|",
+        async_row,
+        "",
+        "Targets: no connection errors; p99 ≤ 100 ms for the fast handler on the process backend; zero lost "
+        "Event invokes. The container row throttles by design: 10 containers per function at most.",
+        load_sentence(load_before, load_average()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(run())
