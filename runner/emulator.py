@@ -275,6 +275,7 @@ class Invocation:
             f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
         )
         self.done = threading.Event()
+        self.lock = threading.Lock()  # keeping a line, its live sinks and its echo happen as one
         self.started = time.monotonic()
         self.delivered_at: float | None = None
         self.finished_at: float | None = None
@@ -733,7 +734,9 @@ class Emulator:
         # One lock around keeping, the live sinks and the echo: the invoke's log, the live log and the
         # container's stdout see the same lines in the same order (a line kept before END is printed
         # before END, so a follower that stops at REPORT cannot miss it).
-        with self._print_lock:
+        # The lock is the invoke's own (lines of other invokes need no order among them), so 50
+        # concurrent invokes do not queue on one lock; the echo's own lock keeps lines whole.
+        with inv.lock if inv is not None else self._print_lock:
             if inv is not None and not inv.closed:
                 inv.add_line(line)
                 if inv.on_log is not None:
@@ -741,8 +744,13 @@ class Emulator:
             if self.log_sink is not None:
                 self.log_sink(line)
             if self.echo_stdout:
-                sys.stdout.write(line + "\n")
-                sys.stdout.flush()
+                if inv is None:
+                    sys.stdout.write(line + "\n")
+                    sys.stdout.flush()
+                else:
+                    with self._print_lock:
+                        sys.stdout.write(line + "\n")
+                        sys.stdout.flush()
 
     # -- hot reload --
     def _scan(self) -> tuple[int, int, int]:
