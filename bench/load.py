@@ -44,6 +44,8 @@ Resources:
 APP = f"""import os, time
 
 def fast(event, context):
+    if event.get("log_mb"):
+        print(("z" * 1023 + "\\n") * (event["log_mb"] * 1024), end="")  # 1 KB lines
     return {{"n": event.get("n")}}
 
 def slow(event, context):
@@ -271,6 +273,22 @@ def _async_row(root: Path, marks: Path) -> str:
     )
 
 
+def _log_rss_row(root: Path) -> str:
+    """serve's RSS around 20 invokes that each print 5 MB of lines (issue 12: 34 → 149 MB, never returned)."""
+    proc, url = _serve(root, "process", 10)
+    try:
+        client = _HttpClient(url)
+        client.invoke(FunctionName="Fast", InvocationType="RequestResponse", Payload=b"{}")
+        before = _rss_mb(proc.pid)
+        for _ in range(20):
+            client.invoke(FunctionName="Fast", InvocationType="RequestResponse", Payload=b'{"log_mb": 5}')
+        after = _rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return f"`serve` RSS around 20 invokes that each print 5 MB of 1 KB lines (process backend): {before:.0f} → {after:.0f} MB."
+
+
 def run() -> str:
     load_before = load_average()
     root = Path(tempfile.mkdtemp(prefix="bench-load-"))
@@ -281,6 +299,7 @@ def run() -> str:
     (root / "src" / "app.py").write_text(APP)
     try:
         sequential = _sequential(root)
+        log_rss = _log_rss_row(root)
         rows = _sync_rows(root, "process", CLIENTS)
         image = IMAGE.format(version="3.11")
         if _has_image(image):
@@ -304,6 +323,7 @@ def run() -> str:
         *rows,
         "",
         sequential,
+        log_rss,
         "",
         "| Event load | accepted (202) | refused | ran | lost | serve RSS MB |",
         "|---|---|---|---|---|---|",
