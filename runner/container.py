@@ -487,7 +487,7 @@ def _await_line(w: WarmContainer, prefix: str, timeout_s: float) -> bool:
     return True
 
 
-REPORT_WAIT_S = 5.0  # how long the live log may lag the answer (docker's log stream on a loaded machine)
+REPORT_WAIT_S = 1.0  # how long the live log may lag the answer before the result's log fills it in
 
 
 class _LiveSink:
@@ -514,14 +514,22 @@ class _LiveSink:
         with self.lock:
             self.done = True
             delivered = self.delivered
-        lines = result.log_text.splitlines()
-        last = delivered[-1] if delivered else None
-        start = 0
-        if last is not None and last in lines:
-            start = len(lines) - lines[::-1].index(last)
-        for line in lines[start:]:
+        for line in _missing(delivered, result.log_text.splitlines()):
             with contextlib.suppress(Exception):
                 self.sink(line)
+
+
+def _missing(delivered: list[str], lines: list[str]) -> list[str]:
+    """The result's lines after the last ones the stream delivered (matched on up to 3 lines, so a
+    repeated line does not misplace it); all of them when nothing matches (a duplicate beats a loss)."""
+    for m in (3, 2, 1):
+        if len(delivered) < m:
+            continue
+        tail = delivered[-m:]
+        for j in range(len(lines) - m, -1, -1):
+            if lines[j : j + m] == tail:
+                return lines[j + m :]
+    return lines
 
 
 def _refusal(status: int, body: bytes) -> str:

@@ -54,3 +54,11 @@ def test_a_stream_that_keeps_up_is_not_duplicated() -> None:
         w.on_line(line)
     live.finish(w, InvokeResult(RID, "fn", Outcome.SUCCESS, log_text="\n".join(LOG) + "\n"))
     assert seen == LOG
+
+
+def test_a_repeated_line_does_not_misplace_the_catch_up() -> None:
+    lines = ["START", "tick", "tock", "tick", "done", "END", "REPORT"]
+    assert container._missing(["START", "tick"], lines) == lines[2:]
+    assert container._missing(["START", "tick", "tock", "tick"], lines) == lines[4:]
+    assert container._missing(["unrelated"], lines) == lines
+    assert container._missing([], lines) == lines
