@@ -487,7 +487,8 @@ def _await_line(w: WarmContainer, prefix: str, timeout_s: float) -> bool:
     return True
 
 
-REPORT_WAIT_S = 1.0  # how long the live log may lag the answer before the result's log fills it in
+REPORT_WAIT_S = 1.0  # how long the live log may stall after the answer before the result's log fills it in
+REPORT_WAIT_MAX_S = 60.0  # and how long it may keep flowing after the answer (tens of MB of log)
 
 
 class _LiveSink:
@@ -509,8 +510,13 @@ class _LiveSink:
     def finish(self, w: WarmContainer, result: InvokeResult) -> None:
         """Waits for the stream's REPORT; when it does not come in time, delivers the result's lines the
         stream has not, so the live log never misses a line the result's log has (issue 16's race)."""
-        if _await_line(w, f"REPORT RequestId: {result.request_id}", REPORT_WAIT_S):
-            return
+        prefix, end = f"REPORT RequestId: {result.request_id}", time.monotonic() + REPORT_WAIT_MAX_S
+        seen = -1
+        # Wait while the stream makes progress (a big log is still flowing), up to a hard bound.
+        while len(self.delivered) != seen and time.monotonic() < end:
+            seen = len(self.delivered)
+            if _await_line(w, prefix, REPORT_WAIT_S):
+                return
         with self.lock:
             self.done = True
             delivered = self.delivered
