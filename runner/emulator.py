@@ -913,7 +913,8 @@ class Emulator:
                 polled_delivery = True  # the handler runs from now: poll memory closely again
                 check_every, next_check = 0.005, min(next_check, now + 0.005)
                 held_mark = self.held_seconds()
-            if inv.delivered_at is None:
+            running = inv.delivered_at is not None  # the phase this turn's deadline belongs to
+            if not running:
                 # Init counts from when it began serving this invoke: a runtime pre-warmed long
                 # before its first invoke has not overrun its init (Lambda's deadline is per init).
                 start = max(rt.spawned_at, inv.started)
@@ -933,12 +934,14 @@ class Emulator:
                 inv.outcome = "cancelled"
                 rt.kill()
                 return
-            if inv.delivered_at is not None and now >= deadline:
+            # A deadline computed before the event was delivered is not the handler's: an event
+            # delivered during this wait is judged next turn (was: "timed out after 0.03 seconds").
+            if running and now >= deadline:
                 inv.outcome = "timeout"
                 inv.finished_at = now
                 rt.kill()
                 return
-            if inv.delivered_at is None and inv.cold and now >= deadline:
+            if not running and inv.delivered_at is None and inv.cold and now >= deadline:
                 inv.outcome = "init_error"
                 inv.error = _json({"errorType": "Runtime.InitTimeout", "errorMessage": "INIT timed out"})
                 rt.kill()
