@@ -110,6 +110,20 @@ class AutoBackend:
         result.note = f"{note} {result.note}" if result.note else note
         return result
 
+    def prewarm(self, config: FunctionConfig) -> None:
+        """Starts the runtime the next invoke would use (a container, else a local process). Blocks."""
+        container = self._container_backend()
+        if container is not None:
+            image = container.image_for(config)
+            try:
+                present = container.image_ready(image) or has_image(container.client, image)
+            except EngineUnavailable:
+                present = False
+            if present:
+                container.prepare(config)
+                return
+        self._process_backend().emulator_for(config).prewarm()
+
     def _forget_container(self) -> None:
         with self._lock:
             container, self._container = self._container, None

@@ -131,6 +131,10 @@ class ContainerBackend:
         self.pool.release(w)
         return w
 
+    def prewarm(self, config: FunctionConfig) -> None:
+        """Starts one warm container of the function ahead of its first invoke. Blocks."""
+        self.prepare(config)
+
     def image_ready(self, image: str) -> bool:
         """Whether this backend already made sure the image is present (no engine call)."""
         return image in self._ready_images

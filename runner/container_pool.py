@@ -306,7 +306,12 @@ class ContainerPool:
                 self._starting[fid] -= 1
         w.busy = True
         with self._lock:
-            self._warm.setdefault(fid, []).append(w)
+            closed = self._closed.is_set()
+            if not closed:
+                self._warm.setdefault(fid, []).append(w)
+        if closed:  # closed while this one started (e.g. a pre-warm at shutdown): leave nothing behind
+            self._remove(w)
+            raise ContainerBackendError("The container pool is closed.")
         self._ensure_reaper()
         return w, True
 

@@ -89,7 +89,8 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        local.prewarm()
+        # Containers take a second or two each to start: warm them while serve already answers.
+        threading.Thread(target=local.prewarm, args=(_log,), name="prewarm", daemon=True).start()
         url = f"http://{args.host}:{server.port}"
         print(
             f"Serving the Lambda Invoke API on {url} ({local.backend.name} backend, up to "

@@ -106,17 +106,21 @@ class LocalFunctions:
             out.setdefault(spec.function_name, target)
         return out
 
-    def prewarm(self) -> None:
-        """Starts each runnable function's first runtime ahead of its first invoke (process backend; the
-        container backend starts containers on first use). Its init is reported on that invoke."""
+    def prewarm(self, log: LineSink | None = None) -> None:
+        """Starts each runnable function's first runtime (process or container) ahead of its first
+        invoke; its init is reported on that invoke. A function that cannot start is logged. Blocks."""
+        prewarm = getattr(self.backend, "prewarm", None)
         emulator_for = getattr(self.backend, "emulator_for", None)
-        if emulator_for is None:
-            return
         for spec in self.runnable():
             try:
-                emulator_for(self.config(spec.logical_id)).prewarm()
-            except SetupError as exc:
-                self.skipped[spec.logical_id] = str(exc)
+                config = self.config(spec.logical_id)
+                if prewarm is not None:
+                    prewarm(config)
+                elif emulator_for is not None:
+                    emulator_for(config).prewarm()
+            except SetupError as exc:  # ContainerBackendError too: the invoke will say it again
+                if log is not None:
+                    log(f"lambda-studio: could not pre-warm {spec.logical_id}: {exc}")
 
     def close(self) -> None:
         """Stops every runtime of the backend. Blocks."""

@@ -124,8 +124,11 @@ def test_fifty_clients_at_once_get_no_connection_errors(served: str) -> None:
         for j in range(4):
             try:
                 resp = client.invoke(FunctionName="Fast", Payload=json.dumps({"n": j}).encode())
-                if json.loads(resp["Payload"].read()) == {"n": j}:
+                payload = json.loads(resp["Payload"].read())
+                if payload == {"n": j}:
                     ok.append(1)
+                else:
+                    errors.append(f"wrong payload {payload}")
             except client.exceptions.TooManyRequestsException:
                 ok.append(1)  # a throttle is an answer (the limit is 2 here); a reset is not
             except Exception as exc:  # noqa: BLE001 - the failure under test
@@ -165,3 +168,31 @@ def test_concurrency_must_be_positive() -> None:
         parser.parse_args(["serve", ".", "--concurrency", "0"])
     args = parser.parse_args(["serve", ".", "--concurrency", "3", "--backend", "container"])
     assert (args.concurrency, args.backend) == (3, "container")
+
+
+def test_auto_backend_without_an_engine_prewarms_the_process_runtime(tmp_path: Path) -> None:
+    from app.local.functions import LocalFunctions
+    from app.project.loader import load_project
+    from runner.auto_backend import AutoBackend
+    from runner.container_engine import connect
+
+    (tmp_path / "template.yaml").write_text(TEMPLATE.replace("MARKS_DIR", str(tmp_path)))
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(textwrap.dedent(APP))
+    backend = AutoBackend(
+        process_options={"cache_dir": tmp_path / "cache"},
+        client_factory=lambda: connect(f"unix://{tmp_path}/no-docker.sock", timeout=2),
+    )
+    local = LocalFunctions(load_project(str(tmp_path)), backend)
+    try:
+        local.prewarm()
+        emu = backend._process_backend().emulator_for(local.config("Fast"))
+        deadline = time.monotonic() + 15
+        while emu.warm_count < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert emu.warm_count == 1  # initialised before any invoke
+        result = local.invoke("Fast", b'{"n": 7}')
+        assert result.ok and result.cold_start and result.metrics and result.metrics.init_duration_ms
+        assert "not in a container" in (result.note or "")
+    finally:
+        local.close()
