@@ -913,15 +913,16 @@ class Emulator:
                 polled_delivery = True  # the handler runs from now: poll memory closely again
                 check_every, next_check = 0.005, min(next_check, now + 0.005)
                 held_mark = self.held_seconds()
-            running = inv.delivered_at is not None  # the phase this turn's deadline belongs to
-            if not running:
+            delivered_at = inv.delivered_at  # read once: the runtime API thread sets it
+            running = delivered_at is not None  # the phase this turn's deadline belongs to
+            if delivered_at is None:
                 # Init counts from when it began serving this invoke: a runtime pre-warmed long
                 # before its first invoke has not overrun its init (Lambda's deadline is per init).
                 start = max(rt.spawned_at, inv.started)
                 deadline = start + self.init_timeout_s if inv.cold else now + 0.05
             else:
-                deadline = inv.delivered_at + self.timeout_s
-            if self.debug and (inv.delivered_at is not None or inv.cold):
+                deadline = delivered_at + self.timeout_s
+            if self.debug and (running or inv.cold):
                 if self._held_since is not None:
                     deadline = now + 3600.0  # held: recomputed every turn, so never reached
                 else:
