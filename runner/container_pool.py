@@ -280,6 +280,7 @@ class ContainerPool:
             found = self._warm.setdefault(fid, [])
             stale = [w for w in found if w.config_hash != config_hash or w.mode != mode]
             found[:] = [w for w in found if w not in stale]
+            self._prune(fid)
             idle = [w for w in found if not w.busy]
             w = idle[-1] if idle else None
             if w is None and len(found) + self._starting.get(fid, 0) >= self.concurrency:
@@ -304,6 +305,7 @@ class ContainerPool:
         finally:
             with self._lock:
                 self._starting[fid] -= 1
+                self._prune(fid)
         w.busy = True
         with self._lock:
             closed = self._closed.is_set()
@@ -329,7 +331,13 @@ class ContainerPool:
             found = self._warm.get(w.function_id)
             if found is not None and w in found:
                 found.remove(w)
+            self._prune(w.function_id)
         self._remove(w)
+
+    def _prune(self, function_id: str) -> None:
+        """Forgets a function with no container left (callers hold the lock): _warm lists only live ones."""
+        if not self._warm.get(function_id):
+            self._warm.pop(function_id, None)
 
     def _remove(self, w: WarmContainer) -> None:
         with contextlib.suppress(Exception):
@@ -352,6 +360,7 @@ class ContainerPool:
                 ]
                 for w in idle:
                     self._warm[w.function_id].remove(w)
+                    self._prune(w.function_id)
             for w in idle:
                 self._remove(w)
 
