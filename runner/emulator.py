@@ -50,7 +50,8 @@ CLI contract (for the container backend)
   when a breakpoint stops it or it runs on. Everything else (logs, REPORT, errors) is as without it.
 * Every log line (runtime stdout+stderr, START/END/REPORT, timeout and exit lines) is printed to
   the emulator's stdout, line-buffered, in the order the invoke's log keeps them; a line is cut at
-  256 KB as Lambda does; an invoke keeps its first and last 512 KB of lines. SIGTERM/SIGINT stop the runtimes and exit 0.
+  256 KB as Lambda does; an invoke keeps its first and last 512 KB of lines. SIGTERM/SIGINT stop the
+  runtimes and exit 0.
 """
 
 from __future__ import annotations
@@ -731,11 +732,10 @@ class Emulator:
 
     # -- logs --
     def emit(self, line: str, inv: Invocation | None) -> None:
-        # One lock around keeping, the live sinks and the echo: the invoke's log, the live log and the
-        # container's stdout see the same lines in the same order (a line kept before END is printed
-        # before END, so a follower that stops at REPORT cannot miss it).
-        # The lock is the invoke's own (lines of other invokes need no order among them), so 50
-        # concurrent invokes do not queue on one lock; the echo's own lock keeps lines whole.
+        # Keeping, the live sinks and the echo under one lock per invoke: the invoke's log, the live log
+        # and the container's stdout see its lines in the same order (a line kept before END is printed
+        # before END, so a follower that stops at REPORT cannot miss it). Other invokes' lines need no
+        # order among them, so concurrent invokes do not queue on one lock; the echo's lock keeps lines whole.
         with inv.lock if inv is not None else self._print_lock:
             if inv is not None and not inv.closed:
                 inv.add_line(line)
