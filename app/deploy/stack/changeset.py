@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.deploy.connection import Connection
-from app.deploy.errors import KIND_INVALID, DeployError, explain
+from app.deploy.errors import KIND_INVALID, KIND_OTHER, DeployError, explain
 from app.deploy.progress import CancelLike, Sink, check_cancel, null_sink
 from app.deploy.stack.model import (
     KEEPING_POLICIES,
@@ -23,6 +23,7 @@ from app.deploy.stack.model import (
 # The reasons CloudFormation gives a FAILED change set that only means "nothing to change".
 NO_CHANGE_REASONS = ("didn't contain changes", "No updates are to be performed")
 CHANGESET_WAIT_S = 300.0
+KIND_FAILED = KIND_OTHER  # the stack operation itself failed: exit 1, not a refused input
 
 
 def _value(value: Any) -> str | None:
@@ -188,9 +189,35 @@ def _describe(conn: Connection, cs_id: str, stack_name: str, *, first_page_only:
     return merged
 
 
+def _service_message(exc: BaseException) -> str:
+    """The error text of a failed call, also when the endpoint answered in a form botocore cannot parse."""
+    from botocore import exceptions as bx
+
+    if isinstance(exc, bx.ClientError):
+        err = exc.response.get("Error", {})
+        return f"{err.get('Code', '')}: {err.get('Message', '')}".strip(": ")
+    text = str(exc)
+    start = text.find("{")
+    if isinstance(exc, bx.ResponseParserError) and start >= 0:
+        body = text[start : text.rfind("}") + 1].encode().decode("unicode_escape")
+        try:
+            data = json.loads(body)
+            return f"{str(data.get('__type', '')).split('#')[-1]}: {data.get('message') or data.get('Message') or ''}"
+        except ValueError:
+            pass
+    return text
+
+
 def execute_change_set(conn: Connection, cs_id: str, stack_name: str) -> None:
-    """Blocks (briefly): start executing a reviewed change set."""
+    """Blocks (briefly): start executing a reviewed change set; a refusal is a failed operation (exit 1)."""
     try:
         conn.client("cloudformation").execute_change_set(ChangeSetName=cs_id, StackName=stack_name)
     except Exception as exc:
-        raise explain(exc, f"executing the change set of {stack_name}", conn.profile) from exc
+        err = explain(exc, f"executing the change set of {stack_name}", conn.profile)
+        if err.kind in ("credentials", "access-denied", "network", "throttled"):
+            raise err from exc
+        raise DeployError(
+            f"CloudFormation could not execute the change set of {stack_name}: {_service_message(exc)}",
+            "Fix the cause named above and deploy again.",
+            KIND_FAILED,
+        ) from exc
