@@ -1,0 +1,126 @@
+"""The Deploy dialog's "Application (stack)" mode against a real moto_server: review, timeline, outputs.
+
+moto runs the change set synchronously and reports stack-level events only, so the timeline holds the
+stack's own events; the per-resource colours are covered by tests/unit-style recorded events below.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.deploy.stack.model import Output, StackEvent, StackResult
+from app.project.loader import load_project
+from app.settings import Settings
+from tests.integration.deploy_helpers import cache_dir
+from tests.integration.moto_fixtures import moto_server, moto_url  # noqa: F401
+from widgets.aws_context import AwsContext
+from widgets.deploy_dialog import DeployDialog
+from widgets.jobs import JobBridge
+from widgets.stack_timeline import status_color
+
+pytestmark = [pytest.mark.moto, pytest.mark.gui]
+
+REGION = "eu-south-1"  # a region of its own: the example's fixed names do not collide with other tests
+WAIT_MS = 120_000
+# docs/screenshot-stack-*.png were taken with LAMBDA_STUDIO_SHOTS=docs; by default they go to a temp dir.
+SHOTS_ENV = "LAMBDA_STUDIO_SHOTS"
+
+
+@pytest.fixture
+def dialog(qtbot, tmp_path: Path, moto_url: str, example_project: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: F811
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    settings = Settings(tmp_path / "config")
+    settings.set("aws_region", REGION)
+    settings.set("aws_endpoint_url", moto_url)
+    jobs = JobBridge()
+    fn = load_project(example_project).function("HelloFunction")
+    assert fn is not None
+    dlg = DeployDialog(fn, AwsContext(settings), jobs, cache_dir(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    yield dlg
+    assert jobs.shutdown(15_000)
+
+
+def test_stack_mode_plans_reviews_deploys_and_shows_the_timeline(
+    qtbot, dialog: DeployDialog, tmp_path: Path
+) -> None:
+    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path)
+    assert [dialog.modes.tabText(i) for i in range(dialog.modes.count())] == [
+        "Application (stack)",
+        "This function only (quick)",
+    ]
+    panel = dialog.stack_panel
+    dialog.modes.setCurrentWidget(panel)
+    assert panel.stack_name.text() == "hello-sam"  # from samconfig.toml
+    assert panel.overrides.text() == "Stage=dev GreetingWord=Hello"
+    assert not panel.deploy_button.isEnabled()
+    panel.start_plan()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=WAIT_MS)
+    assert panel.plan is not None, panel.outcome.text()
+    rows = panel.review.rows()
+    assert ("Add", "OrdersQueue", "AWS::SQS::Queue", "") in rows and len(rows) == 10
+    assert "10 change(s) to create" in panel.headline.text() and panel.deploy_button.isEnabled()
+    dialog.resize(1100, 660)
+    dialog.grab().save(str(shots / "screenshot-stack-review.png"))
+
+    panel.start_deploy()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=WAIT_MS)
+    assert panel.result is not None and panel.result.ok, panel.outcome.text()
+    statuses = [row[1] for row in panel.timeline.rows()]
+    assert statuses[0] == "CREATE_COMPLETE" and "CREATE_IN_PROGRESS" in statuses  # newest first
+    assert "✔" in panel.outcome.text() and "CREATE_COMPLETE" in panel.outcome.text()
+    assert panel.bar.value() == 100
+    dialog.grab().save(str(shots / "screenshot-stack-timeline.png"))
+
+    panel.start_plan()  # the same project again: nothing to deploy
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=WAIT_MS)
+    assert "nothing to deploy" in panel.headline.text() and not panel.deploy_button.isEnabled()
+
+
+def test_refused_parameter_is_shown_and_nothing_runs(qtbot, dialog: DeployDialog) -> None:
+    panel = dialog.stack_panel
+    panel.stack_name.setText("refused-in-window")
+    panel.overrides.setText("Stage=qa")
+    panel.start_plan()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=WAIT_MS)
+    assert (
+        panel.plan is None
+        and "Stage=&#x27;qa&#x27; is not one of its AllowedValues: dev, prod" in panel.outcome.text()
+    )
+    assert not panel.deploy_button.isEnabled()
+
+
+def test_failure_and_outputs_render(qtbot, dialog: DeployDialog) -> None:
+    panel = dialog.stack_panel
+    t = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+    events = [
+        StackEvent("3", t.replace(second=3), "shop", "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE"),
+        StackEvent(
+            "2", t.replace(second=2), "UploadBucket", "AWS::S3::Bucket", "CREATE_FAILED", "name taken"
+        ),
+        StackEvent("1", t.replace(second=1), "UploadBucket", "AWS::S3::Bucket", "CREATE_IN_PROGRESS"),
+    ]
+    result = StackResult(
+        "shop", "ROLLBACK_COMPLETE", False, list(reversed(events)),
+        failure="UploadBucket (AWS::S3::Bucket) could not be created: name taken", hint="delete it",
+        outputs=[Output("Url", "https://abc.execute-api.us-east-1.amazonaws.com/", "the API")],
+    )  # fmt: skip
+    panel.show_result(result)
+    assert [r[1] for r in panel.timeline.rows()] == [
+        "ROLLBACK_COMPLETE",
+        "CREATE_FAILED",
+        "CREATE_IN_PROGRESS",
+    ]
+    assert (
+        status_color("CREATE_FAILED") == status_color("ROLLBACK_COMPLETE") != status_color("CREATE_COMPLETE")
+    )
+    assert "could not be created: name taken" in panel.outcome.text()
+    assert "<a href='https://abc.execute-api.us-east-1.amazonaws.com/'>" in panel.outputs.text()
+    assert panel.outputs.openExternalLinks()
