@@ -74,6 +74,7 @@ class AwsWorkbench(QObject):
         ex = self.explorer
         ex.identity_changed.connect(lambda label: self.status_label.setText(f"AWS: {label}"))
         ex.message.connect(self.message.emit)
+        ex.stacks.deploy_requested.connect(lambda _stack: self.deploy_requested.emit())
 
     # --- deploy -----------------------------------------------------------------------------------
     def open_deploy_dialog(self, function: FunctionSpec) -> Any:
@@ -85,6 +86,8 @@ class AwsWorkbench(QObject):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.deployed.connect(lambda name: self._after_deploy(name))
+        if dialog.stack_panel is not None:
+            dialog.stack_panel.deployed.connect(lambda name: self._after_deploy(f"stack {name}"))
         dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.open()

@@ -124,3 +124,62 @@ def test_failure_and_outputs_render(qtbot, dialog: DeployDialog) -> None:
     assert "could not be created: name taken" in panel.outcome.text()
     assert "<a href='https://abc.execute-api.us-east-1.amazonaws.com/'>" in panel.outputs.text()
     assert panel.outputs.openExternalLinks()
+
+
+def test_aws_dock_lists_stacks_with_resources_outputs_events_and_deletes(
+    qtbot,
+    tmp_path: Path,
+    moto_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.blueprints import create_project
+    from app.deploy.stack.model import StackOptions
+    from app.deploy.stack.operations import execute_plan, plan_stack
+    from widgets.aws_explorer import AwsExplorer
+    from widgets.stack_explorer import console_url
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    region = "me-south-1"
+    settings = Settings(tmp_path / "config")
+    settings.set("aws_region", region)
+    settings.set("aws_endpoint_url", moto_url)
+    aws, jobs = AwsContext(settings), JobBridge()
+    project = create_project("hello-world", tmp_path / "dock", "dockhello")
+    conn = aws.connection()
+    opts = StackOptions(stack_name="dock", cache_dir=cache_dir(tmp_path), transform="local", poll_s=0.1)
+    assert execute_plan(conn, plan_stack(conn, project, opts)).ok
+    explorer = AwsExplorer(aws, jobs)
+    qtbot.addWidget(explorer)
+    stacks = explorer.stacks
+    explorer.refresh()
+    qtbot.waitUntil(lambda: stacks.stack_names() == ["dock"] and explorer.names() != [], timeout=WAIT_MS)
+    item = stacks.stack_item("dock")
+    assert item is not None and item.text(1) == "CREATE_COMPLETE"
+    item.setExpanded(True)  # reads resources, outputs and recent events
+    qtbot.waitUntil(lambda: item.childCount() == 3, timeout=WAIT_MS)
+    groups = [item.child(i).text(0) for i in range(3)]
+    assert groups[0].startswith("Resources (") and groups[2].startswith("Recent events (")
+    resources = item.child(0)
+    kinds = {resources.child(i).text(2): resources.child(i) for i in range(resources.childCount())}
+    function = kinds["AWS::Lambda::Function"]
+    assert function.text(1) == "dockhello-dev-hello"
+    stacks._on_double_click(function, 0)  # a stack's function shows its function node
+    assert (
+        explorer.views.currentWidget() is explorer.tree and explorer.selected_name() == "dockhello-dev-hello"
+    )
+    opened: list[str] = []
+    stacks.open_url = opened.append
+    stacks.open_console(function)
+    assert opened == [console_url(region, "function", "dockhello-dev-hello")]
+    assert opened[0].startswith(
+        f"https://{region}.console.aws.amazon.com/lambda/home?region={region}#/functions/"
+    )
+
+    stacks.ask_delete = lambda name, note: False
+    assert stacks.delete("dock") is None  # not confirmed: nothing happens
+    stacks.ask_delete = lambda name, note: name == "dock"
+    stacks.delete("dock")
+    qtbot.waitUntil(lambda: stacks.stack_names() == [], timeout=WAIT_MS)
+    assert jobs.shutdown(15_000)
