@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -86,6 +87,10 @@ class StackDeployPanel(QWidget):
         form.addRow("Stack", row)
         form.addRow("Parameters", self.overrides)
         form.addRow("SAM transform", self.transform)
+        self.delete_failed = QCheckBox(
+            "Delete a stack left in ROLLBACK_COMPLETE (failed first create) and create it again"
+        )
+        form.addRow("", self.delete_failed)
         self.headline = QLabel("Press Plan to build, package and review the change set")
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.review = StackReviewTable()
@@ -110,9 +115,11 @@ class StackDeployPanel(QWidget):
         self.plan_button = QPushButton("Plan")
         self.deploy_button = QPushButton("Deploy stack")
         self.cancel_button = QPushButton("Cancel")
+        self.save_button = QPushButton("Save to samconfig.toml")
+        self.save_button.setToolTip("Save the stack name, parameters and capabilities for this config env")
         buttons = QHBoxLayout()
         buttons.addWidget(self.step, 1)
-        for button in (self.plan_button, self.deploy_button, self.cancel_button):
+        for button in (self.save_button, self.plan_button, self.deploy_button, self.cancel_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -125,6 +132,8 @@ class StackDeployPanel(QWidget):
         self.plan_button.clicked.connect(self.start_plan)
         self.deploy_button.clicked.connect(self.start_deploy)
         self.cancel_button.clicked.connect(self.cancel)
+        self.save_button.clicked.connect(self.save_settings)
+        self.delete_failed.toggled.connect(self._options_changed)
         for edit in (self.stack_name, self.config_env, self.overrides):
             edit.textChanged.connect(self._options_changed)
         self.transform.currentTextChanged.connect(self._options_changed)
@@ -157,6 +166,7 @@ class StackDeployPanel(QWidget):
         self.plan_button.setEnabled(not running and bool(self.stack_name.text().strip()))
         self.deploy_button.setEnabled(not running and ready)
         self.cancel_button.setEnabled(running)
+        self.save_button.setEnabled(not running and bool(self.stack_name.text().strip()))
 
     def options(self) -> Any:
         from app.deploy.stack.model import StackOptions
@@ -171,7 +181,30 @@ class StackDeployPanel(QWidget):
             stack_name=self.stack_name.text().strip(), cache_dir=self._cache_dir, config_env=env,
             parameter_overrides=parse_parameter_overrides(self.overrides.text()), s3_bucket=config.s3_bucket,
             s3_prefix=config.s3_prefix, capabilities=config.capabilities, tags=config.tags, transform=transform,
+            delete_failed=self.delete_failed.isChecked(),
         )  # fmt: skip
+
+    def save_settings(self) -> Path | None:
+        """Write this environment's deploy settings to samconfig.toml (other tables are kept)."""
+        from app.deploy.errors import DeployError
+        from app.deploy.stack.samconfig import DeployConfig, save_deploy_config
+        from app.project.sam import parse_parameter_overrides
+
+        env = self.config_env.text().strip() or "default"
+        try:
+            config = DeployConfig.load(self.root, env)
+            config.stack_name = self.stack_name.text().strip()
+            config.parameter_overrides = parse_parameter_overrides(self.overrides.text())
+            config.region = self._key()[1] or config.region
+            if self.plan is not None:
+                config.capabilities = list(self.plan.prepared.capabilities)
+            config.resolve_s3 = config.resolve_s3 or not config.s3_bucket
+            path = save_deploy_config(self.root, config)
+        except (DeployError, OSError) as exc:
+            self._error(f"Not saved: {exc}", "")
+            return None
+        self.outcome.setText(f"Saved the [{html.escape(env)}] deploy settings to {html.escape(str(path))}")
+        return path
 
     # --- work ---------------------------------------------------------------------------------------
     def start_plan(self) -> Job | None:
@@ -297,7 +330,12 @@ class StackDeployPanel(QWidget):
         if result.ok:
             self.bar.setValue(100)
             self.step.setText(result.status)
-            self.outcome.setText(f"<b>✔ {html.escape(result.stack_name)}: {html.escape(result.status)}</b>")
+            first = ""
+            if not (self.root / "samconfig.toml").is_file():
+                first = " — press <i>Save to samconfig.toml</i> to keep these settings for the next deploy"
+            self.outcome.setText(
+                f"<b>✔ {html.escape(result.stack_name)}: {html.escape(result.status)}</b>{first}"
+            )
             self.deployed.emit(result.stack_name)
         else:
             self.step.setText(result.status)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -183,3 +184,48 @@ def test_aws_dock_lists_stacks_with_resources_outputs_events_and_deletes(
     stacks.delete("dock")
     qtbot.waitUntil(lambda: stacks.stack_names() == [], timeout=WAIT_MS)
     assert jobs.shutdown(15_000)
+
+
+def test_settings_are_saved_to_samconfig(qtbot, dialog: DeployDialog) -> None:
+    from app.deploy.stack.samconfig import DeployConfig
+
+    panel = dialog.stack_panel
+    panel.config_env.setText("staging")
+    panel.stack_name.setText("hello-staging")
+    panel.overrides.setText("Stage=prod GreetingWord='Good day'")
+    assert panel.save_button.isEnabled()
+    path = panel.save_settings()
+    assert path == panel.root / "samconfig.toml" and "Saved the [staging]" in panel.outcome.text()
+    saved = DeployConfig.load(panel.root, "staging")
+    assert saved.stack_name == "hello-staging" and saved.region == REGION
+    assert saved.parameter_overrides == {"Stage": "prod", "GreetingWord": "Good day"}
+    assert DeployConfig.load(panel.root).stack_name == "hello-sam"  # the default environment is kept
+    assert panel.options().delete_failed is False
+    panel.delete_failed.setChecked(True)
+    assert panel.options().delete_failed is True
+
+
+def test_review_of_a_recorded_aws_change_set_marks_danger(
+    qtbot, dialog: DeployDialog, tmp_path: Path
+) -> None:
+    """moto gives no property details: the review table is shown with the recorded AWS response."""
+    from app.deploy.stack.changeset import review_from_response
+    from tests.unit.test_stack_review import DESCRIBE_CHANGE_SET, NEW_TEMPLATE, OLD_TEMPLATE
+
+    panel = dialog.stack_panel
+    dialog.modes.setCurrentWidget(panel)
+    review = review_from_response(
+        "shop", DESCRIBE_CHANGE_SET["Changes"], change_set_type="UPDATE",
+        new_template=NEW_TEMPLATE, old_template=OLD_TEMPLATE,
+    )  # fmt: skip
+    panel.show_plan(SimpleNamespace(review=review, stack_name="shop"))
+    rows = panel.review.rows()
+    assert rows[1] == ("⚠ Modify", "OrdersTable", "AWS::DynamoDB::Table", "True")
+    assert rows[2] == ("Modify", "KeptBucket", "AWS::S3::Bucket", "True")  # UpdateReplacePolicy: Retain
+    first = panel.review.topLevelItem(0)
+    assert first.child(0).text(1) == "/Properties/MemorySize: 256 → 512"
+    assert "REPLACED" in panel.review.topLevelItem(1).toolTip(0)
+    assert "2 lose data" in panel.headline.text()
+    dialog.resize(1100, 660)
+    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path)
+    dialog.grab().save(str(shots / "screenshot-stack-review-recorded.png"))
