@@ -294,4 +294,6 @@ def test_outputs_and_events_of_a_stack(
     assert main(["stack", "events", "made", *aws, "--json"]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert events[0]["status"] == "CREATE_COMPLETE" and events[0]["logicalResourceId"] == "made"
+    assert main(["stack", "events", "made", *aws, "--follow"]) == 0  # settled: prints, then returns
+    assert "CREATE_COMPLETE" in capsys.readouterr().out.splitlines()[0]
     assert main(["stack", "outputs", "missing", *aws]) == 2

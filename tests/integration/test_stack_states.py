@@ -148,3 +148,22 @@ def test_a_stack_that_settles_while_waited_for_is_deployed(
     answer_describe_stacks(conn, recorded_stack("settles", "UPDATE_IN_PROGRESS"), times=2)
     plan = plan_stack(conn, project, options(tmp_path, "settles", in_progress_wait_s=30))
     assert plan.review.change_set_type == "CREATE"
+
+
+def test_cancel_while_following_asks_once_and_follows_to_the_end(moto_url: str) -> None:  # noqa: F811
+    from app.deploy.progress import CancelToken
+    from app.deploy.stack.events import follow
+
+    conn = connection(moto_url)
+    body = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
+    conn.client("cloudformation").create_stack(StackName="cancel-me", TemplateBody=body)
+    answer_describe_stacks(conn, recorded_stack("cancel-me", "UPDATE_IN_PROGRESS"), times=3)
+    token = CancelToken()
+    token.cancel()
+    asked: list[str] = []
+    status, events, cancelled = follow(
+        conn, "cancel-me", since=None, sink=lambda p: None, cancel=token, on_cancel=lambda: asked.append("cancel"),
+        poll_s=0.01,
+    )  # fmt: skip
+    assert asked == ["cancel"] and cancelled  # asked once, though the stack stayed busy for three looks
+    assert status == "CREATE_COMPLETE" and events[0].status == "CREATE_COMPLETE"  # then moto's real answer

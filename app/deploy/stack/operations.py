@@ -252,7 +252,14 @@ def execute_plan(
         if is_update:
             from app.deploy.stack.manage import cancel_update
 
-            cancel_update(conn, name, sink=sink)
+            try:
+                cancel_update(conn, name, sink=sink)
+            except DeployError as exc:  # the update goes on: say so and keep following it
+                sink(
+                    StackProgress(
+                        STEP_EXECUTE, f"could not cancel ({exc.message}); following the update to its end"
+                    )
+                )
         else:
             sink(
                 StackProgress(STEP_EXECUTE, "a stack create cannot be cancelled; CloudFormation finishes it")
