@@ -297,3 +297,25 @@ def test_outputs_and_events_of_a_stack(
     assert main(["stack", "events", "made", *aws, "--follow"]) == 0  # settled: prints, then returns
     assert "CREATE_COMPLETE" in capsys.readouterr().out.splitlines()[0]
     assert main(["stack", "outputs", "missing", *aws]) == 2
+
+
+def test_without_yes_nothing_runs_unless_confirmed(
+    moto_url: str,  # noqa: F811
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # pytest's stdin is not a terminal: every question is answered "no".
+    project = create_project("sqs-batch", tmp_path / "ask", "ask")
+    region = "eu-central-2"
+    aws = ["--endpoint-url", moto_url, "--region", region, "--cache-dir", str(cache_dir(tmp_path)), "-q"]
+    assert main(["stack", "deploy", str(project), "--stack-name", "ask", *aws]) == 0
+    captured = capsys.readouterr()
+    assert "5 change(s) to create" in captured.out and "Not deployed" in captured.err
+    conn = connection(moto_url, region)
+    assert describe_stack(conn, "ask") is None  # the change set and the empty stack it made are gone
+    assert main(["stack", "deploy", str(project), "--stack-name", "ask", *aws, "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["stack", "delete", "ask", *aws[:4]]) == 0
+    assert "Not deleted" in capsys.readouterr().err
+    assert describe_stack(conn, "ask") is not None
