@@ -254,6 +254,8 @@ def test_no_hint_after_success(status: str) -> None:
 
 
 def test_the_shape_check_rejects_what_aws_does_not_send() -> None:
-    bad = {"StackEvents": [{**ev(0, STACK, "AWS::CloudFormation::Stack", "CREATE_COMPLETE"), "Colour": "green"}]}
+    bad = {
+        "StackEvents": [{**ev(0, STACK, "AWS::CloudFormation::Stack", "CREATE_COMPLETE"), "Colour": "green"}]
+    }
     with pytest.raises(AssertionError, match="Colour"):
         _validate("DescribeStackEvents", bad)
