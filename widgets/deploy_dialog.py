@@ -309,6 +309,8 @@ class DeployDialog(QDialog):
                 self._close_when_done = True
                 self.cancel()
             return
+        if self.stack_panel is not None:
+            self.stack_panel.discard_pending()  # a reviewed change set that was not deployed is removed
         event.accept()
 
     def reject(self) -> None:  # Escape goes through the same question as the close button

@@ -207,11 +207,28 @@ class StackDeployPanel(QWidget):
         return path
 
     # --- work ---------------------------------------------------------------------------------------
+    def discard_pending(self) -> Job | None:
+        """Delete the change set of a plan that will not be deployed (on a new plan, or when closing)."""
+        plan, conn = self.plan, self._conn
+        if plan is None or conn is None or not plan.review.change_set_id:
+            return None
+        from app.deploy.stack.manage import discard_change_set
+
+        review = plan.review
+        self.plan = None
+        return self._jobs.submit(
+            lambda sink, cancel: discard_change_set(
+                conn, plan.stack_name, review.change_set_id, review.change_set_type
+            ),
+            "stack-discard",
+        )
+
     def start_plan(self) -> Job | None:
         if self.is_running():
             return None
         from app.deploy.stack.operations import plan_stack
 
+        self.discard_pending()
         self.plan, self._conn = None, None
         self.review.clear()
         self.outcome.clear()

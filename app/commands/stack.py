@@ -95,17 +95,12 @@ def _fail(exc: DeployError | Cancelled, as_json: bool, extra: dict[str, Any] | N
 
 
 def _discard(conn: Connection, plan: Any) -> None:
-    """Remove a change set that will not run (and the empty stack a CREATE change set made)."""
+    """Remove a change set that will not run (and the empty stack a first change set made)."""
+    from app.deploy.stack.manage import discard_change_set
+
     review = plan.review
-    if not review.change_set_id:
-        return
-    cfn = conn.client("cloudformation")
-    try:
-        cfn.delete_change_set(ChangeSetName=review.change_set_id, StackName=plan.stack_name)
-        if review.change_set_type == "CREATE":
-            cfn.delete_stack(StackName=plan.stack_name)
-    except Exception as exc:  # leaving an unexecuted change set behind is harmless; say so
-        print(f"lambda-studio: the change set was left in place: {exc}", file=sys.stderr)
+    if not discard_change_set(conn, plan.stack_name, review.change_set_id, review.change_set_type):
+        print(f"lambda-studio: the change set {review.change_set_id} was left in place", file=sys.stderr)
 
 
 def run_deploy(args: argparse.Namespace) -> int:

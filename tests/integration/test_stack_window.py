@@ -85,6 +85,22 @@ def test_stack_mode_plans_reviews_deploys_and_shows_the_timeline(
     assert "nothing to deploy" in panel.headline.text() and not panel.deploy_button.isEnabled()
 
 
+def test_closing_after_a_plan_removes_its_change_set(qtbot, dialog: DeployDialog, moto_url: str) -> None:  # noqa: F811
+    from app.deploy.stack.events import describe_stack
+
+    panel = dialog.stack_panel
+    panel.stack_name.setText("planned-only")
+    panel.start_plan()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=WAIT_MS)
+    assert panel.plan is not None and panel.plan.review.change_set_type == "CREATE"
+    conn = panel._conn
+    assert describe_stack(conn, "planned-only")["StackStatus"] == "REVIEW_IN_PROGRESS"
+    job = panel.discard_pending()
+    assert job is not None
+    qtbot.waitUntil(lambda: describe_stack(conn, "planned-only") is None, timeout=WAIT_MS)
+    assert panel.plan is None and panel.discard_pending() is None
+
+
 def test_refused_parameter_is_shown_and_nothing_runs(qtbot, dialog: DeployDialog) -> None:
     panel = dialog.stack_panel
     panel.stack_name.setText("refused-in-window")

@@ -215,3 +215,27 @@ def continue_update_rollback(
         result.failure = events.explain_failure(timeline, name) or status
         result.hint = events.hint_for(status, name)
     return result
+
+
+def discard_change_set(
+    conn: Connection, stack_name: str, change_set_id: str | None, change_set_type: str | None
+) -> bool:
+    """Blocks (briefly): delete a change set that will not run, and the empty stack a CREATE one made.
+
+    Returns False (and raises nothing) when it could not: an unexecuted change set is harmless.
+    """
+    if not change_set_id:
+        return True
+    cfn = conn.client("cloudformation")
+    try:
+        cfn.delete_change_set(ChangeSetName=change_set_id, StackName=stack_name)
+        stack = events.describe_stack(conn, stack_name)
+        if (
+            change_set_type == "CREATE"
+            and stack is not None
+            and stack.get("StackStatus") == "REVIEW_IN_PROGRESS"
+        ):
+            cfn.delete_stack(StackName=stack_name)
+    except Exception:
+        return False
+    return True
