@@ -183,3 +183,18 @@ def test_cfn_lint_findings_carry_line_and_column(tmp_path: Path) -> None:
     assert [(d.line, d.column, d.code) for d in cached] == [(d.line, d.column, d.code) for d in found]
     assert lint_template(path, region="us-east-1", cache_dir=tmp_path) == cached  # from the cache now
     assert lint_text(BAD_TEMPLATE.replace("      NotAProperty: 1\n", "")) == []
+
+
+def test_image_function_without_image_uri_is_refused_before_any_build(tmp_path: Path) -> None:
+    from app.deploy.stack.build import build_artifacts
+    from app.deploy.stack.template import load_source_template
+    from app.project.loader import load_project
+
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Img:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      PackageType: Image\n    Metadata:\n      Dockerfile: Dockerfile\n"
+    )
+    project = load_project(tmp_path)
+    resources = load_source_template(tmp_path / "template.yaml")["Resources"]
+    with pytest.raises(DeployError, match="Img is a container image function without an ImageUri"):
+        build_artifacts(project, resources, bucket="b", prefix="p", cache_dir=tmp_path / "cache")

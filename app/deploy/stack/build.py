@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.deploy.artifacts import default_bucket, upload_package
 from app.deploy.connection import Connection
-from app.deploy.errors import error_code, explain
+from app.deploy.errors import KIND_INVALID, DeployError, error_code, explain
 from app.deploy.packaging import PackageResult, package_function, package_layer
 from app.deploy.progress import STEP_UPLOAD, CancelLike, Progress, Sink, check_cancel, null_sink
 from app.deploy.stack.model import Artifact
@@ -43,6 +43,13 @@ def build_artifacts(
         resource = resources.get(fn.logical_id)
         if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
             continue  # nested stacks' functions are packaged by their own template
+        if fn.package_type != "Zip" and not fn.image_uri:
+            raise DeployError(
+                f"{fn.logical_id} is a container image function without an ImageUri; a stack deploy here does "
+                "not build or push images.",
+                "Build the image, push it to ECR and set ImageUri (or use sam build/sam deploy for this one).",
+                KIND_INVALID,
+            )
         if fn.package_type != "Zip" or fn.image_uri or fn.inline_code is not None or fn.code_s3:
             continue
         check_cancel(cancel, "building")
