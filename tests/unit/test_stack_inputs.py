@@ -198,3 +198,14 @@ def test_image_function_without_image_uri_is_refused_before_any_build(tmp_path: 
     resources = load_source_template(tmp_path / "template.yaml")["Resources"]
     with pytest.raises(DeployError, match="Img is a container image function without an ImageUri"):
         build_artifacts(project, resources, bucket="b", prefix="p", cache_dir=tmp_path / "cache")
+
+
+@pytest.mark.parametrize("name", ["../etc", "1stack", "has space", "x" * 129, ""])
+def test_a_stack_name_cloudformation_refuses_is_refused_before_anything(tmp_path: Path, name: str) -> None:
+    from app.deploy.stack.model import StackOptions
+    from app.deploy.stack.operations import prepare
+
+    opts = StackOptions(stack_name=name, cache_dir=tmp_path)
+    with pytest.raises(DeployError, match="not a stack name CloudFormation accepts") as info:
+        prepare(None, tmp_path, opts)  # type: ignore[arg-type]  # never reaches the connection
+    assert info.value.kind == "invalid"

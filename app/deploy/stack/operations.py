@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from app.deploy.stack.model import (
 )
 from app.deploy.stack.params import resolve_parameters
 from app.project.model import Diagnostic, Severity
+
+STACK_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")  # CloudFormation's own rule
 
 
 @dataclass
@@ -82,6 +85,12 @@ def prepare(
     """
     from app.project.loader import ProjectLoadError, load_project
 
+    if not STACK_NAME_RE.fullmatch(options.stack_name):
+        raise DeployError(
+            f"{options.stack_name!r} is not a stack name CloudFormation accepts.",
+            "A stack name starts with a letter and has only letters, digits and hyphens (at most 128).",
+            KIND_INVALID,
+        )
     try:
         project = load_project(
             project_path, config_env=options.config_env, parameter_overrides=options.parameter_overrides
