@@ -245,3 +245,29 @@ def test_review_of_a_recorded_aws_change_set_marks_danger(
     dialog.resize(1100, 660)
     shots = Path(os.environ.get(SHOTS_ENV) or tmp_path)
     dialog.grab().save(str(shots / "screenshot-stack-review-recorded.png"))
+
+
+def test_deploy_from_the_stacks_context_opens_the_dialog_on_that_stack(
+    qtbot, tmp_path: Path, example_project: Path
+) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from widgets.aws_workbench import AwsWorkbench
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    jobs = JobBridge()
+    bench = AwsWorkbench(Settings(tmp_path / "config"), jobs, parent, cache_dir=cache_dir(tmp_path))
+    asked: list[bool] = []
+    bench.deploy_requested.connect(lambda: asked.append(True))
+    bench.explorer.stacks.deploy_requested.emit("shop-prod")
+    assert asked == [True]
+    fn = load_project(example_project).function("HelloFunction")
+    assert fn is not None
+    dlg = bench.open_deploy_dialog(fn)
+    assert dlg.modes.currentWidget() is dlg.stack_panel and dlg.stack_panel.stack_name.text() == "shop-prod"
+    dlg.close()
+    again = bench.open_deploy_dialog(fn)  # the Deploy action itself opens on the function
+    assert again.modes.currentWidget() is not again.stack_panel
+    again.close()
+    assert jobs.shutdown(15_000)
