@@ -319,3 +319,29 @@ def test_without_yes_nothing_runs_unless_confirmed(
     assert main(["stack", "delete", "ask", *aws[:4]]) == 0
     assert "Not deleted" in capsys.readouterr().err
     assert describe_stack(conn, "ask") is not None
+
+
+def test_a_named_bucket_that_does_not_exist_is_refused_not_created(
+    moto_url: str,  # noqa: F811
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = create_project("sqs-batch", tmp_path / "nob", "nob")
+    aws = [
+        "--endpoint-url",
+        moto_url,
+        "--region",
+        "il-central-1",
+        "--cache-dir",
+        str(cache_dir(tmp_path)),
+        "-q",
+    ]
+    code = main(
+        ["stack", "deploy", str(project), "--stack-name", "nob", *aws, "--yes", "--s3-bucket", "no-such-bkt"]
+    )
+    assert code == 2
+    assert "no-such-bkt" in capsys.readouterr().err
+    conn = connection(moto_url, "il-central-1")
+    assert describe_stack(conn, "nob") is None
+    assert "no-such-bkt" not in [b["Name"] for b in conn.client("s3").list_buckets()["Buckets"]]
