@@ -118,7 +118,7 @@ def test_example_deploys_then_noop_then_edit_then_delete(
     plan = plan_stack(conn, example_project, options(tmp_path, "hello"))
     assert plan.review.no_changes and plan.uploaded == 0
     assert counters["s3"].calls == []
-    assert counters["cloudformation"].count("CreateChangeSet") == 0
+    assert counters["cloudformation"].calls == ["DescribeStacks", "GetTemplate"]  # no change set
     assert main(["stack", "deploy", str(example_project), "--stack-name", "hello", *common]) == 0
     assert "no changes to deploy" in capsys.readouterr().out
 
