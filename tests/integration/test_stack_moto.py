@@ -318,6 +318,19 @@ def test_without_yes_nothing_runs_unless_confirmed(
     capsys.readouterr()
     assert main(["stack", "delete", "ask", *aws[:4]]) == 0
     assert "Not deleted" in capsys.readouterr().err
+    # samconfig's confirm_changeset = false deploys without the question, as SAM CLI does.
+    text = (
+        (project / "samconfig.toml")
+        .read_text()
+        .replace("confirm_changeset = true", "confirm_changeset = false")
+    )
+    (project / "samconfig.toml").write_text(text)
+    app = next(project.glob("src/*/app.py"))
+    app.write_text(app.read_text() + "\n# edited\n")
+    assert main(["stack", "deploy", str(project), "--stack-name", "ask", *aws]) == 0
+    assert "UPDATE_COMPLETE" in capsys.readouterr().out
+    assert main(["stack", "delete", "ask", *aws[:4]]) == 0
+    assert "Not deleted" in capsys.readouterr().err
     assert describe_stack(conn, "ask") is not None
 
 
