@@ -18,6 +18,7 @@ import yaml
 
 from app.deploy.connection import Connection
 from app.deploy.errors import KIND_INVALID, DeployError, explain
+from app.deploy.limits import refuse_name
 from app.deploy.progress import STEP_DONE, CancelLike, Progress, Sink, check_cancel, null_sink
 
 MAX_UNZIPPED = 512 * 1024 * 1024  # more than Lambda's 250 MB: anything bigger is not a real package
@@ -144,6 +145,7 @@ def download_function(
     cancel: CancelLike | None = None,
 ) -> Path:
     """Blocks: fetch the code of a deployed function into a new project folder `dest` (template.yaml + src/)."""
+    refuse_name(name)
     if dest.exists() and any(dest.iterdir()):
         raise DeployError(f"{dest} already exists and is not empty.", "Choose a new folder.", KIND_INVALID)
     kwargs = {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}

@@ -6,14 +6,10 @@ import ast
 from pathlib import Path
 from typing import Any
 
+from app.deploy.limits import function_name_problem, setting_problems
 from app.project.context import TemplateContext
 from app.project.model import FunctionSpec, Severity
 
-MEMORY_RANGE = (128, 10_240)
-TIMEOUT_RANGE = (1, 900)
-EPHEMERAL_RANGE = (512, 10_240)
-MAX_LAYERS = 5
-MAX_ENV_BYTES = 4 * 1024
 ARCHITECTURES = ("x86_64", "arm64")
 
 SUPPORTED_RUNTIMES = frozenset(
@@ -46,47 +42,19 @@ def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str,
                 )
             )
 
-    lo, hi = MEMORY_RANGE
-    if not lo <= spec.memory_size <= hi:
-        report(
-            Severity.ERROR,
-            "memory-range",
-            f"MemorySize {spec.memory_size} MB is outside {lo}–{hi:,} MB",
-            "MemorySize",
-        )
-    lo, hi = TIMEOUT_RANGE
-    if not lo <= spec.timeout <= hi:
-        report(Severity.ERROR, "timeout-range", f"Timeout {spec.timeout} s is outside {lo}–{hi} s", "Timeout")
-    lo, hi = EPHEMERAL_RANGE
-    if not lo <= spec.ephemeral_storage <= hi:
-        report(
-            Severity.ERROR,
-            "ephemeral-storage-range",
-            f"EphemeralStorage {spec.ephemeral_storage} MB is outside {lo}–{hi:,} MB",
-            "EphemeralStorage",
-        )
+    for problem in setting_problems(spec):  # the one copy of Lambda's limits, shared with deploy
+        on_value = problem.field != "Environment"
+        report(Severity.ERROR, problem.code, problem.message, problem.field, on_value=on_value)
+    if "FunctionName" in props:
+        name_problem = function_name_problem(spec.function_name)
+        if name_problem:
+            report(Severity.ERROR, "function-name", name_problem, "FunctionName")
     if len(spec.architectures) != 1 or spec.architectures[0] not in ARCHITECTURES:
         report(
             Severity.ERROR,
             "architecture",
             f"Architectures must be one of {', '.join(ARCHITECTURES)}, got {spec.architectures}",
             "Architectures",
-        )
-    if len(spec.layers) > MAX_LAYERS:
-        report(
-            Severity.ERROR,
-            "too-many-layers",
-            f"{len(spec.layers)} layers; Lambda allows at most {MAX_LAYERS}",
-            "Layers",
-        )
-    env_bytes = sum(len(k.encode()) + len(v.encode()) for k, v in spec.environment.items())
-    if env_bytes > MAX_ENV_BYTES:
-        report(
-            Severity.ERROR,
-            "environment-too-large",
-            f"environment variables take {env_bytes:,} bytes; Lambda allows 4 KB (4,096 bytes) in total",
-            "Environment",
-            on_value=False,
         )
     if spec.package_type == "Image":
         if not spec.image_uri and not spec.image_metadata.get("Dockerfile"):
@@ -130,9 +98,9 @@ def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str,
         )
         return
     if spec.runtime and spec.runtime.startswith("python") and spec.code_dir and spec.code_dir.is_dir():
-        problem = check_python_handler(spec)
-        if problem:
-            report(Severity.ERROR, "handler-not-found", problem, "Handler")
+        missing = check_python_handler(spec)
+        if missing:
+            report(Severity.ERROR, "handler-not-found", missing, "Handler")
 
 
 def check_python_handler(spec: FunctionSpec) -> str | None:
