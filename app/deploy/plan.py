@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.deploy.cache import CacheLimits
 from app.deploy.connection import Connection
 from app.deploy.errors import KIND_LIMIT, DeployError, error_code, explain, retry
 from app.deploy.limits import function_problems, refuse_function
@@ -50,6 +51,8 @@ class DeployOptions:
     limits: Limits = field(default_factory=Limits)
     pip_command: list[str] | None = None
     iam_propagation_timeout: float = 90.0
+    allow_secrets: bool = False  # package files that look like credentials (--allow-secrets)
+    cache_limits: CacheLimits = field(default_factory=CacheLimits)  # pruned after each build
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,8 @@ def _plan_layers(
             cancel=cancel,
             limits=options.limits,
             pip_command=options.pip_command,
+            allow_secrets=options.allow_secrets,
+            cache_limits=options.cache_limits,
         )
         latest = _latest_layer(conn, name, cancel)
         if latest and (latest.get("Content") or {}).get("CodeSha256") == pkg.sha256:
@@ -305,7 +310,8 @@ def make_plan(
     refuse_function(fn)  # Lambda's documented limits, before packaging and before any AWS call
     package = package_function(
         fn, cache_dir=options.cache_dir, sink=sink, cancel=cancel, limits=options.limits,
-        pip_command=options.pip_command,
+        pip_command=options.pip_command, allow_secrets=options.allow_secrets,
+        cache_limits=options.cache_limits,
     )  # fmt: skip
     check_cancel(cancel, "reading the deployed function")
     name = fn.function_name
@@ -348,7 +354,8 @@ def make_plan(
         desired["Role"] = current.get("Role")
     else:
         problems.append("a new function needs an execution role: give a role ARN or choose 'create a role'")
-    notes: list[str] = []
+    notes: list[str] = list(package.warnings)
+    notes.extend(w for la in layers if la.package for w in la.package.warnings)
     if role_action == "create" and fn.policies:
         notes.append(
             f"the created role {role_name} only allows CloudWatch Logs: the template's Policies are not applied"
