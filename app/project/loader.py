@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,6 +32,33 @@ def find_template(folder: Path) -> Path | None:
     return None
 
 
+def unusable_templates(folder: Path) -> list[Diagnostic]:
+    """A template name present in the folder but not readable as a file (a folder, a link loop...)."""
+    found = []
+    for name in TEMPLATE_NAMES:
+        path = folder / name
+        if not os.path.lexists(path) or path.is_file():
+            continue
+        try:
+            path.stat()
+            why = "is a folder, not a file" if path.is_dir() else "is not a regular file"
+        except RuntimeError:
+            why = "is a symbolic link loop"
+        except OSError as exc:
+            why = (
+                "is a symbolic link loop" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+            )
+        found.append(
+            Diagnostic(
+                Severity.ERROR,
+                "template-unusable",
+                f"{name} {why}: the project's template cannot be read",
+                path,
+            )
+        )
+    return found
+
+
 def load_project(
     path: str | os.PathLike[str],
     *,
@@ -54,7 +82,12 @@ def load_project(
     else:
         root, template = target.parent, target
     project = Project(root=root)
+    if is_dir:
+        project.diagnostics.extend(unusable_templates(root))
     if template is None:
+        if project.diagnostics:  # a template was meant: do not pass the folder off as plain handlers
+            project.readable = False
+            return project
         project.functions = discover_handlers(root)
         return project
 
@@ -128,7 +161,17 @@ def _load_template(
         conditions=_section(data, "Conditions"),
     )
     ctx = TemplateContext(template, data, resolver, id_prefix, len(chain))
-    if not isinstance(resources, dict) or not resources:
+    if isinstance(resources, dict) and not resources:
+        ctx.report(
+            Severity.WARNING,
+            "empty-resources",
+            "template has no resources yet (Resources is empty): there are no functions to show",
+            data,
+            "Resources",
+        )
+        project.diagnostics.extend(ctx.diagnostics)
+        return
+    if not isinstance(resources, dict):
         what = (
             "has no Resources section" if resources is None else "has a Resources section that is not a map"
         )
