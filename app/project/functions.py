@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from app.project.cfn_yaml import position
@@ -162,8 +163,8 @@ def _code_location(ctx: TemplateContext, props: dict[str, Any], spec: FunctionSp
         bucket, _, object_key = code[len("s3://") :].partition("/")
         spec.code_s3 = {"Bucket": bucket, "Key": object_key}
     elif isinstance(code, str):
-        spec.code_dir = (ctx.folder / code).resolve()
-        if not spec.code_dir.exists():
+        spec.code_dir, exists = ctx.cached(("code-dir", code), lambda: _resolved(ctx.folder / code))
+        if not exists:
             ctx.report(
                 Severity.ERROR,
                 "code-missing",
@@ -178,6 +179,11 @@ def _code_location(ctx: TemplateContext, props: dict[str, Any], spec: FunctionSp
         ctx.report(
             Severity.ERROR, "code-missing", "Code is required", None, None, spec.logical_id, spec.diagnostics
         )
+
+
+def _resolved(path: Path) -> tuple[Path, bool]:
+    resolved = path.resolve()
+    return resolved, resolved.exists()
 
 
 def _environment(ctx: TemplateContext, props: dict[str, Any], spec: FunctionSpec) -> dict[str, str]:

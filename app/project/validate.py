@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -97,34 +98,69 @@ def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str,
             "Handler",
         )
         return
-    if spec.runtime and spec.runtime.startswith("python") and spec.code_dir and spec.code_dir.is_dir():
-        missing = check_python_handler(spec)
+    code_dir = spec.code_dir
+    if (
+        spec.runtime
+        and spec.runtime.startswith("python")
+        and code_dir
+        and ctx.cached(("is-dir", code_dir), code_dir.is_dir)
+    ):
+        key = ("handler-file", code_dir, spec.handler_module_and_function[0])
+        missing = check_python_handler(spec, ctx.cached(key, lambda: spec.handler_file))
         if missing:
             report(Severity.ERROR, "handler-not-found", missing, "Handler")
 
 
-def check_python_handler(spec: FunctionSpec) -> str | None:
-    """Why the handler cannot be found in the code directory, or None when it is there (or cannot be told)."""
+def check_python_handler(spec: FunctionSpec, handler_file: Path | None | object = ...) -> str | None:
+    """Why the handler cannot be found in the code directory, or None when it is there (or cannot be told).
+
+    `handler_file` is spec.handler_file when the caller already knows it (shared by many functions).
+    """
     parts, code_dir = spec.handler_module_and_function, spec.code_dir
     if parts is None or code_dir is None:
         return None
     module, func = parts
-    path = spec.handler_file
+    path = spec.handler_file if handler_file is ... else handler_file
+    if path is not None and not isinstance(path, Path):
+        return None
     if path is None:
         rel = Path(*module.split("."))
         if any(code_dir.glob(f"{rel}.*.so")) or any(code_dir.glob(f"{rel}.*.pyd")):
             return None  # a compiled extension module: cannot be inspected
         return f"handler module {module!r} not found: no {rel.with_suffix('.py')} in {code_dir}"
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), str(path))
+        st = path.stat()
+    except OSError:
+        return None
+    summary = _module_summary(str(path), st.st_mtime_ns, st.st_size)
+    if isinstance(summary, str):
+        return summary
+    if summary is None or func in summary:
+        return None
+    return f"handler function {func!r} not found in {path.relative_to(code_dir)}"
+
+
+@functools.lru_cache(maxsize=512)
+def _module_summary(path: str, mtime_ns: int, size: int) -> frozenset[str] | str | None:
+    """A module's top-level names (None: cannot be told) or its syntax error; parsed once per version.
+
+    Thousands of functions often share one handler module: keyed by path, mtime and size, the
+    module is parsed once per load (and again only when it changes).
+    """
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            tree = ast.parse(f.read(), path)
     except SyntaxError as exc:
-        return f"handler module {path.name} has a syntax error at line {exc.lineno}: {exc.msg}"
+        return f"handler module {Path(path).name} has a syntax error at line {exc.lineno}: {exc.msg}"
     except (OSError, ValueError, RecursionError):
         return None
     names = top_level_names(tree)
-    if names is None or func in names:
-        return None
-    return f"handler function {func!r} not found in {path.relative_to(code_dir)}"
+    return None if names is None else frozenset(names)
+
+
+def module_parse_count() -> int:
+    """How many times a handler module was parsed in this process (the cache's misses)."""
+    return _module_summary.cache_info().misses
 
 
 def top_level_names(tree: ast.Module) -> set[str] | None:
