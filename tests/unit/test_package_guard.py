@@ -233,3 +233,19 @@ def test_an_unreadable_file_is_named_without_a_traceback(tmp_path: Path) -> None
     assert proc.returncode == 2, proc.stderr
     assert f"Cannot read {secret}: Permission denied" in proc.stderr
     assert "Traceback" not in proc.stderr and ".lambdaignore" in proc.stderr
+
+
+def test_the_project_view_warns_about_code_outside_the_project(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "home" / ".aws").mkdir(parents=True)
+    (project / "template.yaml").write_text(
+        TEMPLATE.format(code="../home/.aws")
+        + "  Lib:\n    Type: AWS::Serverless::LayerVersion\n    Properties: {ContentUri: ../home}\n"
+    )
+    loaded = load_project(project)
+    fn_diags = [(d.code, d.severity.value, d.line) for d in loaded.functions[0].diagnostics]
+    assert ("code-outside-project", "warning", 7) in fn_diags
+    assert any(d.code == "code-outside-project" and "Lib" in d.message for d in loaded.diagnostics)
+    (project / "template.yaml").write_text(TEMPLATE.format(code="."))
+    assert all(d.code != "code-outside-project" for d in load_project(project).all_diagnostics)
