@@ -193,7 +193,7 @@ def _warn_if_outside(
 ) -> None:
     """A code folder outside the template's folder is uploaded whole by a deploy: say so loudly."""
     root = ctx.cached(("root",), ctx.folder.resolve)
-    if folder == root or root in folder.parents:
+    if ctx.cached(("inside", folder), lambda: folder == root or root in folder.parents):
         return
     ctx.report(
         Severity.WARNING,
