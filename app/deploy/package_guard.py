@@ -1,15 +1,18 @@
-"""What may go into a deployment zip: no link leaving the code folder, no special file, no secret."""
+"""What may go into a deployment zip: .lambdaignore rules, no link out of the folder, no special file, no secret."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.deploy.errors import KIND_INVALID, DeployError
+
+IGNORE_FILE = ".lambdaignore"
 
 # Kernel views: regular-looking files whose content is the reading process's own state.
 VIRTUAL_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
@@ -24,6 +27,47 @@ ALLOW_HINT = (
     "Remove the file or add it to .lambdaignore; if it really belongs in the package, deploy with "
     "--allow-secrets (or turn on the setting deploy_allow_secrets)."
 )
+
+
+class IgnoreRules:
+    """The patterns of a .lambdaignore: gitignore-like (`dir/`, `/anchored`, `*.glob`, `!negation`)."""
+
+    def __init__(self, lines: Sequence[str] = ()) -> None:
+        self.rules: list[tuple[str, bool, bool, bool]] = []  # pattern, negate, dir_only, anchored
+        for raw in lines:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            negate = line.startswith("!")
+            if negate:
+                line = line[1:]
+            dir_only = line.endswith("/")
+            line = line.rstrip("/")
+            anchored = "/" in line
+            line = line.lstrip("/")
+            if line:
+                self.rules.append((line, negate, dir_only, anchored))
+
+    @classmethod
+    def load(cls, root: Path) -> IgnoreRules:
+        try:
+            return cls((root / IGNORE_FILE).read_text(encoding="utf-8").splitlines())
+        except OSError:
+            return cls()
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        """True if the POSIX path `rel` (relative to the code root) is excluded; the last match wins."""
+        result = False
+        name = rel.rsplit("/", 1)[-1]
+        for pattern, negate, dir_only, anchored in self.rules:
+            if dir_only and not is_dir:
+                continue
+            target = rel if anchored else name
+            if fnmatch.fnmatchcase(target, pattern) or (
+                anchored and pattern.startswith("**/") and fnmatch.fnmatchcase(rel, pattern[3:])
+            ):
+                result = not negate
+        return result
 
 
 @dataclass(frozen=True)

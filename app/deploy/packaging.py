@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import fnmatch
 import hashlib
 import os
 import shutil
@@ -19,6 +18,7 @@ from typing import Any
 from app.deploy.cache import CacheLimits, prune_cache
 from app.deploy.errors import KIND_INVALID, KIND_LIMIT, DeployError
 from app.deploy.package_guard import (
+    IgnoreRules,
     Link,
     link_entry,
     outside_project,
@@ -45,7 +45,6 @@ EXCLUDED_DIRS = {
 }  # fmt: skip
 EXCLUDED_FILES = {".DS_Store", ".lambdaignore", "Thumbs.db"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
-IGNORE_FILE = ".lambdaignore"
 
 
 @dataclass(frozen=True)
@@ -89,47 +88,6 @@ def human_size(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:.1f} KB"
     return f"{n} B"
-
-
-class IgnoreRules:
-    """The patterns of a .lambdaignore: gitignore-like (`dir/`, `/anchored`, `*.glob`, `!negation`)."""
-
-    def __init__(self, lines: Sequence[str] = ()) -> None:
-        self.rules: list[tuple[str, bool, bool, bool]] = []  # pattern, negate, dir_only, anchored
-        for raw in lines:
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            negate = line.startswith("!")
-            if negate:
-                line = line[1:]
-            dir_only = line.endswith("/")
-            line = line.rstrip("/")
-            anchored = "/" in line
-            line = line.lstrip("/")
-            if line:
-                self.rules.append((line, negate, dir_only, anchored))
-
-    @classmethod
-    def load(cls, root: Path) -> IgnoreRules:
-        try:
-            return cls((root / IGNORE_FILE).read_text(encoding="utf-8").splitlines())
-        except OSError:
-            return cls()
-
-    def ignored(self, rel: str, is_dir: bool) -> bool:
-        """True if the POSIX path `rel` (relative to the code root) is excluded; the last match wins."""
-        result = False
-        name = rel.rsplit("/", 1)[-1]
-        for pattern, negate, dir_only, anchored in self.rules:
-            if dir_only and not is_dir:
-                continue
-            target = rel if anchored else name
-            if fnmatch.fnmatchcase(target, pattern) or (
-                anchored and pattern.startswith("**/") and fnmatch.fnmatchcase(rel, pattern[3:])
-            ):
-                result = not negate
-        return result
 
 
 def _is_venv(path: Path) -> bool:
