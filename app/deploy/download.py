@@ -72,6 +72,8 @@ def _plan(zf: zipfile.ZipFile, root: Path) -> list[tuple[zipfile.ZipInfo, str]]:
         if problem:
             raise _refuse(info.filename, problem)
         parts = rel.split("/") if rel and rel != "." else []
+        if not parts and not info.is_dir():
+            raise _refuse(info.filename, "has no file name")
         for i in range(1, len(parts) + (1 if info.is_dir() else 0)):
             folder = "/".join(parts[:i])
             if folder in files:
@@ -127,6 +129,14 @@ def _extract_into(raw: bytes, folder: Path) -> list[str]:
             _write_entry(zf, info, target)
             written.append(info.filename)
     return written
+
+
+def _unwritable(dest: Path, exc: OSError) -> DeployError:
+    return DeployError(
+        f"Could not write the project to {dest}: {exc.strerror or exc}.",
+        "Check the folder's permissions and free space; nothing was left behind.",
+        KIND_INVALID,
+    )
 
 
 def refuse_taken(dest: Path) -> None:
@@ -216,7 +226,10 @@ def build_project(data: bytes, config: dict[str, Any], dest: Path) -> None:
     """Write template.yaml and src/<name>/ into a staging folder, then move it to `dest` in one rename."""
     code_rel = f"src/{re.sub(r'[^A-Za-z0-9_.-]', '_', config['FunctionName'])}"
     refuse_taken(dest)
-    staging = staging_folder(dest)
+    try:
+        staging = staging_folder(dest)
+    except OSError as exc:
+        raise _unwritable(dest, exc) from exc
     try:
         _extract_into(data, staging / code_rel)
         (staging / "template.yaml").write_text(
@@ -224,6 +237,8 @@ def build_project(data: bytes, config: dict[str, Any], dest: Path) -> None:
             encoding="utf-8",
         )
         move_into_place(staging, dest)
+    except OSError as exc:  # disk full, no permission: nothing is left behind either
+        raise _unwritable(dest, exc) from exc
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

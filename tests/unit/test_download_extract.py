@@ -49,6 +49,7 @@ def _leftovers(parent: Path) -> list[str]:
         ([("x", b"file"), ("x/y", b"inner")], "'x' to be a folder"),
         ([("x/y", b"inner"), ("x", b"file")], "is a file, but 'x/y' needs it to be a folder"),
         ([("a.py", b"1"), ("a.py", b"2")], "appears twice"),
+        ([("a.py", b"1"), ("./", b""), (".", b"x")], "has no file name"),
     ],
 )
 def test_clashing_entries_give_a_clear_error_and_leave_nothing(
@@ -99,3 +100,11 @@ def test_safe_extract_is_all_or_nothing(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
     assert safe_extract(_zip([("ok.py", b"1")]), tmp_path / "out") == ["ok.py"]
     assert _leftovers(tmp_path) == ["out"]
+
+
+def test_a_folder_that_cannot_be_written_is_a_message(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DeployError, match="Could not write the project") as info:
+        build_project(_zip([("app.py", b"")]), CONFIG, blocker / "project")  # its parent is a file
+    assert "nothing was left behind" in info.value.hint
