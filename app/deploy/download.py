@@ -166,10 +166,15 @@ def safe_extract(data: bytes | Path, dest: Path) -> list[str]:
     """
     raw = data.read_bytes() if isinstance(data, Path) else data
     refuse_taken(dest)
-    staging = staging_folder(dest)
+    try:
+        staging = staging_folder(dest)
+    except OSError as exc:
+        raise _unwritable(dest, exc) from exc
     try:
         written = _extract_into(raw, staging)
         move_into_place(staging, dest)
+    except OSError as exc:
+        raise _unwritable(dest, exc) from exc
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
