@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,19 @@ def unusable_templates(folder: Path) -> list[Diagnostic]:
     return found
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a large template makes hundreds of thousands of
+    containers, and collections triggered while they pile up cost a third of the load time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_project(
     path: str | os.PathLike[str],
     *,
@@ -67,6 +82,16 @@ def load_project(
     region: str | None = None,
 ) -> Project:
     """Load a folder or template; bad content becomes diagnostics, only an unreadable path raises."""
+    with _collector_paused():
+        return _load_project(path, config_env, parameter_overrides, region)
+
+
+def _load_project(
+    path: str | os.PathLike[str],
+    config_env: str,
+    parameter_overrides: Mapping[str, str] | None,
+    region: str | None,
+) -> Project:
     target = Path(path).expanduser()
     try:
         target = target.resolve()

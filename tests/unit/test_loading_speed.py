@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.project import cfn_yaml, validate
-from app.project.loader import load_project
+from app.project.loader import ProjectLoadError, load_project
 from bench.loading import big_template_project, shared_module_project
 
 
@@ -107,3 +107,21 @@ def _same_positions(a: object, b: object) -> None:
 )  # fmt: skip
 def test_unusual_yaml_goes_to_the_guarded_loader(text: str) -> None:
     assert cfn_yaml._parse_fast(text) is None
+
+
+def test_loading_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
+    import gc
+
+    project = shared_module_project(tmp_path / "p", functions=3)
+    assert gc.isenabled()
+    load_project(project)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_project(project)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(ProjectLoadError):  # a failure inside restores it too
+        load_project(tmp_path / "missing")
+    assert gc.isenabled()
