@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +13,7 @@ from app.project.model import FunctionSpec, Project
 from runner.backend import Backend, BackendOptions
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
+from runner.emulator import InvalidEvent, parse_event
 from runner.env_vars import apply_env_vars
 from runner.process import ProcessBackend
 from runner.result import SetupError
@@ -74,7 +74,8 @@ def function_config(
 
 
 def read_event(source: str | None, stdin: Any = None) -> bytes:
-    """The event bytes from a file, '-' (stdin) or nothing ('{}'); raises SetupError unless it is JSON."""
+    """The event bytes from a file, '-' (stdin) or nothing ('{}'); raises SetupError unless it is JSON
+    as the Invoke API accepts it (no NaN/Infinity; an empty or whitespace-only file is ``{}``)."""
     if source is None:
         return b"{}"
     if source == "-":
@@ -86,11 +87,10 @@ def read_event(source: str | None, stdin: Any = None) -> bytes:
             data = Path(source).read_bytes()
         except OSError as exc:
             raise SetupError(f"cannot read event file {source}: {exc.strerror or exc}")
-    try:
-        json.loads(data or b"null")
-    except ValueError as exc:
-        raise SetupError(f"the event is not valid JSON: {exc}")
-    return data or b"{}"
+    try:  # as the Invoke API reads it: NaN/Infinity refused, empty or whitespace-only means {}
+        return parse_event(data)
+    except InvalidEvent as exc:
+        raise SetupError(f"the event is not valid JSON: {exc}".replace("request body", "event"))
 
 
 def select_backend(name: str = "auto", **options: Any) -> Backend:

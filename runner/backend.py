@@ -99,6 +99,7 @@ class BackendOptions:
             "entrypoint_mode": self.entrypoint_mode,
             "pull_progress": self.pull_progress,
             "credentials": self.credentials or None,
+            "concurrency": self.concurrency,  # containers per function, as the process backend's runtimes
         }
         out: dict[str, Any] = {k: v for k, v in pairs.items() if v is not None}
         if not self.remove_orphans:

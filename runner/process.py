@@ -29,6 +29,7 @@ from runner.emulator import Emulator, Invocation, Throttled
 from runner.env_vars import apply_env_vars, load_env_vars_file  # noqa: F401 - re-exported for older callers
 from runner.interpreter import default_python
 from runner.isolation import linked_packages
+from runner.limits import check_request
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
@@ -217,6 +218,7 @@ class ProcessBackend:
 
         With ``debug`` the invoke runs in a fresh runtime started under debugpy (listening on
         debug.host:debug.port, waiting for a debugger), with no timeout enforced; it is not kept warm."""
+        check_request(event)
         if debug is not None:
             return self._debug_invoke(config, event, sink, cancel, client_context, debug)
         emu = self.emulator_for(config, sink)

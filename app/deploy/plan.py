@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.deploy.cache import CacheLimits
 from app.deploy.connection import Connection
 from app.deploy.errors import KIND_LIMIT, DeployError, error_code, explain, retry
+from app.deploy.limits import function_problems, refuse_function
 from app.deploy.packaging import (
     Limits,
     PackageResult,
@@ -36,6 +38,9 @@ LABELS = {
 }
 
 
+STACK_TAG = "aws:cloudformation:stack-name"  # CloudFormation tags every resource it makes
+
+
 @dataclass
 class DeployOptions:
     """What the user chose in the dialog or on the command line."""
@@ -49,6 +54,8 @@ class DeployOptions:
     limits: Limits = field(default_factory=Limits)
     pip_command: list[str] | None = None
     iam_propagation_timeout: float = 90.0
+    allow_secrets: bool = False  # package files that look like credentials (--allow-secrets)
+    cache_limits: CacheLimits = field(default_factory=CacheLimits)  # pruned after each build
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,7 @@ class DeployPlan:
     problems: list[str] = field(default_factory=list)  # any problem blocks the deploy
     notes: list[str] = field(default_factory=list)  # worth reading, not blocking
     function_arn: str | None = None
+    stack_name: str | None = None  # the CloudFormation stack the deployed function belongs to
 
     @property
     def action(self) -> str:
@@ -160,6 +168,7 @@ class DeployPlan:
             "role": {"action": self.role_action, "name": self.role_name, "arn": self.desired.get("Role")},
             "problems": list(self.problems),
             "notes": list(self.notes),
+            "stack": self.stack_name,
         }
 
     def render(self) -> str:
@@ -212,18 +221,8 @@ def _fmt(value: Any) -> str:
 
 
 def limit_problems(fn: FunctionSpec) -> list[str]:
-    """Lambda's limits on the settings (see docs/LAMBDA_REFERENCE.md): checked before anything changes."""
-    out = []
-    if not fn.handler:
-        out.append("the function has no Handler")
-    if not 128 <= fn.memory_size <= 10240:
-        out.append(f"memory {fn.memory_size} MB is outside Lambda's 128-10240 MB")
-    if not 1 <= fn.timeout <= 900:
-        out.append(f"timeout {fn.timeout} s is outside Lambda's 1-900 s")
-    env_size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in fn.environment.items())
-    if env_size > 4096:
-        out.append(f"environment variables take {env_size} bytes; Lambda allows 4 KB in total")
-    return out
+    """Lambda's limits on the name and settings (app/deploy/limits.py), as plain messages."""
+    return [p.message for p in function_problems(fn)]
 
 
 def role_name_for(function_name: str) -> str:
@@ -289,6 +288,8 @@ def _plan_layers(
             cancel=cancel,
             limits=options.limits,
             pip_command=options.pip_command,
+            allow_secrets=options.allow_secrets,
+            cache_limits=options.cache_limits,
         )
         latest = _latest_layer(conn, name, cancel)
         if latest and (latest.get("Content") or {}).get("CodeSha256") == pkg.sha256:
@@ -297,8 +298,6 @@ def _plan_layers(
             )
         else:
             plans.append(LayerPlan(layer.label, name, None, True, pkg, latest["Version"] if latest else None))
-    if len(plans) > 5:
-        problems.append(f"{len(plans)} layers: Lambda allows at most 5 per function")
     return plans, problems
 
 
@@ -313,9 +312,11 @@ def make_plan(
     """Blocks: package the function and its local layers, read the deployed function, and compare."""
     if options.role_arn and options.create_role:
         raise DeployError("Give either a role ARN or 'create a role', not both.")
+    refuse_function(fn)  # Lambda's documented limits, before packaging and before any AWS call
     package = package_function(
         fn, cache_dir=options.cache_dir, sink=sink, cancel=cancel, limits=options.limits,
-        pip_command=options.pip_command,
+        pip_command=options.pip_command, allow_secrets=options.allow_secrets,
+        cache_limits=options.cache_limits,
     )  # fmt: skip
     check_cancel(cancel, "reading the deployed function")
     name = fn.function_name
@@ -358,8 +359,8 @@ def make_plan(
         desired["Role"] = current.get("Role")
     else:
         problems.append("a new function needs an execution role: give a role ARN or choose 'create a role'")
-    problems.extend(limit_problems(fn))
-    notes: list[str] = []
+    notes: list[str] = list(package.warnings)
+    notes.extend(w for la in layers if la.package for w in la.package.warnings)
     if role_action == "create" and fn.policies:
         notes.append(
             f"the created role {role_name} only allows CloudWatch Logs: the template's Policies are not applied"
@@ -372,6 +373,12 @@ def make_plan(
         problems.append(
             f"function ({human_size(package.unzipped_size)}) plus local layers ({human_size(layer_bytes)}) "
             f"is {human_size(total)} unzipped; Lambda allows {human_size(options.limits.unzipped_bytes)}"
+        )
+    stack_name = ((deployed or {}).get("Tags") or {}).get(STACK_TAG)
+    if stack_name:
+        notes.append(
+            f"{name} belongs to the CloudFormation stack {stack_name}: a quick deploy drifts the stack "
+            "(its next stack deploy puts the stack's version back); deploy the application as a stack instead"
         )
     remote_sha = config.get("CodeSha256") if deployed else None
     changes: list[FieldChange] = []
@@ -400,6 +407,7 @@ def make_plan(
         problems=problems,
         notes=notes,
         function_arn=config.get("FunctionArn"),
+        stack_name=str(stack_name) if stack_name else None,
     )
 
 
