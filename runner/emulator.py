@@ -135,6 +135,8 @@ class MemoryProbe:
             try:
                 with open(f"/proc/{p}/status") as f:
                     for line in f:
+                        if line.startswith("Name:") and line.split()[1:] == ["bwrap"]:
+                            break  # the sandbox's own plumbing (runner/sandbox.py), not the function's
                         if line.startswith(key):
                             total += int(line.split()[1]) * 1024
                             break
@@ -217,6 +219,125 @@ def _win_memory(pid: int) -> tuple[int, int]:  # pragma: no cover - Windows only
         return 0, 0
     finally:
         k32.CloseHandle(handle)
+
+
+class _Spawner:
+    """Starts every runtime from one long-lived thread.
+
+    A runtime may ask to die with its parent (PR_SET_PDEATHSIG: the sandbox does); Linux counts the
+    *thread* that forked it as the parent, so a runtime started from a short-lived request thread
+    would die with that thread. This one lives as long as the process.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: list[tuple[Callable[[], Any], threading.Event, list[Any]]] = []
+        self.wake = threading.Condition(self.lock)
+        self.thread: threading.Thread | None = None
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        done, box = threading.Event(), []  # type: ignore[var-annotated]
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._loop, name="runtime-spawner", daemon=True)
+                self.thread.start()
+            self.jobs.append((fn, done, box))
+            self.wake.notify()
+        done.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def _loop(self) -> None:
+        while True:
+            with self.lock:
+                while not self.jobs:
+                    self.wake.wait()
+                fn, done, box = self.jobs.pop(0)
+            try:
+                box.append(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                box.append(exc)
+            done.set()
+
+
+_SPAWNER = _Spawner()
+
+
+def _spawn(cmd: list[str], **kw: Any) -> subprocess.Popen[bytes]:
+    return _SPAWNER.run(lambda: subprocess.Popen(cmd, **kw))
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILLs a process, its process group and (Linux) every descendant; the group and tree are
+    read first, so children that outlive their parent still go."""
+    if os.name != "posix":
+        return
+    tree = MemoryProbe._tree(pid) if os.path.isdir("/proc/self") else [pid]
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    for p in tree:
+        with contextlib.suppress(OSError):
+            os.kill(p, signal.SIGKILL)
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of a process (Linux), so a reused pid is never taken for ours."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _write_pid_file(pid_dir: str, pid: int) -> None:
+    """Records a runtime and its owner (this process), for sweep_runtimes after a kill -9 of the owner."""
+    record = {
+        "pid": pid,
+        "start": _start_time(pid),
+        "owner": os.getpid(),
+        "owner_start": _start_time(os.getpid()),
+    }
+    with contextlib.suppress(OSError):
+        os.makedirs(pid_dir, exist_ok=True)
+        with open(os.path.join(pid_dir, f"{pid}.json"), "w") as f:
+            json.dump(record, f)
+
+
+def sweep_runtimes(pid_dir: str) -> list[int]:
+    """Kills runtimes left by an owner that is gone (e.g. a kill -9'd serve); returns their pids.
+
+    Only provably ours and provably orphaned: the pid file names the runtime and its owner with
+    their kernel start times; a runtime is killed only if it still has that start time and its
+    owner does not (dead, or its pid reused). Linux only (elsewhere the records are kept)."""
+    killed: list[int] = []
+    if not os.path.isdir("/proc/self"):
+        return killed
+    try:
+        names = os.listdir(pid_dir)
+    except OSError:
+        return killed
+    for name in names:
+        path = os.path.join(pid_dir, name)
+        try:
+            with open(path) as f:
+                rec = json.load(f)
+            pid, start, owner, owner_start = (
+                int(rec["pid"]),
+                rec["start"],
+                int(rec["owner"]),
+                rec["owner_start"],
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if owner_start is not None and _start_time(owner) == owner_start:
+            continue  # its owner is alive: not ours to touch
+        if start is not None and _start_time(pid) == start:
+            kill_tree(pid)
+            killed.append(pid)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return killed
 
 
 class Invocation:
@@ -320,7 +441,7 @@ class _Runtime:
         self.generation = self.emu.generation
         self.spawned_at = time.monotonic()
         kw: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
-        self.proc = subprocess.Popen(
+        self.proc = _spawn(
             list(self.emu.runtime_cmd),
             cwd=self.emu.cwd,
             env=env,
@@ -329,6 +450,8 @@ class _Runtime:
             stderr=subprocess.STDOUT,
             **kw,
         )
+        if self.emu.pid_dir:
+            _write_pid_file(self.emu.pid_dir, self.proc.pid)
         assert self.proc.stdout is not None
         self.fd = self.proc.stdout.fileno()
         if os.name == "posix":
@@ -337,21 +460,23 @@ class _Runtime:
         threading.Thread(target=self._watch_exit, args=(self.proc,), daemon=True).start()
 
     def kill(self) -> None:
+        """Kills the runtime's whole tree: its process group and every descendant still attached
+        (under the sandbox, killing its pid 1 ends the pid namespace, so nothing can escape)."""
         proc = self.proc
         if proc is None or proc.poll() is not None:
             return
-        try:
-            if os.name == "posix":
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
+        kill_tree(proc.pid)
+        if os.name != "posix":
+            with contextlib.suppress(OSError):
                 proc.kill()
-        except OSError:
-            pass
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
 
     def _watch_exit(self, proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
+        if self.emu.pid_dir:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self.emu.pid_dir, f"{proc.pid}.json"))
         with self.lock:
             inv = self.current
             if inv is not None and self.proc is proc and not inv.done.is_set():
@@ -582,8 +707,10 @@ class Emulator:
         cgroup_memory: bool = False,
         init_timeout_s: float = 10.0,
         debug: bool = False,
+        pid_dir: str | None = None,
     ) -> None:
         self.function_name = function_name
+        self.pid_dir = pid_dir  # runtimes recorded here, for sweep_runtimes after a crash of ours
         self.handler = handler
         self.runtime_cmd = list(runtime_cmd)
         self.memory_mb = memory_mb
