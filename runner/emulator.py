@@ -290,6 +290,22 @@ def _start_time(pid: int) -> str | None:
         return None
 
 
+def _group_members(pgid: int, not_before: int) -> list[int]:
+    """Processes of a process group started no earlier than its leader (a live group's id is never
+    reused as a pid, so these are provably the group's)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and int(fields[19]) >= not_before:
+                out.append(int(entry))
+    return out
+
+
 def _write_pid_file(pid_dir: str, pid: int) -> None:
     """Records a runtime and its owner (this process), for sweep_runtimes after a kill -9 of the owner."""
     record = {
@@ -335,6 +351,11 @@ def sweep_runtimes(pid_dir: str) -> list[int]:
         if start is not None and _start_time(pid) == start:
             kill_tree(pid)
             killed.append(pid)
+        elif start is not None:  # the runtime is gone; what it started in its process group is not
+            for member in _group_members(pid, int(start)):
+                with contextlib.suppress(OSError):
+                    os.kill(member, signal.SIGKILL)
+                    killed.append(member)
         with contextlib.suppress(OSError):
             os.unlink(path)
     return killed
@@ -420,6 +441,7 @@ class _Runtime:
         self.read_lock = threading.Lock()
         self.partial = b""
         self.fd = -1
+        self.frozen: list[int] = []  # the stopped tree between invokes (freeze_idle)
         self.server = _QuietServer(("127.0.0.1", 0), _RuntimeApiHandler)
         self.server.daemon_threads = True
         self.server.runtime = self  # type: ignore[attr-defined]
@@ -438,6 +460,7 @@ class _Runtime:
         self.ready_at, self.init_error, self.seen_rss, self.partial = None, None, 0, b""
         self.oom_killed = False
         self.served = 0
+        self.frozen = []
         self.generation = self.emu.generation
         self.spawned_at = time.monotonic()
         kw: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
@@ -471,6 +494,30 @@ class _Runtime:
                 proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
+
+    def freeze(self) -> None:
+        """SIGSTOPs the runtime's tree (background threads and children included) while it waits for
+        an event; the tree is walked twice so a child forked meanwhile is stopped too."""
+        proc = self.proc
+        if self.frozen or not self.emu.freeze_idle or proc is None or proc.poll() is not None:
+            return
+        for _ in range(2):
+            for p in MemoryProbe._tree(proc.pid):
+                if p not in self.frozen:
+                    with contextlib.suppress(OSError):
+                        os.kill(p, signal.SIGSTOP)
+                        self.frozen.append(p)
+
+    def thaw(self) -> None:
+        """SIGCONTs what freeze stopped (and anything of the tree, should a stop have raced)."""
+        if not self.frozen:
+            return
+        proc = self.proc
+        tree = MemoryProbe._tree(proc.pid) if proc is not None and proc.poll() is None else []
+        for p in dict.fromkeys([*self.frozen, *tree]):
+            with contextlib.suppress(OSError):
+                os.kill(p, signal.SIGCONT)
+        self.frozen = []
 
     def _watch_exit(self, proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
@@ -614,7 +661,9 @@ class _RuntimeApiHandler(_Handler):
                 inv = rt.current
                 if inv is not None and inv.delivered_at is None and not inv.done.is_set():
                     break
+                rt.freeze()  # idle in /next: stopped until its next event, as Lambda freezes it
                 rt.lock.wait(1.0)  # re-check now and then: a dead runtime's poll must not linger
+            rt.thaw()
             inv.delivered_at = time.monotonic()
             inv.deadline_ms = int(time.time() * 1000 + rt.emu.timeout_s * 1000)
         rt.emu.emit(f"START RequestId: {inv.request_id} Version: $LATEST", inv)
@@ -708,9 +757,13 @@ class Emulator:
         init_timeout_s: float = 10.0,
         debug: bool = False,
         pid_dir: str | None = None,
+        freeze_idle: bool = True,
     ) -> None:
         self.function_name = function_name
         self.pid_dir = pid_dir  # runtimes recorded here, for sweep_runtimes after a crash of ours
+        # Between invokes a runtime's tree is stopped (SIGSTOP), as Lambda freezes the sandbox; not in
+        # debug mode (the debugger talks to it) and only where /proc shows the tree (Linux).
+        self.freeze_idle = freeze_idle and not debug and os.path.isdir("/proc/self")
         self.handler = handler
         self.runtime_cmd = list(runtime_cmd)
         self.memory_mb = memory_mb

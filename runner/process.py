@@ -329,10 +329,8 @@ class ProcessBackend:
         with self._lock:
             note = None if self._noted else self._note
             self._noted = self._noted or note is not None
-        if note is not None:
+        if note is not None:  # in the result, not the sink: the sink carries the invoke's log only
             result.note = note
-            if sink is not None:
-                sink(f"lambda-studio: {note}")
         return result
 
     def _debug_invoke(

@@ -89,8 +89,11 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         sys.stderr.flush()
         event = stop or threading.Event()
         if threading.current_thread() is threading.main_thread():
-            # SIGTERM (docker stop, systemd, an IDE's stop button) ends as cleanly as Ctrl-C.
-            signal.signal(signal.SIGTERM, lambda *_: event.set())
+            # SIGTERM (docker stop, systemd, an IDE's stop button) and SIGHUP (the terminal closed) end
+            # as cleanly as Ctrl-C: every runtime and what it started goes with the server.
+            for name in ("SIGTERM", "SIGHUP"):
+                if hasattr(signal, name):
+                    signal.signal(getattr(signal, name), lambda *_: event.set())
         try:
             while not event.wait(0.5):
                 pass
