@@ -6,8 +6,10 @@ import contextlib
 import hashlib
 import http.client
 import os
+import secrets
 import shutil
 import socket
+import stat
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -19,19 +21,74 @@ from runner.config import FunctionConfig
 from runner.container_deps import ensure_container_requirements
 from runner.container_engine import ContainerBackendError, explain_engine_error, platform_for
 from runner.debug import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
+from runner.emulator import TOKEN_ENV, TOKEN_HEADER
 
 LABEL_PROJECT = "lambda-studio.project"
 LABEL_FUNCTION = "lambda-studio.function"
 LABEL_HASH = "lambda-studio.config-hash"
-LABEL_OWNER = "lambda-studio.owner"  # "<hostname>:<pid>" of the app that made it (orphan detection)
+LABEL_OWNER = "lambda-studio.owner"  # "<hostname>:<pid>:<start>" of the app that made it (orphan sweep)
 EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator.py"
 CONTAINER_PORT = 8080
 EMULATOR_FILE = Path(__file__).resolve().parent / "emulator.py"
+LAMBDA_USER = "993:990"  # Lambda's sbx_user1051 (uid 993, gid 990)
+PIDS_LIMIT = 1024  # Lambda's limit on processes and threads
 LineSink = Callable[[str], None]
+__all__ = ["TOKEN_ENV", "TOKEN_HEADER"]
+
+
+def _start_time(pid: int) -> str:
+    """The kernel's start time of a process ('' where /proc cannot say): a pid with another start
+    time is another process."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This app's owner label: host, pid and the pid's start time (so a reused pid is not taken for us)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_start_time(os.getpid())}"
+
+
+def project_label(project: str | os.PathLike[str] | None) -> str:
+    """The project label of containers: a hash of the project folder's real path and its name, so two
+    projects never share (and never sweep) each other's containers. None: the current folder."""
+    path = os.path.realpath(os.fspath(project) if project is not None else os.getcwd())
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"{digest}-{os.path.basename(path) or 'root'}"
+
+
+def owner_is_dead(owner: str) -> bool:
+    """Only what is provably dead: an owner on this host whose pid is gone or has another start time.
+    Another host's owner, or one we cannot read, counts as alive."""
+    parts = owner.split(":")
+    if len(parts) == 3:
+        host, pid, start = parts
+    elif len(parts) == 2:  # the older "<host>:<pid>" label
+        (host, pid), start = parts, ""
+    else:
+        return False
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if not _pid_alive(int(pid)):
+        return True
+    now = _start_time(int(pid))
+    return bool(start and now and now != start)
+
+
+def run_user(sources: Sequence[Path]) -> str:
+    """Lambda's user when every mounted folder is readable by all (o+rx); else the owner of the code
+    folder, since uid 993 could not read it (docs/sandbox.md says how to get Lambda's user)."""
+    for src in sources:
+        try:
+            mode = os.stat(src).st_mode
+        except OSError:
+            continue
+        if stat.S_ISDIR(mode) and (mode & 0o005) != 0o005:
+            st = os.stat(sources[0])
+            return f"{st.st_uid}:{st.st_gid}"
+    return LAMBDA_USER
 
 
 @dataclass
@@ -53,6 +110,10 @@ class WarmContainer:
     code_stamp: tuple[int, int, int] | None = None
     next_scan: float = 0.0
     debug: bool = False  # a one-off debug container (runtime under debugpy): never pooled or reused
+    token: str | None = None  # the emulator's Invoke API wants it on every request (emulator mode)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {TOKEN_HEADER: self.token} if self.token else {}
 
     @property
     def id(self) -> str:
@@ -127,7 +188,7 @@ def _code_stamp(paths: Sequence[Path]) -> tuple[int, int, int]:
     return count, newest, total
 
 
-def wait_ready(port: int, deadline_s: float, mode: str, container: Any) -> None:
+def wait_ready(port: int, deadline_s: float, mode: str, container: Any, token: str | None = None) -> None:
     """Blocks until the container's server answers HTTP on 127.0.0.1:port (or raises)."""
     path = "/lambda-studio/health" if mode == "emulator" else "/"
     end = time.monotonic() + deadline_s
@@ -135,7 +196,7 @@ def wait_ready(port: int, deadline_s: float, mode: str, container: Any) -> None:
     while time.monotonic() < end:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers={TOKEN_HEADER: token} if token else {})
             resp = conn.getresponse()
             resp.read()
             if mode != "emulator" or resp.status == 200:
@@ -186,7 +247,6 @@ class ContainerPool:
     def remove_orphans(self) -> list[str]:
         """Removes containers of this project left by an app that is gone (crashed); returns their ids."""
         removed: list[str] = []
-        host = socket.gethostname()
         try:
             found = self.client.containers.list(
                 all=True, filters={"label": f"{LABEL_PROJECT}={self.project}"}
@@ -196,9 +256,7 @@ class ContainerPool:
         mine = {w.id for w in self._warm.values()}
         for container in found:
             owner = str(container.labels.get(LABEL_OWNER, ""))
-            owner_host, _, pid = owner.rpartition(":")
-            alive = owner_host == host and pid.isdigit() and _pid_alive(int(pid))
-            if container.id in mine or (alive and owner != owner_id()):
+            if container.id in mine or not (owner == owner_id() or owner_is_dead(owner)):
                 continue
             with contextlib.suppress(Exception):
                 container.remove(force=True)
@@ -351,7 +409,12 @@ class ContainerPool:
             merged = merge_layers(layers, self.cache_dir / "layers")
             volumes[str(merged)] = {"bind": "/opt", "mode": "ro"}
         kwargs: dict[str, Any] = {}
+        token = None
         if mode == "emulator":
+            # The emulator listens on 0.0.0.0 in the container: only who holds this may invoke it (the
+            # emulator takes it out of its environment and its /proc entry before any runtime starts).
+            token = secrets.token_urlsafe(24)
+            env[TOKEN_ENV] = token
             volumes[str(EMULATOR_FILE)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
             kwargs["entrypoint"] = ["python3", EMULATOR_IN_CONTAINER]
             command = [
@@ -398,6 +461,15 @@ class ContainerPool:
                     memswap_limit=mem,
                     platform=platform_for(config.architecture),
                     ports=ports,
+                    # Lambda's sandbox: read-only except /tmp, its non-root user, no capabilities.
+                    user=run_user(
+                        [config.code_dir.resolve(), *(Path(v) for v in volumes if Path(v).is_dir())]
+                    ),
+                    read_only=True,
+                    tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={config.ephemeral_storage_mb}m,mode=1777"},
+                    cap_drop=["ALL"],
+                    security_opt=["no-new-privileges"],
+                    pids_limit=PIDS_LIMIT,
                     **kwargs,
                 )
                 break
@@ -411,9 +483,10 @@ class ContainerPool:
             port = _host_port(container)
             w = WarmContainer(container, config.function_id, config_hash, mode, port, created, created)
             w.debug = debug is not None
+            w.token = token
             w.code_stamp = code_stamp
             threading.Thread(target=_follow_logs, args=(w,), name="container-logs", daemon=True).start()
-            wait_ready(port, self.start_timeout_s, mode, container)
+            wait_ready(port, self.start_timeout_s, mode, container, token)
         except BaseException:
             with contextlib.suppress(Exception):
                 container.remove(force=True)

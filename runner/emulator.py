@@ -56,6 +56,7 @@ import argparse
 import base64
 import contextlib
 import datetime as dt
+import hmac
 import json
 import math
 import os
@@ -72,6 +73,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+TOKEN_ENV = "LAMBDA_STUDIO_TOKEN"  # the container's secret: every Invoke API request must carry it
+TOKEN_HEADER = "X-LambdaStudio-Token"
 MAX_SYNC_PAYLOAD = 6_291_556
 MAX_ASYNC_PAYLOAD = 1_048_576
 TAIL_BYTES = 4096
@@ -1158,7 +1161,19 @@ class _InvokeApiHandler(_Handler):
     def _functions(self) -> Mapping[str, Emulator]:
         return self.server.functions()  # type: ignore[attr-defined]
 
+    def _refused(self) -> bool:
+        """True (after answering 403) when the server has a token and the request lacks it."""
+        token: str | None = self.server.token  # type: ignore[attr-defined]
+        given = self.headers.get(TOKEN_HEADER) or ""
+        if token is None or hmac.compare_digest(given.encode(), token.encode()):
+            return False
+        self.close_connection = True
+        _aws_error(self, 403, "AccessDeniedException", f"This endpoint needs its {TOKEN_HEADER} header.")
+        return True
+
     def do_GET(self) -> None:  # noqa: N802
+        if self._refused():
+            return
         path = self.path.split("?", 1)[0]
         if path == "/lambda-studio/health":
             self.reply(200, _json({"status": "ok", "functions": sorted(self._functions())}))
@@ -1174,6 +1189,8 @@ class _InvokeApiHandler(_Handler):
         _aws_error(self, 404, "ResourceNotFoundException", f"Not found: {path}")
 
     def do_POST(self) -> None:  # noqa: N802
+        if self._refused():
+            return
         path = self.path.split("?", 1)[0]
         parts = path.strip("/").split("/")
         if path == "/lambda-studio/debug-hold":
@@ -1278,11 +1295,16 @@ class InvokeServer:
     """Serves the Invoke API for a changing set of emulators (``functions`` is read per request)."""
 
     def __init__(
-        self, functions: Callable[[], Mapping[str, Emulator]], host: str = "127.0.0.1", port: int = 0
+        self,
+        functions: Callable[[], Mapping[str, Emulator]],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
     ) -> None:
         self.httpd = _QuietServer((host, port), _InvokeApiHandler)
         self.httpd.daemon_threads = True
         self.httpd.functions = functions  # type: ignore[attr-defined]
+        self.httpd.token = token  # type: ignore[attr-defined]
         self.thread: threading.Thread | None = None
 
     @property
@@ -1297,6 +1319,19 @@ class InvokeServer:
     def shutdown(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def _hide_own_proc_entry() -> None:
+    """Makes this process non-dumpable (Linux): its /proc entry, environ included, is then root's and
+    unreadable to the runtimes, which run as the same non-root user without capabilities."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        pass
 
 
 def _in_container() -> bool:
@@ -1331,6 +1366,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not runtime_cmd:
         p.error("no runtime command after --")
     cgroup = args.cgroup_memory == "on" or (args.cgroup_memory == "auto" and _in_container())
+    token = os.environ.pop(TOKEN_ENV, None)  # never in a runtime's environment
+    if token is not None:
+        _hide_own_proc_entry()
     emu = Emulator(
         function_name=args.function_name,
         handler=args.handler,
@@ -1347,7 +1385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         init_timeout_s=args.init_timeout,
         debug=args.debug,
     )
-    server = InvokeServer(lambda: {args.function_name: emu}, args.host, args.port)
+    server = InvokeServer(lambda: {args.function_name: emu}, args.host, args.port, token)
     stop = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:

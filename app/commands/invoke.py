@@ -80,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
             if args.event_name
             else read_event(args.event)
         )
-        options = {"credentials": profile_credentials(args.profile)} if args.profile else {}
+        options: dict[str, Any] = {"project": str(project.root)}  # the containers' label
+        if args.profile:
+            options["credentials"] = profile_credentials(args.profile)
         if args.debug or args.debug_port:
             return _debug_run(args, config, event, options)
         backend = select_backend(args.backend, **options)
