@@ -254,7 +254,9 @@ class ProcessBackend:
         cmd = [*self.runtime_cmd, config.handler] if self.runtime_cmd else [*python, "-u", str(BOOTSTRAP)]
         env = self.environment(config, sys_path)
         if debug is None:  # a debug runtime stays unsandboxed: debugpy's adapter shares its tree
-            box = choose_sandbox([config.code_dir, *config.layer_dirs, *sys_path[1:]])
+            box = choose_sandbox(
+                [config.code_dir, *config.layer_dirs, *sys_path[1:]], tmp_mb=config.ephemeral_storage_mb
+            )
             if box.active:
                 cmd = [*box.prefix, *cmd]
                 env["TMPDIR"] = "/tmp"  # the host's TMPDIR is read-only in there

@@ -163,3 +163,32 @@ def test_sandbox_keeps_layers_and_requirements_readable(tmp_path: Path) -> None:
     assert result.ok, result.to_json()
     assert result.payload_json() == "from-layer"
     assert os.path.exists(code / "fn.py")
+
+
+FILL = """\
+def handler(event, context):
+    written = 0
+    try:
+        with open("/tmp/big", "wb") as f:
+            for _ in range(event["mb"]):
+                f.write(b"\\0" * (1024 * 1024))
+                f.flush()
+                written += 1
+    except OSError:
+        pass
+    return written
+"""
+
+
+def test_sandbox_tmp_has_the_functions_ephemeral_storage_size(tmp_path: Path) -> None:
+    need_bwrap()
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "fn.py").write_text(FILL)
+    backend = ProcessBackend(cache_dir=tmp_path / "cache")
+    try:
+        result = backend.invoke(config(code, ephemeral_storage_mb=16), b'{"mb": 24}')
+    finally:
+        backend.close()
+    assert result.ok, result.to_json()
+    assert 10 <= result.payload_json() < 17
