@@ -77,6 +77,20 @@ def owner_is_dead(owner: str) -> bool:
     return bool(start and now and now != start)
 
 
+def open_to_lambda_user(sources: Sequence[Path], cache_dir: Path) -> None:
+    """Lets uid 993 into the folders *we* made under the cache (dependencies, merged layers, debugpy):
+    tempfile.mkdtemp leaves them 0700. The user's own folders are never changed."""
+    root = os.path.realpath(cache_dir)
+    for src in sources:
+        real = os.path.realpath(src)
+        if os.path.commonpath([root, real]) != root or not os.path.isdir(real):
+            continue
+        with contextlib.suppress(OSError):
+            mode = os.stat(real).st_mode
+            if (mode & 0o055) != 0o055:
+                os.chmod(real, (mode | 0o055) & 0o7777)
+
+
 def run_user(sources: Sequence[Path]) -> str:
     """Lambda's user when every mounted folder is readable by all (o+rx); else the owner of the code
     folder, since uid 993 could not read it (docs/sandbox.md says how to get Lambda's user)."""
@@ -445,6 +459,9 @@ class ContainerPool:
         if debug is not None:
             ports[f"{CONTAINER_DEBUG_PORT}/tcp"] = (debug[0].host, debug[0].port)
         code_stamp = _code_stamp([config.code_dir, *config.layer_dirs])
+        sources = [config.code_dir.resolve(), *(Path(v) for v in volumes if Path(v).is_dir())]
+        open_to_lambda_user(sources, self.cache_dir)
+        user = run_user(sources)
         created = time.monotonic()
         container = None
         for attempt in range(3):
@@ -462,9 +479,7 @@ class ContainerPool:
                     platform=platform_for(config.architecture),
                     ports=ports,
                     # Lambda's sandbox: read-only except /tmp, its non-root user, no capabilities.
-                    user=run_user(
-                        [config.code_dir.resolve(), *(Path(v) for v in volumes if Path(v).is_dir())]
-                    ),
+                    user=user,
                     read_only=True,
                     tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={config.ephemeral_storage_mb}m,mode=1777"},
                     cap_drop=["ALL"],
