@@ -267,6 +267,24 @@ class _Spawner:
 _SPAWNER = _Spawner()
 
 
+def _subreaper() -> Callable[[], None] | None:
+    """Linux: makes the runtime a child subreaper (kept across exec), so what its children orphan —
+    a double fork, a setsid'd daemon — is re-parented to it and stays in its tree: measured, and
+    killed with it. Resolved here, not in the forked child, which must only make the call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+_SUBREAPER = _subreaper()
+
+
 def _spawn(cmd: list[str], **kw: Any) -> subprocess.Popen[bytes]:
     return _SPAWNER.run(lambda: subprocess.Popen(cmd, **kw))
 
@@ -467,6 +485,8 @@ class _Runtime:
         self.generation = self.emu.generation
         self.spawned_at = time.monotonic()
         kw: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
+        if _SUBREAPER is not None:
+            kw["preexec_fn"] = _SUBREAPER
         self.proc = _spawn(
             list(self.emu.runtime_cmd),
             cwd=self.emu.cwd,
