@@ -289,3 +289,28 @@ def test_background_threads_are_frozen_between_invokes(tmp_path: Path) -> None:
         backend.close()
     assert first > 0
     assert second - first < 20, f"the thread ran {second - first} times between invokes"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_to_serve_kills_every_runtime_tree(
+    project: Path, cli_env: dict[str, str], mode: str, sig: signal.Signals
+) -> None:
+    import urllib.request
+
+    marker = _marker()
+    port = free_port()
+    proc = _serve(project, cli_env, port)
+    try:
+        body = json.dumps({"marker": marker}).encode()
+        url = f"http://127.0.0.1:{port}/2015-03-31/functions/Spawn/invocations"
+        assert urllib.request.urlopen(urllib.request.Request(url, body), timeout=30).read() == b'"spawned"'
+        assert len(wait_there(_marker_arg(marker), 3)) == 3
+        proc.send_signal(sig)
+        assert proc.wait(15) == 0  # a clean stop, not a death by signal
+        assert wait_gone(_marker_arg(marker), 5) == []
+        assert _runtimes_of(project) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        kill_all(_marker_arg(marker))
