@@ -22,6 +22,7 @@ from runner.emulator import Emulator, Invocation, Throttled, sweep_runtimes
 from runner.isolation import linked_packages
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 from runner.sandbox import choose as choose_sandbox
+from runner.sandbox import runtime_dirs
 
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 DUMMY_CREDENTIALS = {
@@ -254,9 +255,10 @@ class ProcessBackend:
         cmd = [*self.runtime_cmd, config.handler] if self.runtime_cmd else [*python, "-u", str(BOOTSTRAP)]
         env = self.environment(config, sys_path)
         if debug is None:  # a debug runtime stays unsandboxed: debugpy's adapter shares its tree
-            box = choose_sandbox(
-                [config.code_dir, *config.layer_dirs, *sys_path[1:]], tmp_mb=config.ephemeral_storage_mb
+            seen = runtime_dirs(
+                self.python, [config.code_dir, *config.layer_dirs, *sys_path[1:], BOOTSTRAP.parent]
             )
+            box = choose_sandbox(seen, tmp_mb=config.ephemeral_storage_mb)
             if box.active:
                 cmd = [*box.prefix, *cmd]
                 env["TMPDIR"] = "/tmp"  # the host's TMPDIR is read-only in there

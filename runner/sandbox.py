@@ -4,9 +4,10 @@ The process backend is not isolation: a sandboxed runtime still shares the kerne
 (through the read-only root) every file your user may read that is not hidden below. The container
 backend is the isolated one. What bubblewrap adds (docs/sandbox.md): its own user, mount, pid, IPC
 and UTS namespaces; the whole file system read-only (code and layers included, as /var/task and /opt
-are on Lambda); a private, size-limited /tmp; a /proc that shows only the sandbox's own processes (so
-no parent's environment); the usual credential folders, the docker socket and the AWS config files
-hidden; no capabilities; and the whole sandbox killed when its pid-1 or the app goes away.
+are on Lambda); a private, size-limited /tmp; an empty home but for the function's own folders; a
+/proc that shows only the sandbox's own processes (so no parent's environment); the usual credential
+folders, the docker socket and the AWS config files hidden; no capabilities; and the whole sandbox
+killed when its pid-1 or the app goes away.
 """
 
 from __future__ import annotations
@@ -81,6 +82,17 @@ def bwrap_args(
     args += ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     args += ["--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    home = os.path.realpath(env.get("HOME") or str(Path.home()))
+    if home != "/" and os.path.isdir(home):
+        args += ["--tmpfs", home]  # the user's home is empty in there, but for the binds below
+    for d in ro_dirs:  # the function's own folders (code, layers, dependencies, the interpreter)
+        real = os.path.realpath(d)
+        covered = [home, "/tmp", "/proc", "/dev"]
+        if real == "/" or any(c == real or c.startswith(real.rstrip("/") + "/") for c in covered[1:]):
+            continue  # binding it again would undo the private /tmp, /proc or /dev
+        if home.startswith(real.rstrip("/") + "/") or not os.path.exists(real):
+            continue  # already visible read-only; binding it again would undo the hiding of the home
+        args += ["--ro-bind", real, real]
     hidden: set[str] = set()
     for path in _secret_paths(env):
         real = os.path.realpath(path)  # a link is hidden where it points
@@ -96,11 +108,27 @@ def bwrap_args(
         except OSError:
             continue
         hidden.add(real)
-    for d in ro_dirs:  # the function's own folders stay visible even under a hidden one
-        args += ["--ro-bind", str(d), str(d)]
     if os.geteuid() == 0:
         args += ["--cap-drop", "ALL"]
     return [*args, "--"]
+
+
+def runtime_dirs(python: str, dirs: Sequence[Path]) -> list[Path]:
+    """What a runtime must see besides /tmp: these folders (code, layers, dependencies, the runner),
+    where the links in them point (the AWS SDK folder is links into our site-packages), and the
+    interpreter's installation. Outer folders first, so binds nest."""
+    found: list[str] = []
+    for d in dirs:
+        found.append(os.path.realpath(d))
+        try:
+            with os.scandir(d) as it:
+                found += [os.path.realpath(e.path) for e in it if e.is_symlink()]
+        except OSError:
+            pass
+    exe = os.path.realpath(python)
+    found += [os.path.dirname(os.path.dirname(exe)), sys.prefix, sys.base_prefix, sys.exec_prefix]
+    out = sorted({p for p in found if os.path.exists(p)}, key=lambda p: (p.count(os.sep), p))
+    return [Path(p) for p in out]
 
 
 @functools.lru_cache(maxsize=4)

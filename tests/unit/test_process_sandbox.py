@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -192,3 +194,44 @@ def test_sandbox_tmp_has_the_functions_ephemeral_storage_size(tmp_path: Path) ->
         backend.close()
     assert result.ok, result.to_json()
     assert 10 <= result.payload_json() < 17
+
+
+HOME_PROBE = """\
+import json
+import os
+
+
+def handler(event, context):
+    try:
+        with open(event["secret"]) as f:
+            seen = f.read()
+    except OSError as exc:
+        seen = f"refused: {exc.strerror}"
+    return {"seen": seen, "home_listing": sorted(os.listdir(event["home"]))}
+"""
+
+
+def test_the_home_folder_is_hidden_but_the_code_in_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    need_bwrap()
+    # Not under /tmp, which the sandbox replaces anyway: a home folder as on a real machine.
+    home = Path(tempfile.mkdtemp(prefix="lambda-studio-home-", dir="/var/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(home, ignore_errors=True))
+    code = home / "projects" / "api" / "src"
+    code.mkdir(parents=True)
+    (code / "fn.py").write_text(HOME_PROBE)
+    (home / "notes.txt").write_text("a private note")
+    (home / ".config" / "some-tool").mkdir(parents=True)
+    (home / ".config" / "some-tool" / "token").write_text("tok")
+    monkeypatch.setenv("HOME", str(home))
+    backend = ProcessBackend(cache_dir=tmp_path / "cache")
+    try:
+        event = {"secret": str(home / "notes.txt"), "home": str(home)}
+        result = backend.invoke(config(code), json.dumps(event).encode())
+    finally:
+        backend.close()
+    assert result.ok, result.to_json()
+    out = result.payload_json()
+    assert out["seen"].startswith("refused")
+    assert out["home_listing"] == ["projects"]  # only the way to the code
