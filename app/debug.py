@@ -59,7 +59,7 @@ def _container_backend(options: dict[str, Any]) -> ContainerBackend:
     ):
         if options.get(key):
             extra[arg] = options[key]
-    from runner.container_pool import project_label
+    from runner.container_sandbox import project_label
 
     project = project_label(options.get("project"))
     return ContainerBackend(client, project, cache_dir, remove_orphans=False, **extra)

@@ -131,7 +131,7 @@ def select_backend(name: str = "auto", **options: Any) -> Backend:
     from runner.auto_backend import AutoBackend
     from runner.container import ContainerBackend
     from runner.container_engine import connect
-    from runner.container_pool import project_label
+    from runner.container_sandbox import project_label
 
     client = picked.pop("docker_client", None)
     project = project_label(picked.pop("project", None))  # by path hash: never another project's

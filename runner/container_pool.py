@@ -8,8 +8,6 @@ import http.client
 import os
 import secrets
 import shutil
-import socket
-import stat
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +18,13 @@ from typing import Any
 from runner.config import FunctionConfig
 from runner.container_deps import ensure_container_requirements
 from runner.container_engine import ContainerBackendError, explain_engine_error, platform_for
+from runner.container_sandbox import (
+    PIDS_LIMIT,
+    open_to_lambda_user,
+    owner_id,
+    owner_is_dead,
+    run_user,
+)
 from runner.debug import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
 from runner.emulator import TOKEN_ENV, TOKEN_HEADER
 
@@ -30,79 +35,8 @@ LABEL_OWNER = "lambda-studio.owner"  # "<hostname>:<pid>:<start>" of the app tha
 EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator.py"
 CONTAINER_PORT = 8080
 EMULATOR_FILE = Path(__file__).resolve().parent / "emulator.py"
-LAMBDA_USER = "993:990"  # Lambda's sbx_user1051 (uid 993, gid 990)
-PIDS_LIMIT = 1024  # Lambda's limit on processes and threads
 LineSink = Callable[[str], None]
-__all__ = ["TOKEN_ENV", "TOKEN_HEADER"]
-
-
-def _start_time(pid: int) -> str:
-    """The kernel's start time of a process ('' where /proc cannot say): a pid with another start
-    time is another process."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
-
-
-def owner_id() -> str:
-    """This app's owner label: host, pid and the pid's start time (so a reused pid is not taken for us)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_start_time(os.getpid())}"
-
-
-def project_label(project: str | os.PathLike[str] | None) -> str:
-    """The project label of containers: a hash of the project folder's real path and its name, so two
-    projects never share (and never sweep) each other's containers. None: the current folder."""
-    path = os.path.realpath(os.fspath(project) if project is not None else os.getcwd())
-    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return f"{digest}-{os.path.basename(path) or 'root'}"
-
-
-def owner_is_dead(owner: str) -> bool:
-    """Only what is provably dead: an owner on this host whose pid is gone or has another start time.
-    Another host's owner, or one we cannot read, counts as alive."""
-    parts = owner.split(":")
-    if len(parts) == 3:
-        host, pid, start = parts
-    elif len(parts) == 2:  # the older "<host>:<pid>" label
-        (host, pid), start = parts, ""
-    else:
-        return False
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    if not _pid_alive(int(pid)):
-        return True
-    now = _start_time(int(pid))
-    return bool(start and now and now != start)
-
-
-def open_to_lambda_user(sources: Sequence[Path], cache_dir: Path) -> None:
-    """Lets uid 993 into the folders *we* made under the cache (dependencies, merged layers, debugpy):
-    tempfile.mkdtemp leaves them 0700. The user's own folders are never changed."""
-    root = os.path.realpath(cache_dir)
-    for src in sources:
-        real = os.path.realpath(src)
-        if os.path.commonpath([root, real]) != root or not os.path.isdir(real):
-            continue
-        with contextlib.suppress(OSError):
-            mode = os.stat(real).st_mode
-            if (mode & 0o055) != 0o055:
-                os.chmod(real, (mode | 0o055) & 0o7777)
-
-
-def run_user(sources: Sequence[Path]) -> str:
-    """Lambda's user when every mounted folder is readable by all (o+rx); else the owner of the code
-    folder, since uid 993 could not read it (docs/sandbox.md says how to get Lambda's user)."""
-    for src in sources:
-        try:
-            mode = os.stat(src).st_mode
-        except OSError:
-            continue
-        if stat.S_ISDIR(mode) and (mode & 0o005) != 0o005:
-            st = os.stat(sources[0])
-            return f"{st.st_uid}:{st.st_gid}"
-    return LAMBDA_USER
+__all__ = ["TOKEN_ENV", "TOKEN_HEADER", "owner_id"]
 
 
 @dataclass
@@ -559,13 +493,3 @@ def _start_error(exc: BaseException, image: str) -> ContainerBackendError:
     if "Connection aborted" in text or "Permission denied" in text or "connection refused" in text.lower():
         return explain_engine_error(exc)
     return ContainerBackendError(f"Could not start a container from {image}: {text[:400]}")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

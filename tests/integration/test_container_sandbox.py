@@ -14,7 +14,8 @@ import pytest
 
 from runner.config import FunctionConfig
 from runner.container import ContainerBackend
-from runner.container_pool import LABEL_OWNER, LABEL_PROJECT, ContainerPool, owner_id, project_label
+from runner.container_pool import LABEL_OWNER, LABEL_PROJECT, ContainerPool
+from runner.container_sandbox import owner_id, project_label
 from tests.integration import docker_fixtures
 
 docker_client = docker_fixtures.docker_client
