@@ -48,6 +48,14 @@ CLI contract (for the container backend)
   when a breakpoint stops it or it runs on. Everything else (logs, REPORT, errors) is as without it.
 * Every log line (runtime stdout+stderr, START/END/REPORT, timeout and exit lines) is printed to
   the emulator's stdout, line-buffered. SIGTERM/SIGINT stop the runtimes and exit 0.
+* With LAMBDA_STUDIO_TOKEN in its environment (the container backend sets one per container), every
+  Invoke API request must carry it in ``X-LambdaStudio-Token`` (else 403 AccessDeniedException);
+  the emulator drops it from the environment the runtimes get and makes its own /proc entry
+  unreadable to them (non-dumpable).
+* Runtimes (Linux): each is a child subreaper in its own session, so whatever it starts stays in
+  its tree; timeouts, crashes, memory kills, reloads and shutdown kill the whole tree and group.
+  Between invokes, once a runtime waits in /next, its tree is stopped (SIGSTOP) and continued when
+  the next event is delivered, as Lambda freezes the sandbox (not with --debug).
 """
 
 from __future__ import annotations
