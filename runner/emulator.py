@@ -423,6 +423,7 @@ class Invocation:
         self.memory_size_mb = 0
         self.max_memory_used_mb: int | None = None
         self.body = b""
+        self.proc: subprocess.Popen[bytes] | None = None  # the runtime process it runs on
 
     @property
     def function_error(self) -> bool:
@@ -557,7 +558,9 @@ class _Runtime:
                 os.unlink(os.path.join(self.emu.pid_dir, f"{proc.pid}.json"))
         with self.lock:
             inv = self.current
-            if inv is not None and self.proc is proc and not inv.done.is_set():
+            # Only an invoke running on this very process: the exit of a runtime killed before a
+            # new invoke started (its watcher may run late) must not end the new one.
+            if inv is not None and self.proc is proc and inv.proc is proc and not inv.done.is_set():
                 inv.done.set()
             self.lock.notify_all()
 
@@ -968,6 +971,8 @@ class Emulator:
                 if rt.proc is not None:
                     rt.kill()
                 rt.spawn()
+            with rt.lock:
+                inv.proc = rt.proc  # the process this invoke runs on (see _watch_exit)
             inv.cold = rt.served == 0
             rt.served += 1
             with rt.lock:
@@ -978,6 +983,8 @@ class Emulator:
                 # event: start a fresh one, as Lambda resets the environment, and deliver again.
                 inv.done.clear()
                 rt.spawn()
+                with rt.lock:
+                    inv.proc = rt.proc
                 inv.cold = True
                 rt.served = 1
                 with rt.lock:

@@ -93,6 +93,9 @@ def bwrap_args(
         if home.startswith(real.rstrip("/") + "/") or not os.path.exists(real):
             continue  # already visible read-only; binding it again would undo the hiding of the home
         args += ["--ro-bind", real, real]
+        given = os.path.abspath(d)
+        if given != real and not any(c == given or c.startswith(given.rstrip("/") + "/") for c in covered):
+            args += ["--ro-bind", real, given]  # reached through a link (maybe in the hidden home)
     hidden: set[str] = set()
     for path in _secret_paths(env):
         real = os.path.realpath(path)  # a link is hidden where it points
@@ -119,7 +122,7 @@ def runtime_dirs(python: str, dirs: Sequence[Path]) -> list[Path]:
     interpreter's installation. Outer folders first, so binds nest."""
     found: list[str] = []
     for d in dirs:
-        found.append(os.path.realpath(d))
+        found.append(os.path.abspath(d))  # as given: bwrap_args binds the real folder here too
         try:
             with os.scandir(d) as it:
                 found += [os.path.realpath(e.path) for e in it if e.is_symlink()]
@@ -128,6 +131,7 @@ def runtime_dirs(python: str, dirs: Sequence[Path]) -> list[Path]:
     exe = os.path.realpath(python)
     found += [os.path.dirname(os.path.dirname(exe)), sys.prefix, sys.base_prefix, sys.exec_prefix]
     out = sorted({p for p in found if os.path.exists(p)}, key=lambda p: (p.count(os.sep), p))
+    # (a given path that is a link stays as given; its real folder is bound at both places)
     return [Path(p) for p in out]
 
 

@@ -235,3 +235,22 @@ def test_the_home_folder_is_hidden_but_the_code_in_it_runs(
     out = result.payload_json()
     assert out["seen"].startswith("refused")
     assert out["home_listing"] == ["projects"]  # only the way to the code
+
+
+def test_code_reached_through_a_link_in_the_home_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    need_bwrap()
+    home = Path(tempfile.mkdtemp(prefix="lambda-studio-home-", dir="/var/tmp"))
+    real = Path(tempfile.mkdtemp(prefix="lambda-studio-code-", dir="/var/tmp"))
+    request.addfinalizer(lambda: [shutil.rmtree(p, ignore_errors=True) for p in (home, real)])
+    (real / "fn.py").write_text("import os\n\ndef handler(event, context):\n    return os.getcwd()\n")
+    (home / "project").symlink_to(real, target_is_directory=True)
+    monkeypatch.setenv("HOME", str(home))
+    backend = ProcessBackend(cache_dir=tmp_path / "cache")
+    try:
+        result = backend.invoke(config(home / "project"), b"{}")
+    finally:
+        backend.close()
+    assert result.ok, result.to_json()
+    assert result.payload_json() in (str(home / "project"), str(real))
