@@ -36,11 +36,29 @@ def _double_fork(argv):
     os.wait()
 
 
+def _started(marker, count):
+    # Wait until the children run `sleep` (a frozen runtime would freeze one still between fork and
+    # exec, before its command line shows the marker).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = 0
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    found += ("." + marker).encode() in f.read()
+            except OSError:
+                pass
+        if found >= count:
+            return
+        time.sleep(0.02)
+
+
 def spawn(event, context):
     marker = event["marker"]
     subprocess.Popen(["sleep", "300." + marker], start_new_session=True)  # setsid child
     subprocess.Popen(["sleep", "302." + marker])  # a plain child, in the runtime's process group
     _double_fork(["sleep", "301." + marker])
+    _started(marker, 3)
     if event.get("wait"):
         time.sleep(event["wait"])
     return "spawned"
