@@ -170,6 +170,6 @@ def choose(ro_dirs: Sequence[Path], *, tmp_mb: int = 512, env: Mapping[str, str]
         prefix = [setpriv, "--pdeathsig", "KILL", *prefix]
     note = (
         "Runtime sandboxed with bubblewrap (own user/mount/pid namespaces, read-only files, private "
-        f"/tmp, no ~/.aws). {NOT_ISOLATION}"
+        f"/tmp, your home hidden but for the function's folders). {NOT_ISOLATION}"
     )
     return Sandbox(tuple(prefix), note)
