@@ -225,7 +225,7 @@ def _runtimes_of(project: Path) -> list[int]:
 
 
 def _serve(project: Path, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = _cli(["serve", str(project), "--port", str(port)], env)
+    proc = _cli(["serve", str(project), "--port", str(port), "--backend", "process"], env)
     import urllib.request
 
     deadline = time.monotonic() + 30
