@@ -128,8 +128,11 @@ def runtime_dirs(python: str, dirs: Sequence[Path]) -> list[Path]:
                 found += [os.path.realpath(e.path) for e in it if e.is_symlink()]
         except OSError:
             pass
-    exe = os.path.realpath(python)
-    found += [os.path.dirname(os.path.dirname(exe)), sys.prefix, sys.base_prefix, sys.exec_prefix]
+    found += [sys.prefix, sys.base_prefix, sys.exec_prefix]
+    located = python if os.path.isabs(python) else shutil.which(python)
+    if located:
+        venv = os.path.dirname(os.path.dirname(located))  # a venv's python is a link into its base
+        found += [venv, os.path.dirname(os.path.dirname(os.path.realpath(located)))]
     out = sorted({p for p in found if os.path.exists(p)}, key=lambda p: (p.count(os.sep), p))
     # (a given path that is a link stays as given; its real folder is bound at both places)
     return [Path(p) for p in out]

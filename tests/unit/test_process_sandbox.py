@@ -254,3 +254,18 @@ def test_code_reached_through_a_link_in_the_home_runs(
         backend.close()
     assert result.ok, result.to_json()
     assert result.payload_json() in (str(home / "project"), str(real))
+
+
+def test_runtime_dirs_keep_a_venv_reached_through_its_python_link(tmp_path: Path) -> None:
+    from runner.sandbox import runtime_dirs
+
+    venv = tmp_path / "home" / "proj" / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(os.path.realpath(sys.executable))
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "sdk").symlink_to(tmp_path / "home", target_is_directory=True)  # a link, as the SDK folder has
+    dirs = runtime_dirs(str(venv / "bin" / "python"), [code])
+    assert venv in dirs  # its site-packages stay visible when the home is hidden
+    assert code in dirs and (tmp_path / "home") in dirs  # a folder and where its links point
+    assert dirs == sorted(dirs, key=lambda p: (str(p).count(os.sep), str(p)))  # outer first: binds nest
