@@ -219,3 +219,17 @@ def test_orphan_sweep_removes_only_provably_dead_owners(
 def owner_id_start(pid: int) -> str:
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()[19]
+
+
+def test_select_backend_labels_by_the_projects_path(
+    docker_client: Any, test_image: str, tmp_path: Path
+) -> None:
+    from app.invoke import select_backend
+
+    made = select_backend(
+        "container", project=str(tmp_path), docker_client=docker_client, container_image=test_image
+    )
+    try:
+        assert made.pool.project == project_label(str(tmp_path)) != "default"  # type: ignore[attr-defined]
+    finally:
+        made.close()
