@@ -70,6 +70,7 @@ def function_config(
         account_id=account_id or "123456789012",
         log_format=logging_config.get("LogFormat"),
         log_level=logging_config.get("ApplicationLogLevel"),
+        ephemeral_storage_mb=int(spec.ephemeral_storage),
     )
 
 
@@ -109,9 +110,10 @@ def select_backend(name: str = "auto", **options: Any) -> Backend:
     from runner.auto_backend import AutoBackend
     from runner.container import ContainerBackend
     from runner.container_engine import connect
+    from runner.container_sandbox import project_label
 
     client = opts.docker_client
-    project = opts.project or "default"
+    project = project_label(opts.project)  # by path hash: never another project's
     cache_dir = Path(opts.cache_dir or default_cache_dir()) / "container"
     if name == "container":
         return ContainerBackend(client or connect(), project, cache_dir, **opts.container_kwargs())

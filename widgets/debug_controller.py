@@ -89,7 +89,7 @@ class Debugger(QObject):
 
         options = dict(self._options())
         if (project := self._project()) is not None:  # select_backend hands each backend its part
-            options.setdefault("project", project.root.name)
+            options.setdefault("project", str(project.root))  # labelled by its path's hash
         return debug_backend(choice, config, **options)
 
     @Slot(object)

@@ -93,7 +93,7 @@ class Invoker(QObject):
         options = dict(self._options())
         options["pull_progress"] = self._pull_progress  # select_backend hands each backend its part
         if self._project is not None:
-            options.setdefault("project", self._project.root.name)
+            options.setdefault("project", str(self._project.root))  # labelled by its path's hash
         return select_backend(name, **options)
 
     def _pull_progress(self, step: Any) -> None:
