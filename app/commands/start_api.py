@@ -1,0 +1,124 @@
+"""`lambda-studio start-api PROJECT`: the template's HTTP routes served locally on warm runtimes."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Any
+
+from app.invoke import BACKENDS, profile_credentials, select_backend
+from app.local.api import LocalApi
+from app.local.functions import LocalFunctions
+from app.project.loader import ProjectLoadError, load_project
+from runner.gateway.model import Exchange, Route
+from runner.process import load_env_vars_file
+from runner.result import SetupError
+
+NAME = "start-api"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        NAME, help="serve the template's API routes and function URLs locally (like sam local start-api)"
+    )
+    p.add_argument("project", help="project folder, or a template file")
+    p.add_argument("--port", "-p", type=int, default=3000, help="port of the API routes (default 3000)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
+    p.add_argument(
+        "--backend", choices=BACKENDS, default="auto", help="where the functions run (default auto)"
+    )
+    p.add_argument("--stage", help="stage name to report in events (default: the template's StageName)")
+    p.add_argument("--env-vars", "-n", help="SAM --env-vars JSON file overriding environment variables")
+    p.add_argument("--jwks", help="JWKS file or URL for JWT authorizers (default: see docs/local-api.md)")
+    p.add_argument("--container-image", help="run every function in this image (container backend)")
+    p.add_argument(
+        "--profile", help="pass this AWS profile's credentials to the functions (default: dummy ones)"
+    )
+    p.set_defaults(func=run)
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _auth_label(route: Route) -> str:
+    if route.authorizer is None:
+        return "-"
+    label = f"{route.authorizer.kind.value}:{route.authorizer.name}"
+    return label + " (not enforced)" if route.authorizer.kind.value == "AWS_IAM" else label
+
+
+def routes_table(api: LocalApi) -> list[str]:
+    """The routes as a text table: method, path, function, API kind and payload version, auth, URL."""
+    rows = [("METHOD", "PATH", "FUNCTION", "API", "AUTH", "URL")]
+    for listener in api.listeners:
+        for r in listener.routes:
+            rows.append(
+                (
+                    r.method,
+                    r.path,
+                    r.function_id,
+                    f"{r.api.kind.value} {r.payload_version}",
+                    _auth_label(r),
+                    listener.url,
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+
+
+def _exchange_line(exchange: Exchange) -> str:
+    target = exchange.route.function_id if exchange.route else "-"
+    return f"{exchange.method} {exchange.path} -> {target} {exchange.status} ({exchange.duration_ms:.1f} ms)"
+
+
+def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    try:
+        project = load_project(args.project)
+        env_vars = load_env_vars_file(args.env_vars) if args.env_vars else None
+        options: dict[str, Any] = {"credentials": profile_credentials(args.profile)} if args.profile else {}
+        if args.backend != "process":
+            options["project"] = str(project.root)
+            if args.container_image:
+                options["container_image"] = args.container_image
+        backend = select_backend(args.backend, **options)
+    except (ProjectLoadError, SetupError) as exc:
+        _err(f"lambda-studio: {exc}")
+        return 2
+    functions = LocalFunctions(project, backend, env_vars)
+    try:
+        api = LocalApi(
+            project,
+            functions,
+            stage=args.stage,
+            jwks=args.jwks,
+            log=_err,
+            on_exchange=lambda ex: _err(_exchange_line(ex)),
+        )
+        for diagnostic in api.diagnostics:
+            _err(str(diagnostic))
+        if not api.routes:
+            _err(f"lambda-studio: {project.root} declares no HTTP routes (Api, HttpApi or FunctionUrlConfig)")
+            return 2
+        try:
+            api.start(args.host, args.port)
+        except OSError as exc:
+            _err(f"lambda-studio: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+            return 2
+        print("\n".join(routes_table(api)), flush=True)
+        _err(f"Serving {len(api.routes)} route(s) on {api.listeners[0].url} (Ctrl-C to stop)")
+        event = stop or threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: event.set())
+        try:
+            while not event.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        api.stop()
+        return 0
+    finally:
+        functions.close()
