@@ -40,6 +40,7 @@ class LocalApi:
     ) -> None:
         self.project = project
         self.functions = functions
+        self.jwks = jwks
         self.table: RouteTable = build_routes(project, stage=stage, jwks=jwks)
         self.log = log or (lambda line: None)
         self.on_exchange = on_exchange
@@ -62,9 +63,9 @@ class LocalApi:
     def _gateway(self, routes: list[Route]) -> Gateway:
         authorize = self.authorize
         if authorize is None:
-            from app.local.api_auth import LocalAuthorizers
+            from app.local.api_auth import local_authorizers
 
-            authorize = LocalAuthorizers(self._invoke, self.project.root, log=self.log)
+            authorize = local_authorizers(self._invoke, self.project.root, self.jwks, self.log)
         return Gateway(routes, self._invoke, log=self.log, on_exchange=self.on_exchange, authorize=authorize)
 
     def start(self, host: str = "127.0.0.1", port: int = 3000) -> LocalApi:
