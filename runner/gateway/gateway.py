@@ -55,7 +55,7 @@ class Gateway:
     def handle(self, request: HttpRequest) -> tuple[HttpResponse, Exchange]:
         """Answers one request; blocks while the function runs."""
         started = time.perf_counter()
-        exchange = Exchange(request.method, request.raw_path)
+        exchange = Exchange(request.method, request.raw_path, request)
         try:
             response = self._handle(request, exchange)
         except Exception as exc:  # a bug of ours must not take the server down: 500 and the reason

@@ -113,6 +113,7 @@ class Exchange:
 
     method: str
     path: str
+    request: Any = None  # the HttpRequest as it arrived (headers, query, body), for replays
     route: Route | None = None
     event: dict[str, Any] | None = None
     status: int = 0
