@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.project.loader import load_project
 from app.project.routes import RouteTable, build_routes
@@ -137,3 +140,74 @@ def test_bad_routes_never_crash_and_say_where(tmp_path: Path) -> None:
         "route-path",
     ]
     assert all(d.line for d in table.diagnostics)
+
+
+GLOBALS = """
+Globals:
+  Api:
+    Cors: "'https://global.example'"
+    BinaryMediaTypes: ["application~1octet-stream"]
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.h
+      CodeUri: src/
+      Events:
+        Get: {Type: Api, Properties: {Path: /g, Method: get}}
+"""
+
+
+def test_globals_api_apply_to_the_implicit_api(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(GLOBALS)
+    (tmp_path / "src").mkdir()
+    (route,) = build_routes(load_project(tmp_path)).routes
+    assert route.api.cors is not None and route.api.cors.allow_origins == ("https://global.example",)
+    assert route.api.binary_media_types == ("application~1octet-stream",)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+keys = st.sampled_from(
+    ["Path", "Method", "RestApiId", "ApiId", "Auth", "PayloadFormatVersion", "TimeoutInMillis"]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(["Api", "HttpApi"]),
+    props=st.dictionaries(keys, json_values, max_size=5),
+    api_props=st.dictionaries(
+        st.sampled_from(
+            ["StageName", "Cors", "CorsConfiguration", "Auth", "DefinitionBody", "BinaryMediaTypes"]
+        ),
+        json_values,
+        max_size=4,
+    ),
+)
+def test_any_event_or_api_properties_never_crash(
+    tmp_path: Path, kind: str, props: dict, api_props: dict
+) -> None:
+    template = {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Runtime": "python3.11",
+                    "Handler": "app.h",
+                    "CodeUri": "src/",
+                    "Events": {"E": {"Type": kind, "Properties": props}},
+                },
+            },
+            "Api": {"Type": "AWS::Serverless::Api", "Properties": api_props},
+            "Http": {"Type": "AWS::Serverless::HttpApi", "Properties": api_props},
+        }
+    }
+    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "template.json").write_text(json.dumps(template))
+    table = build_routes(load_project(tmp_path))
+    assert all(r.path.startswith("/") or r.path == DEFAULT_ROUTE for r in table.routes)
