@@ -165,6 +165,8 @@ class Authorizers:
         context = event["requestContext"]
         if kind is ApiKind.REST:  # Cognito user pool authorizers put the claims there
             context["authorizer"] = {"claims": text_claims}
+        elif route.payload_version == "1.0":  # HTTP API 1.0 events: claims and scopes, not under jwt
+            context["authorizer"] = {"claims": text_claims, "scopes": granted or None}
         else:
             context["authorizer"] = {"jwt": {"claims": text_claims, "scopes": granted or None}}
         return None

@@ -169,9 +169,7 @@ def event_v1(route: Route, request: HttpRequest, params: dict[str, str], port: i
         "requestId": request.request_id,
         "requestTime": _clf_time(request.time_epoch_ms),
         "requestTimeEpoch": request.time_epoch_ms,
-        "resourceId": hashlib.sha256(resource.encode()).hexdigest()[:6]
-        if api.kind is ApiKind.REST
-        else route.route_key,
+        "resourceId": hashlib.sha256(resource.encode()).hexdigest()[:6] if api.kind is ApiKind.REST else None,
         "resourcePath": resource,
         "stage": api.stage,
     }

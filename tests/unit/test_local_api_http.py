@@ -164,7 +164,7 @@ def test_http_api_payload_1_0(served: Served) -> None:
     event = served.event("POST", "/v1/bob?q=1", headers=[("X-Mixed-Case", "v")], body=b"hi")
     assert event["version"] == "1.0" and set(event) == V1_KEYS | {"version"}
     assert event["headers"]["x-mixed-case"] == "v" and event["multiValueHeaders"]["x-mixed-case"] == ["v"]
-    assert event["requestContext"]["resourceId"] == "POST /v1/{name}"
+    assert event["requestContext"]["resourceId"] is None  # as the HTTP API 1.0 example shows
     assert event["requestContext"]["path"] == "/v1/bob"
 
 
