@@ -96,6 +96,14 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: app.slow
+  Nap:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.nap
+      Events:
+        Get:
+          Type: HttpApi
+          Properties: {Path: /nap, Method: get}
   CatchAll:
     Type: AWS::Serverless::Function
     Properties:
@@ -261,6 +269,11 @@ def plain(event, context):
 
 def text(event, context):
     return "just text"
+
+
+def nap(event, context):
+    time.sleep(2)
+    return {"statusCode": 200, "body": "rested"}
 
 
 def slow(event, context):
