@@ -20,6 +20,7 @@ from app.invoke import select_backend
 from app.local.api import LocalApi
 from app.local.functions import LocalFunctions
 from app.project.loader import load_project
+from bench.api import sam_binary
 from runner.container_engine import has_image
 from runner.debug import free_port
 from tests.integration import docker_fixtures
@@ -116,8 +117,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def sam_port(docker_client: Any, project: Path) -> Iterator[int]:
-    sam = os.environ.get("LAMBDA_STUDIO_SAM")
-    if not sam or not Path(sam).exists():
+    found = sam_binary()
+    sam = str(found) if found else None
+    if sam is None:
         docker_fixtures.unavailable("SAM CLI is not installed (scripts/sam-cli.sh, run by `make services`)")
     if not has_image(docker_client, SAM_IMAGE):
         docker_fixtures.unavailable(f"{SAM_IMAGE} is missing (scripts/docker-test-image.sh tags it)")
