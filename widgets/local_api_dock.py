@@ -234,7 +234,7 @@ class LocalApiDock(QWidget):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.url.setText("stopped")
-        self.message.emit(f"Local API: {message}")
+        self.message.emit(f"Local API: {message.removeprefix('UserFacingError: ')}")
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setText("Stop" if running else "Start")

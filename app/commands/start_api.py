@@ -12,6 +12,7 @@ from app.invoke import BACKENDS, profile_credentials, select_backend
 from app.local.api import LocalApi
 from app.local.functions import LocalFunctions
 from app.project.loader import ProjectLoadError, load_project
+from runner.errors import UserFacingError
 from runner.gateway.model import Exchange, Route
 from runner.process import load_env_vars_file
 from runner.result import SetupError
@@ -105,8 +106,8 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             return 2
         try:
             api.start(args.host, args.port)
-        except OSError as exc:
-            _err(f"lambda-studio: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        except UserFacingError as exc:
+            _err(f"lambda-studio: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
             return 2
         print("\n".join(routes_table(api)), flush=True)
         _err(f"Serving {len(api.routes)} route(s) on {api.listeners[0].url} (Ctrl-C to stop)")

@@ -9,6 +9,7 @@ from typing import Any
 from app.local.functions import LocalFunctions
 from app.project.model import Diagnostic, Project
 from app.project.routes import RouteTable, build_routes
+from runner.errors import UserFacingError
 from runner.gateway.gateway import Authorize, Gateway
 from runner.gateway.model import Exchange, LineSink, Route
 from runner.gateway.server import GatewayServer
@@ -70,7 +71,7 @@ class LocalApi:
 
     def start(self, host: str = "127.0.0.1", port: int = 3000) -> LocalApi:
         """Starts listening: the API routes on `port` (0 = any free port), each function URL on the next
-        free port. Raises OSError when an address is taken; nothing is left listening then."""
+        free port. Raises UserFacingError when the address is taken; nothing is left listening then."""
         try:
             if self.table.routes or not self.table.function_urls:
                 server = GatewayServer(self._gateway(self.table.routes), host, port).start()
@@ -82,9 +83,12 @@ class LocalApi:
                 self._servers.append(server.start())
                 self.listeners.append(Listener(server.url, (route,), f"{route.function_id} function URL"))
                 next_port = server.port + 1 if port else 0
-        except OSError:
+        except OSError as exc:
             self.stop()
-            raise
+            raise UserFacingError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                "pick another port (start-api --port, or the dock's Port field; 0 = any free port)",
+            ) from exc
         return self
 
     @staticmethod

@@ -7,6 +7,7 @@ import argparse
 import base64
 import http.client
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -335,3 +336,20 @@ def test_start_api_command_prints_the_routes_and_serves(
     assert any(line.split()[:3] == ["GET", "/v2/{name}", "Echo"] for line in out.out.splitlines())
     assert "GET /openapi/text -> Text 200" in out.err
     assert "route-conflict" in out.err
+
+
+def test_start_api_on_a_taken_port_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path / "busy")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = argparse.Namespace(
+            project=str(root), port=port, host="127.0.0.1", backend="process", stage=None, env_vars=None,
+            jwks=None, container_image=None, profile=None,
+        )  # fmt: skip
+        assert start_api.run(args, threading.Event()) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"lambda-studio: cannot listen on 127.0.0.1:{port}: Address already in use (pick another port" in err
+    )

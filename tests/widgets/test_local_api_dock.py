@@ -130,3 +130,18 @@ def test_stop_frees_the_port(qtbot, dock: LocalApiDock) -> None:
 
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "/v2/x", timeout=2)
+
+
+def test_a_taken_port_is_a_message_not_a_traceback(qtbot, dock: LocalApiDock) -> None:
+    import socket
+
+    messages: list[str] = []
+    dock.message.connect(messages.append)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        dock.port.setValue(taken.getsockname()[1])
+        dock.start()
+        qtbot.waitUntil(lambda: not dock.is_running(), timeout=15_000)
+    assert messages and messages[-1].startswith("Local API: cannot listen on 127.0.0.1:")
+    assert "Traceback" not in messages[-1] and dock.start_button.text() == "Start"
