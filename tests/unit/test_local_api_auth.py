@@ -38,6 +38,9 @@ Resources:
           Properties: {RestApiId: !Ref RestAuth, Path: /request, Method: get, Auth: {Authorizer: RequestAuth}}
         Open: {Type: Api, Properties: {RestApiId: !Ref RestAuth, Path: /open, Method: get, Auth: {Authorizer: NONE}}}
         Iam: {Type: Api, Properties: {RestApiId: !Ref RestAuth, Path: /iam, Method: get, Auth: {Authorizer: AWS_IAM}}}
+        Cognito:
+          Type: Api
+          Properties: {RestApiId: !Ref RestAuth, Path: /cognito, Method: get, Auth: {Authorizer: Pool}}
         Jwt:
           Type: HttpApi
           Properties:
@@ -62,6 +65,8 @@ Resources:
           TokenAuth:
             FunctionArn: !GetAtt Authorize.Arn
             Identity: {Header: Authorization, ReauthorizeEvery: 300}
+          Pool:
+            UserPoolArn: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Pool1
           RequestAuth:
             FunctionPayloadType: REQUEST
             FunctionArn: !GetAtt Authorize.Arn
@@ -270,3 +275,12 @@ def test_jwks_from_a_url(tmp_path: Path) -> None:
         functions.close()
         keys.shutdown()
         keys.server_close()
+
+
+def test_cognito_user_pool_authorizer_is_validated_as_jwt(served: Served) -> None:
+    pool = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool1"
+    status, event = served.call("/cognito", {"Authorization": served.token(iss=pool, token_use="id")})
+    assert status == 200 and event is not None
+    claims = event["requestContext"]["authorizer"]["claims"]
+    assert claims["iss"] == pool and claims["sub"] == "ada"
+    assert served.call("/cognito", {"Authorization": served.token()})[0] == 401  # another issuer

@@ -211,3 +211,8 @@ def test_any_event_or_api_properties_never_crash(
     (tmp_path / "template.json").write_text(json.dumps(template))
     table = build_routes(load_project(tmp_path))
     assert all(r.path.startswith("/") or r.path == DEFAULT_ROUTE for r in table.routes)
+
+
+def test_stage_override(tmp_path: Path) -> None:
+    table = build_routes(load_project(write_project(tmp_path / "p")), stage="beta")
+    assert {r.api.stage for r in table.routes} == {"beta"}
