@@ -69,6 +69,10 @@ def test_start_api_on_containers_serves_and_leaves_nothing(
         status, body = _get(port, "POST", "/explicit/echo", PNG, {"Content-Type": "image/png"})
         assert status == 200 and json.loads(body)["isBase64Encoded"] is True
         assert _get(port, "GET", "/fail")[0] == 502
+        # hot reload on containers: the next request after an edit runs the new code
+        assert json.loads(_get(port, "GET", "/reload")[1]) == {"version": 1}
+        (root / "reload" / "app.py").write_text("def handler(event, context):\n    return {'version': 2}\n")
+        assert json.loads(_get(port, "GET", "/reload")[1]) == {"version": 2}
         running = docker_client.containers.list(filters={"label": f"{LABEL_PROJECT}={root}"})
         assert running, "the functions should run in containers"
     finally:
