@@ -51,6 +51,9 @@ Resources:
         Simple:
           Type: HttpApi
           Properties: {ApiId: !Ref HttpAuth, Path: /simple, Method: get, Auth: {Authorizer: Simple}}
+        Policy:
+          Type: HttpApi
+          Properties: {ApiId: !Ref HttpAuth, Path: /policy, Method: get, Auth: {Authorizer: Policy}}
   Authorize:
     Type: AWS::Serverless::Function
     Properties:
@@ -84,6 +87,10 @@ Resources:
             AuthorizerPayloadFormatVersion: "2.0"
             EnableSimpleResponses: true
             Identity: {Headers: [X-Key]}
+          Policy:
+            FunctionArn: !GetAtt Authorize.Arn
+            AuthorizerPayloadFormatVersion: "1.0"
+            Identity: {Headers: [X-Key], QueryStrings: [who]}
 """
 
 APP = """
@@ -107,7 +114,8 @@ def authorize(event, context):
         }
     if event.get("version") == "2.0":
         return {"isAuthorized": event["headers"].get("x-key") == "good", "context": {"who": "simple"}}
-    ok = event["headers"].get("X-Key") == "good"
+    headers = {k.lower(): v for k, v in event["headers"].items()}  # HTTP APIs lowercase, REST does not
+    ok = headers.get("x-key") == "good"
     return {
         "principalId": "req",
         "policyDocument": {"Version": "2012-10-17", "Statement": [
@@ -284,3 +292,10 @@ def test_cognito_user_pool_authorizer_is_validated_as_jwt(served: Served) -> Non
     claims = event["requestContext"]["authorizer"]["claims"]
     assert claims["iss"] == pool and claims["sub"] == "ada"
     assert served.call("/cognito", {"Authorization": served.token()})[0] == 401  # another issuer
+
+
+def test_http_api_authorizer_with_1_0_payload_and_policy(served: Served) -> None:
+    status, event = served.call("/policy?who=eve", {"X-Key": "good"})
+    assert status == 200 and event is not None
+    assert event["requestContext"]["authorizer"] == {"lambda": {"who": "eve"}}
+    assert served.call("/policy?who=eve", {"X-Key": "bad"}) == (403, {"message": "Forbidden"})
