@@ -71,6 +71,7 @@ class LocalApiDock(QWidget):
     """Runs the local API as one long job on the bridge; everything else stays on the GUI thread."""
 
     open_file_requested = Signal(str, int)
+    events_changed = Signal(str, list)  # function id, its saved event names (after "Save as test event")
     message = Signal(str)
     log_lines = Signal(object)  # list[str] from the server (requests, function output)
     running_changed = Signal(bool)
@@ -335,9 +336,10 @@ class LocalApiDock(QWidget):
         except (EventStoreError, OSError) as exc:
             self.message.emit(f"Cannot save the event: {exc}")
             return None
-        self.message.emit(
-            f"Saved {exchange.route.function_id}/{saved.name} (the event as the function received it)"
-        )
+        function_id = exchange.route.function_id
+        names = [e.name for e in EventStore(self.project.root).list_events(function_id)]
+        self.events_changed.emit(function_id, names)
+        self.message.emit(f"Saved {function_id}/{saved.name} (the event as the function received it)")
         return str(saved.path)
 
 

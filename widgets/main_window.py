@@ -564,6 +564,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["eventDock"], dock)
         self.docks["eventDock"].raise_()
         self.local_api.open_file_requested.connect(self.open_file)
+        self.local_api.events_changed.connect(self._on_events_changed)
         self.local_api.message.connect(self.show_message)
         self.local_api.log_lines.connect(self.log_panel.append_log_lines)
 

@@ -83,7 +83,10 @@ def test_history_replay_and_save_the_exact_event(qtbot, dock: LocalApiDock) -> N
     dock.workbench.send_button.click()
     qtbot.waitUntil(lambda: dock.history.count() == 1, timeout=20_000)
     exchange = dock.exchanges[0]
+    changed: list[tuple[str, list[str]]] = []
+    dock.events_changed.connect(lambda fid, names: changed.append((fid, names)))
     path = dock.save_exchange(exchange, "post-bob")
+    assert changed == [("Echo", ["post-bob"])]
     assert path is not None
     saved = EventStore(dock.project.root).load("Echo", "post-bob")
     assert saved == exchange.event and saved["body"] == '{"k": 1}' and saved["routeKey"] == "POST /v2/{name}"
