@@ -38,8 +38,18 @@ class _Handler(BaseHTTPRequestHandler):
             raw_path = "/" + raw_path.split("/", 3)[-1] if raw_path.count("/") >= 3 else "/"
         length_text = self.headers.get("Content-Length")
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            self.close_connection = True
-            self._send(411, [("Content-Type", "application/json")], b'{"message":"Length Required"}')
+            try:
+                chunked = self._read_chunked()
+            except ValueError as exc:  # the connection cannot be trusted any more
+                self.close_connection = True
+                status, message = (
+                    (413, "Request Entity Too Large") if "10 MB" in str(exc) else (400, "Bad Request")
+                )
+                gateway.log(f"[{self.command} {raw_path}] {status}: {exc}")
+                response = gateway_error(gateway.default_kind, status, message)
+                self._send(response.status, response.headers, response.body)
+                return
+            self._dispatch(raw_path, raw_query, chunked)
             return
         try:
             length = int(length_text) if length_text else 0
@@ -56,7 +66,30 @@ class _Handler(BaseHTTPRequestHandler):
             gateway.log(f"[{self.command} {raw_path}] 413: request body of {length} bytes is over 10 MB")
             self._send(response.status, response.headers, response.body)
             return
-        body = self.rfile.read(length) if length else b""
+        self._dispatch(raw_path, raw_query, self.rfile.read(length) if length else b"")
+
+    def _read_chunked(self) -> bytes:
+        """A chunked request body; raises ValueError when it is malformed or over 10 MB."""
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip() or b"x", 16)
+            except ValueError:
+                raise ValueError("malformed chunked request body") from None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            total += size
+            if total > MAX_PAYLOAD_BYTES or size < 0:
+                raise ValueError("chunked request body over 10 MB")
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(8)  # the CRLF after each chunk
+
+    def _dispatch(self, raw_path: str, raw_query: str, body: bytes) -> None:
+        gateway = self.server.gateway
         request = HttpRequest(
             method=self.command,
             raw_path=raw_path or "/",

@@ -269,6 +269,21 @@ def test_payload_over_10_mb_is_413(served: Served) -> None:
     assert status == 413 and json.loads(body)["message"] == "Request Entity Too Large"
 
 
+def test_chunked_request_bodies(served: Served) -> None:
+    parts = urlsplit(served.base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request(
+            "POST", "/v2/chunks", body=iter([b'{"a": ', b"1}"]), headers={"Content-Type": "application/json"},
+            encode_chunked=True,
+        )  # fmt: skip
+        response = conn.getresponse()
+        event = json.loads(response.read())
+    finally:
+        conn.close()
+    assert response.status == 200 and event["body"] == '{"a": 1}'
+
+
 def test_logs_are_tagged_with_method_and_path(served: Served) -> None:
     served.call("GET", "/v2/tagged")
     assert any(line.startswith("[GET /v2/tagged] START RequestId:") for line in served.logs)
