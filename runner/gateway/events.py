@@ -214,7 +214,7 @@ def event_v2(route: Route, request: HttpRequest, params: dict[str, str], port: i
     url = api.kind is ApiKind.URL
     route_key = DEFAULT_ROUTE if url else route.route_key
     context: dict[str, Any] = {
-        "accountId": "anonymous" if url else ACCOUNT_ID,
+        "accountId": ACCOUNT_ID,
         "apiId": api_id(api),
         "domainName": domain,
         "domainPrefix": prefix,
@@ -231,6 +231,9 @@ def event_v2(route: Route, request: HttpRequest, params: dict[str, str], port: i
         "time": _clf_time(request.time_epoch_ms),
         "timeEpoch": request.time_epoch_ms,
     }
+    if url:  # the function URL payload: placeholders Lambda documents as null (authorizer: IAM only)
+        context = {"accountId": ACCOUNT_ID, "apiId": context["apiId"], "authentication": None,
+                   "authorizer": None, **{k: v for k, v in context.items() if k not in ("accountId", "apiId")}}  # fmt: skip
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -245,10 +248,14 @@ def event_v2(route: Route, request: HttpRequest, params: dict[str, str], port: i
     event["requestContext"] = context
     if body is not None:
         event["body"] = body
-    if params and not url:
+    if url:
+        event["pathParameters"] = None
+    elif params:
         event["pathParameters"] = params
     event["isBase64Encoded"] = b64
-    if api.stage_variables and not url:
+    if url:
+        event["stageVariables"] = None
+    elif api.stage_variables:
         event["stageVariables"] = dict(api.stage_variables)
     return event
 

@@ -141,11 +141,9 @@ def map_v1(route: Route, payload: Any, accept: str | None) -> HttpResponse:
 def map_v2(route: Route, payload: Any, raw: bytes) -> HttpResponse:
     """A payload 2.0 (or function URL) response; without a statusCode it is inferred from the value."""
     if not isinstance(payload, dict) or "statusCode" not in payload:
-        if isinstance(payload, str):
-            body = payload.encode("utf-8")
-        else:
-            body = raw.strip() if raw.strip() else b""
-        return HttpResponse(200, [("Content-Type", JSON)], body)
+        # The body is the function's response as it returned it (a string keeps its JSON quotes), as the
+        # function URL docs show the client seeing it.
+        return HttpResponse(200, [("Content-Type", JSON)], raw.strip())
     status = _status(payload["statusCode"])
     headers = _headers(payload, multi=False)
     cookies = payload.get("cookies")

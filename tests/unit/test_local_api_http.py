@@ -174,7 +174,10 @@ def test_function_url_event(served: Served) -> None:
     assert event["routeKey"] == "$default" and event["rawPath"] == "/any/where"
     ctx = event["requestContext"]
     assert (ctx["routeKey"], ctx["stage"], ctx["http"]["method"]) == ("$default", "$default", "PATCH")
-    assert "pathParameters" not in event
+    assert (ctx["accountId"], ctx["authentication"], ctx["authorizer"]) == ("123456789012", None, None)
+    assert (
+        event["pathParameters"] is None and event["stageVariables"] is None
+    )  # as the function URL docs show
 
 
 def test_precedence_exact_then_variable_then_greedy_then_default(served: Served) -> None:
@@ -210,7 +213,7 @@ def test_http_api_infers_responses_without_status_code(served: Served) -> None:
         "application/json",
         {"hello": "world", "n": 1},
     )
-    assert served.call("GET", "/openapi/text")[2] == b"just text"
+    assert served.call("GET", "/openapi/text")[2] == b'"just text"'  # the JSON the function returned
 
 
 def test_cors_preflight_and_actual_responses(served: Served) -> None:
@@ -340,7 +343,7 @@ def test_start_api_command_prints_the_routes_and_serves(
                 break
             except OSError:
                 time.sleep(0.1)
-        assert body == b"just text"
+        assert body == b'"just text"'
     finally:
         stop.set()
         thread.join(20)
