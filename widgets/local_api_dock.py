@@ -34,7 +34,7 @@ from runner.gateway.model import Exchange, Route
 from widgets.jobs import Job, JobBridge
 from widgets.request_workbench import OutgoingRequest, RequestWorkbench, ResponseView, curl_command
 
-BackendFactory = Callable[[], Any]  # blocks; called on a worker thread; the dock closes what it gets
+BackendFactory = Callable[[], Any]  # blocks; called on a worker thread
 COLUMNS = ("Method", "Path", "Function", "API", "Auth")
 
 
@@ -80,11 +80,17 @@ class LocalApiDock(QWidget):
     _exchange = Signal(object)  # worker → GUI: one Exchange
 
     def __init__(
-        self, jobs: JobBridge, backend_factory: BackendFactory, parent: QWidget | None = None
+        self,
+        jobs: JobBridge,
+        backend_factory: BackendFactory,
+        parent: QWidget | None = None,
+        *,
+        owns_backend: bool = True,
     ) -> None:
         super().__init__(parent)
         self.jobs = jobs
         self.backend_factory = backend_factory
+        self.owns_backend = owns_backend  # False: the backend is shared (the invoker's) and not closed here
         self.project: Project | None = None
         self.api: Any = None
         self.exchanges: list[Exchange] = []
@@ -176,6 +182,7 @@ class LocalApiDock(QWidget):
             return None
         port = self.port.value()
         factory = self.backend_factory
+        owns = self.owns_backend
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> str:
             from app.local.api import LocalApi
@@ -190,7 +197,8 @@ class LocalApiDock(QWidget):
                 api.stop()
                 return "stopped"
             finally:
-                functions.close()
+                if owns:
+                    functions.close()
 
         self.exchanges_reset()
         self._job = self.jobs.submit(work, "local-api")

@@ -545,18 +545,10 @@ class MainWindow(QMainWindow):
     def _build_local_api(self) -> None:
         from widgets.local_api_dock import LocalApiDock
 
-        def backend() -> object:  # worker thread: the backend the toolbar picks, owned by the dock
-            from app.invoke import select_backend
+        def backend() -> object:  # worker thread: the invokes' warm backend for the toolbar's choice
+            return self.invoker.shared_backend(str(self.settings.get("backend") or "auto"))
 
-            name = str(self.settings.get("backend") or "auto")
-            options = dict(self._backend_options())
-            if name == "process":
-                options.pop("images", None)
-            elif self.project is not None:
-                options.setdefault("project", self.project.root.name)
-            return select_backend(name, **options)
-
-        self.local_api = LocalApiDock(self.jobs, backend)
+        self.local_api = LocalApiDock(self.jobs, backend, owns_backend=False)
         dock = self.docks["localApiDock"] = QDockWidget("Local API", self)
         dock.setObjectName("localApiDock")
         dock.setWidget(self.local_api)
