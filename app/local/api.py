@@ -47,6 +47,7 @@ class LocalApi:
         self.on_exchange = on_exchange
         self.authorize = authorize
         self.listeners: list[Listener] = []
+        self._noted: set[tuple[str, str]] = set()
         self._servers: list[GatewayServer] = []
 
     @property
@@ -59,7 +60,11 @@ class LocalApi:
         return list(self.table.diagnostics)
 
     def _invoke(self, function_id: str, event: bytes, sink: LineSink | None, cancel: Any) -> InvokeResult:
-        return self.functions.invoke(function_id, event, sink, cancel)
+        result = self.functions.invoke(function_id, event, sink, cancel)
+        if result.note and (function_id, result.note) not in self._noted:
+            self._noted.add((function_id, result.note))  # e.g. the auto backend fell back to a process
+            self.log(f"{function_id}: {result.note}")
+        return result
 
     def _gateway(self, routes: list[Route]) -> Gateway:
         authorize = self.authorize
