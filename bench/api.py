@@ -132,12 +132,16 @@ def ours(root: Path, backend_name: str, image: str | None) -> dict[str, float]:
         options = {"project": f"bench-api-{os.getpid()}", "container_image": image}
     backend = select_backend(backend_name, **options)
     functions = LocalFunctions(loaded, backend)
-    api = LocalApi(loaded, functions).start("127.0.0.1", 0)
+    problems: list[str] = []
+    api = LocalApi(loaded, functions, log=lambda line: problems.append(line) if "] 5" in line else None)
+    api.start("127.0.0.1", 0)
     try:
         port = int(api.listeners[0].url.rsplit(":", 1)[1])
         out = {"cold": _timed(lambda: _ok(port))}
         out.update(measure(port))
         return out
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}; the gateway said: {problems[-3:]}") from None
     finally:
         api.stop()
         functions.close()
