@@ -4,7 +4,7 @@ with their template positions; conflicting or unsupported routes become diagnost
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -415,7 +415,3 @@ def build_routes(project: Project, *, stage: str | None = None, jwks: str | None
         table.routes.extend(found)
     table.routes = _drop_conflicts(table.routes, table.diagnostics)
     return table
-
-
-def with_authorizer(route: Route, authorizer: Authorizer | None) -> Route:
-    return replace(route, authorizer=authorizer)

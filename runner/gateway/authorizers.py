@@ -189,9 +189,12 @@ class Authorizers:
         arn = method_arn(route, request)
         key = (authorizer.name, tuple(values))
         decision = self._cached(key, authorizer.ttl_s) if authorizer.identity_sources else None
+        latency_ms = 0
         if decision is None:
             payload = self._authorizer_event(route, authorizer, request, event, values, arn)
+            started = time.monotonic()
             outcome = self._run(authorizer, payload, kind)
+            latency_ms = round((time.monotonic() - started) * 1000)
             if isinstance(outcome, HttpResponse):
                 return outcome
             decision = outcome
@@ -208,7 +211,7 @@ class Authorizers:
                 self.log(f"[{route.route_key}] {authorizer.name}: the policy does not allow {arn}")
                 return gateway_error(kind, 403, "User is not authorized to access this resource")
             return self._deny(kind, 403, f"{authorizer.name}: not authorized for {arn}")
-        self._attach(event, route, decision)
+        self._attach(event, route, decision, latency_ms)
         return None
 
     def _cached(self, key: tuple[str, tuple[str, ...]], ttl: int) -> _Decision | None:
@@ -281,7 +284,7 @@ class Authorizers:
             )
 
     @staticmethod
-    def _attach(event: dict[str, Any], route: Route, decision: _Decision) -> None:
+    def _attach(event: dict[str, Any], route: Route, decision: _Decision, latency_ms: int) -> None:
         context = event["requestContext"]
         if route.api.kind is not ApiKind.REST and route.payload_version == "2.0":
             context["authorizer"] = {"lambda": dict(decision.context)}
@@ -289,6 +292,7 @@ class Authorizers:
         found = dict(decision.context)
         if decision.principal is not None:
             found["principalId"] = decision.principal
+        found["integrationLatency"] = latency_ms  # 0 when the answer came from the cache, as on AWS
         context["authorizer"] = found
 
     def _deny(self, kind: ApiKind, status: int, why: str, *, message: str | None = None) -> HttpResponse:

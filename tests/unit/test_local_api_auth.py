@@ -184,8 +184,12 @@ def test_token_authorizer_allows_passes_context_and_caches(served: Served) -> No
     before = served.authorizer_calls()
     status, event = served.call("/token", {"Authorization": "allow"})
     assert status == 200 and event is not None
-    assert event["requestContext"]["authorizer"] == {"tier": "gold", "n": 1, "principalId": "user-1"}
-    assert served.call("/token", {"Authorization": "allow"})[0] == 200
+    found = event["requestContext"]["authorizer"]
+    assert found.pop("integrationLatency") > 0
+    assert found == {"tier": "gold", "n": 1, "principalId": "user-1"}
+    status, cached = served.call("/token", {"Authorization": "allow"})
+    assert status == 200 and cached is not None
+    assert cached["requestContext"]["authorizer"]["integrationLatency"] == 0  # answered from the cache
     assert served.authorizer_calls() == before + 1  # ReauthorizeEvery 300: the second answer is cached
 
 
@@ -200,7 +204,9 @@ def test_request_authorizer_every_time_without_ttl(served: Served) -> None:
     before = served.authorizer_calls()
     status, event = served.call("/request?who=ada", {"X-Key": "good"})
     assert status == 200 and event is not None
-    assert event["requestContext"]["authorizer"] == {"who": "ada", "principalId": "req"}
+    found = event["requestContext"]["authorizer"]
+    assert isinstance(found.pop("integrationLatency"), int)
+    assert found == {"who": "ada", "principalId": "req"}
     assert served.call("/request?who=ada", {"X-Key": "good"})[0] == 200
     assert served.authorizer_calls() == before + 2
     assert served.call("/request?who=ada", {"X-Key": "bad"})[0] == 403
