@@ -222,7 +222,9 @@ class LocalApiDock(QWidget):
         self.api = api
         self._routes = list(api.routes)
         self.url.setText("  ".join(f"{lst.label}: {lst.url}" for lst in api.listeners))
-        problems = [str(d).split(": ", 1)[-1] for d in api.diagnostics]
+        problems = [
+            f"{d.file.name if d.file else 'template'}:{d.line or '?'}: {d.message}" for d in api.diagnostics
+        ]
         self.diagnostics.setText(
             "\n".join(problems[:3]) + (f"\n… {len(problems) - 3} more" if len(problems) > 3 else "")
         )

@@ -52,6 +52,8 @@ def test_start_shows_routes_and_a_request_shows_its_response(qtbot, dock: LocalA
     assert dock.start_button.text() == "Stop" and "http://127.0.0.1:" in dock.url.text()
     paths = {dock.routes.item(r, 1).text() for r in range(dock.routes.rowCount())}
     assert {"/v2/{name}", "/items/{id}", "/openapi/plain", "$default"} <= paths
+    assert dock.diagnostics.isVisibleTo(dock) and "template.yaml:" in dock.diagnostics.text()
+    assert "GET /items/{other}" in dock.diagnostics.text()  # the conflicting route, with its line
     _select(dock, "GET", "/v2/{name}")
     assert (dock.workbench.method.currentText(), dock.workbench.path.text()) == ("GET", "/v2/name")
     dock.workbench.path.setText("/v2/ada")
