@@ -96,6 +96,7 @@ class LocalApiDock(QWidget):
         self.exchanges: list[Exchange] = []
         self._job: Job | None = None
         self._routes: list[Route] = []
+        self._restart_pending = False
         self.start_button = QPushButton("Start")
         self.port = QSpinBox(minimum=0, maximum=65535, value=3000)
         self.port.setToolTip("port of the API routes (0 = any free port)")
@@ -166,6 +167,13 @@ class LocalApiDock(QWidget):
 
             self.workbench.jwt_signer = local_jwt_signer(project.root)
         self.start_button.setEnabled(project is not None)
+
+    def update_project(self, project: Project) -> None:
+        """The same project re-read (its template was saved): a running server restarts on the new routes."""
+        self.project = project
+        if self.is_running():
+            self._restart_pending = True
+            self.stop()
 
     def is_running(self) -> bool:
         return self._job is not None and self._job.running
@@ -241,6 +249,9 @@ class LocalApiDock(QWidget):
     @Slot()
     def _on_done(self) -> None:
         self._set_running(False)
+        if self._restart_pending:
+            self._restart_pending = False
+            self.start()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
         self.project = project
         self.tree.set_project(project, events_by_function(project, EventStore(project.root)))
         self.invoker.update_project(project)
+        self.local_api.update_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
         self.tabs.set_external_diagnostics(diagnostics_by_file(project))
         self.show_message(

@@ -150,3 +150,15 @@ def test_a_taken_port_is_a_message_not_a_traceback(qtbot, dock: LocalApiDock) ->
         qtbot.waitUntil(lambda: not dock.is_running(), timeout=15_000)
     assert messages and messages[-1].startswith("Local API: cannot listen on 127.0.0.1:")
     assert "Traceback" not in messages[-1] and dock.start_button.text() == "Start"
+
+
+def test_a_saved_template_restarts_the_server_on_its_new_routes(qtbot, dock: LocalApiDock) -> None:
+    _start(qtbot, dock)
+    root = dock.project.root
+    template = (root / "template.yaml").read_text()
+    (root / "template.yaml").write_text(template.replace("Path: /v2image", "Path: /v2picture"))
+    first = dock.api
+    dock.update_project(load_project(root))
+    qtbot.waitUntil(lambda: dock.api is not None and dock.api is not first, timeout=30_000)
+    paths = {dock.routes.item(r, 1).text() for r in range(dock.routes.rowCount())}
+    assert "/v2picture" in paths and "/v2image" not in paths
