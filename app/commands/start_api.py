@@ -6,12 +6,14 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from app.invoke import BACKENDS, profile_credentials, select_backend
 from app.local.api import LocalApi
 from app.local.functions import LocalFunctions
 from app.project.loader import ProjectLoadError, load_project
+from app.project.model import Project
 from runner.errors import UserFacingError
 from runner.gateway.model import Exchange, Route
 from runner.process import load_env_vars_file
@@ -76,6 +78,50 @@ def _exchange_line(exchange: Exchange) -> str:
     return f"{exchange.method} {exchange.path} -> {target} {exchange.status} ({exchange.duration_ms:.1f} ms)"
 
 
+def _template_stamp(templates: list[Path]) -> tuple[tuple[str, float], ...]:
+    out = []
+    for path in templates:
+        try:
+            out.append((str(path), path.stat().st_mtime))
+        except OSError:
+            out.append((str(path), -1.0))
+    return tuple(out)
+
+
+def _make_api(args: argparse.Namespace, project: Project, functions: LocalFunctions) -> LocalApi:
+    api = LocalApi(
+        project,
+        functions,
+        stage=args.stage,
+        jwks=args.jwks,
+        log=_err,
+        on_exchange=lambda ex: _err(_exchange_line(ex)),
+    )
+    for diagnostic in api.diagnostics:
+        _err(str(diagnostic))
+    return api
+
+
+def _reloaded(args: argparse.Namespace, api: LocalApi, functions: LocalFunctions) -> LocalApi:
+    """The API on the re-read template, on the same ports and warm backend; the old one if it cannot be."""
+    try:
+        project = load_project(args.project)
+    except ProjectLoadError as exc:
+        _err(f"lambda-studio: the template changed but cannot be read ({exc}); still serving the old routes")
+        return api
+    functions.update_project(project)
+    fresh = _make_api(args, project, functions)
+    api.stop()
+    try:
+        fresh.start(args.host, api.port)
+    except UserFacingError as exc:
+        _err(f"lambda-studio: {exc.message}; restarting on the old routes")
+        return api.start(args.host, api.port)
+    _err("The template changed: serving its routes now")
+    print("\n".join(routes_table(fresh)), flush=True)
+    return fresh
+
+
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     try:
         project = load_project(args.project)
@@ -91,16 +137,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         return 2
     functions = LocalFunctions(project, backend, env_vars)
     try:
-        api = LocalApi(
-            project,
-            functions,
-            stage=args.stage,
-            jwks=args.jwks,
-            log=_err,
-            on_exchange=lambda ex: _err(_exchange_line(ex)),
-        )
-        for diagnostic in api.diagnostics:
-            _err(str(diagnostic))
+        api = _make_api(args, project, functions)
         if not api.routes:
             _err(f"lambda-studio: {project.root} declares no HTTP routes (Api, HttpApi or FunctionUrlConfig)")
             return 2
@@ -114,9 +151,13 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         event = stop or threading.Event()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_: event.set())
+        stamp = _template_stamp(project.templates)
         try:
             while not event.wait(0.5):
-                pass
+                now = _template_stamp(project.templates)
+                if now != stamp:  # routes follow template edits, as code edits reload the functions
+                    stamp = now
+                    api = _reloaded(args, api, functions)
         except KeyboardInterrupt:
             pass
         api.stop()

@@ -105,6 +105,11 @@ class LocalApi:
                 continue
         return GatewayServer(gateway, host, 0)
 
+    @property
+    def port(self) -> int:
+        """The port of the API routes (0 before start)."""
+        return self._servers[0].port if self._servers else 0
+
     def url_for(self, route: Route) -> str:
         """The base URL that serves this route."""
         for listener in self.listeners:

@@ -344,11 +344,27 @@ def test_start_api_command_prints_the_routes_and_serves(
             except OSError:
                 time.sleep(0.1)
         assert body == b'"just text"'
+        # routes follow template edits: a renamed path is served without a restart
+        template = (root / "template.yaml").read_text()
+        time.sleep(0.05)
+        (root / "template.yaml").write_text(template.replace("/openapi/text:", "/openapi/words:"))
+        deadline = time.monotonic() + 20
+        status = 0
+        while time.monotonic() < deadline and status != 200:
+            time.sleep(0.2)
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("GET", "/openapi/words")
+                status = conn.getresponse().status
+            except OSError:
+                pass
+        assert status == 200
     finally:
         stop.set()
         thread.join(20)
     assert outcome == [0]
     out = capsys.readouterr()
+    assert "The template changed: serving its routes now" in out.err
     header = out.out.splitlines()[0].split()
     assert header == ["METHOD", "PATH", "FUNCTION", "API", "AUTH", "URL"]
     assert any(line.split()[:3] == ["GET", "/v2/{name}", "Echo"] for line in out.out.splitlines())
