@@ -130,6 +130,9 @@ class Gateway:
         except SetupError as exc:
             exchange.problem = f"{route.function_id} cannot run: {exc}"
             return integration_failure(kind)
+        except Exception as exc:  # e.g. the docker engine went away: the request fails, the server stays
+            exchange.problem = f"{route.function_id} could not be invoked: {type(exc).__name__}: {exc}"
+            return integration_failure(kind)
         finally:
             timer.cancel()
         exchange.result = result

@@ -72,3 +72,17 @@ def test_oversized_body_is_413_before_any_invoke() -> None:
     gateway = Gateway(_routes(HTTP, "POST /up"), _never)
     response, _ = gateway.handle(HttpRequest("POST", "/up", "", [], b"x" * (10 * 1024 * 1024 + 1)))
     assert response.status == 413
+
+
+def test_an_invoke_that_breaks_is_an_integration_failure_and_the_reason_is_logged() -> None:
+    def broken(function_id: str, event: bytes, sink: Any, cancel: Any) -> InvokeResult:
+        raise ConnectionError("the docker engine went away")
+
+    lines: list[str] = []
+    gateway = Gateway(_routes(REST, "GET /pets"), broken, log=lines.append)
+    response, exchange = gateway.handle(HttpRequest("GET", "/pets", "", []))
+    assert (response.status, response.body) == (502, b'{"message": "Internal server error"}')
+    assert (
+        exchange.problem == "fn:GET /pets could not be invoked: ConnectionError: the docker engine went away"
+    )
+    assert lines == [f"[GET /pets] 502: {exchange.problem}"]
