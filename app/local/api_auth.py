@@ -27,7 +27,7 @@ def jwks_source(project_root: Path, cli_value: str | None, issuer: str | None) -
     local = project_root / PROJECT_JWKS
     if local.is_file():
         return str(local)
-    if issuer and issuer.startswith(("https://", "http://")):
+    if issuer and issuer.startswith("https://"):  # plain http only when the user names it (--jwks)
         return issuer.rstrip("/") + "/.well-known/jwks.json"
     return None
 
