@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from runner.container_pool import LABEL_PROJECT
+from runner.container_sandbox import project_label
 from runner.debug import free_port
 from tests.integration import docker_fixtures
 from tests.unit.local_api_project import PNG, write_project
@@ -73,7 +74,8 @@ def test_start_api_on_containers_serves_and_leaves_nothing(
         assert json.loads(_get(port, "GET", "/reload")[1]) == {"version": 1}
         (root / "reload" / "app.py").write_text("def handler(event, context):\n    return {'version': 2}\n")
         assert json.loads(_get(port, "GET", "/reload")[1]) == {"version": 2}
-        running = docker_client.containers.list(filters={"label": f"{LABEL_PROJECT}={root}"})
+        label = f"{LABEL_PROJECT}={project_label(root)}"  # start-api labels its containers by project
+        running = docker_client.containers.list(filters={"label": label})
         assert running, "the functions should run in containers"
     finally:
         proc.send_signal(stop_signal)
@@ -84,5 +86,7 @@ def test_start_api_on_containers_serves_and_leaves_nothing(
             out, err = proc.communicate()
     assert proc.returncode in (0, 130), err.decode()
     assert b"GET     /v2/{name}" in out or b"/v2/{name}" in out
-    left = docker_client.containers.list(all=True, filters={"label": f"{LABEL_PROJECT}={root}"})
+    left = docker_client.containers.list(
+        all=True, filters={"label": f"{LABEL_PROJECT}={project_label(root)}"}
+    )
     assert left == [], [c.name for c in left]
