@@ -116,6 +116,11 @@ class Invoker(QObject):
                 self._backends[choice] = backend
         return backend
 
+    def shared_backend(self, choice: str) -> Any:
+        """The warm backend invokes use, for other runners of the same functions (the Local API dock);
+        it stays owned by the invoker, which closes it. Blocks (docker connect): worker thread only."""
+        return self._backend(choice)
+
     def set_project(self, project: Project | None) -> None:
         """A different project: its warm runtimes are stopped on the pool, not on the GUI thread."""
         with self._lock:
