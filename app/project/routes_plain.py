@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.project import routes_openapi as openapi
 from app.project.model import Severity
-from app.project.routes_openapi import as_dict
+from app.project.routes_base import RouteTemplate, as_dict, http_cors, referenced_names
 from runner.gateway.model import DEFAULT_ROUTE, Api, ApiKind, AuthKind, Authorizer, Route
-
-if TYPE_CHECKING:
-    from app.project.routes import _Template
 
 _MAX_DEPTH = 50
 
@@ -20,7 +17,7 @@ def _props(resource: Any) -> dict[str, Any]:
     return props if isinstance(props, dict) else {}
 
 
-def _of_type(t: _Template, rtype: str) -> dict[str, dict[str, Any]]:
+def _of_type(t: RouteTemplate, rtype: str) -> dict[str, dict[str, Any]]:
     return {
         str(lid): res
         for lid, res in t.resources.items()
@@ -28,16 +25,14 @@ def _of_type(t: _Template, rtype: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def _ref(t: _Template, value: Any) -> str | None:
-    from app.project.routes import _referenced_names
-
-    for name in _referenced_names(value):
+def _ref(t: RouteTemplate, value: Any) -> str | None:
+    for name in referenced_names(value):
         if name in t.resources:
             return name
     return None
 
 
-def _stages(t: _Template, rtype: str, api_key: str) -> dict[str, tuple[str, dict[str, str]]]:
+def _stages(t: RouteTemplate, rtype: str, api_key: str) -> dict[str, tuple[str, dict[str, str]]]:
     out: dict[str, tuple[str, dict[str, str]]] = {}
     for res in _of_type(t, rtype).values():
         props = _props(res)
@@ -54,7 +49,7 @@ def _stages(t: _Template, rtype: str, api_key: str) -> dict[str, tuple[str, dict
     return out
 
 
-def _lambda_authorizer(t: _Template, lid: str, props: dict[str, Any], kind: ApiKind) -> Authorizer | None:
+def _lambda_authorizer(t: RouteTemplate, lid: str, props: dict[str, Any], kind: ApiKind) -> Authorizer | None:
     atype = str(props.get("Type" if kind is ApiKind.REST else "AuthorizerType", "")).upper()
     sources_value = t.resolve(props.get("IdentitySource"), "")
     sources = (
@@ -87,7 +82,7 @@ def _lambda_authorizer(t: _Template, lid: str, props: dict[str, Any], kind: ApiK
     return None
 
 
-def _rest_path(t: _Template, resource_id: str | None, api_lid: str) -> str | None:
+def _rest_path(t: RouteTemplate, resource_id: str | None, api_lid: str) -> str | None:
     parts: list[str] = []
     current = resource_id
     for _ in range(_MAX_DEPTH):
@@ -102,7 +97,7 @@ def _rest_path(t: _Template, resource_id: str | None, api_lid: str) -> str | Non
     return None
 
 
-def _rest(t: _Template, stage: str | None) -> list[Route]:
+def _rest(t: RouteTemplate, stage: str | None) -> list[Route]:
     out: list[Route] = []
     stages = _stages(t, "AWS::ApiGateway::Stage", "RestApiId")
     apis: dict[str, Api] = {}
@@ -172,9 +167,7 @@ def _rest(t: _Template, stage: str | None) -> list[Route]:
     return out
 
 
-def _http(t: _Template, stage: str | None) -> list[Route]:
-    from app.project.routes import http_cors
-
+def _http(t: RouteTemplate, stage: str | None) -> list[Route]:
     out: list[Route] = []
     stages = _stages(t, "AWS::ApiGatewayV2::Stage", "ApiId")
     apis: dict[str, Api] = {}
@@ -267,9 +260,7 @@ def _http(t: _Template, stage: str | None) -> list[Route]:
     return out
 
 
-def _urls(t: _Template) -> list[Route]:
-    from app.project.routes import http_cors
-
+def _urls(t: RouteTemplate) -> list[Route]:
     out: list[Route] = []
     for lid, res in _of_type(t, "AWS::Lambda::Url").items():
         props = _props(res)
@@ -303,6 +294,6 @@ def _urls(t: _Template) -> list[Route]:
     return out
 
 
-def plain_routes(t: _Template, stage: str | None) -> tuple[list[Route], list[Route]]:
+def plain_routes(t: RouteTemplate, stage: str | None) -> tuple[list[Route], list[Route]]:
     """(API routes, function URL routes) declared with plain CloudFormation resources."""
     return _rest(t, stage) + _http(t, stage), _urls(t)
