@@ -30,10 +30,10 @@ import pytest
 from runner.debug import free_port
 from tests.lambda_cases import (
     CASE_IDS,
+    CASE_TIMEOUT_S,
     CASES,
     FUNCTION_NAME,
     MEMORY_MB,
-    TIMEOUT_S,
     Case,
     Observed,
     assert_case,
@@ -59,14 +59,16 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return write_project(tmp_path_factory.mktemp("rie"))
 
 
-def run_rie(rie: str, dirs: tuple[Path, Path], handler: str, tmp: Path) -> tuple[int, bytes, str]:
+def run_rie(
+    rie: str, dirs: tuple[Path, Path], handler: str, tmp: Path, timeout_s: int = CASE_TIMEOUT_S
+) -> tuple[int, bytes, str]:
     """Starts RIE for one handler, invokes it once, stops it; (status, body, RIE's output)."""
     code, layer = dirs
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
-        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(TIMEOUT_S),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_s),
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(MEMORY_MB),
         "PYTHONPATH": str(layer / "python"),
         "MY_VAR": "my value",
@@ -114,7 +116,7 @@ def _is_error(status: int, body: bytes) -> bool:
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_rie_agrees(case: Case, dirs: tuple[Path, Path], tmp_path: Path) -> None:
     rie = _rie()
-    status, body, log = run_rie(rie, dirs, case.handler, tmp_path)
+    status, body, log = run_rie(rie, dirs, case.handler, tmp_path, case.timeout_s)
     if case.name == "timeout":
         assert (status, body) == (200, b"Task timed out after 1.00 seconds"), case.ours_only
         return

@@ -19,7 +19,6 @@ from tests.lambda_cases import (
     EXPECTED_OUTCOME,
     FUNCTION_NAME,
     MEMORY_MB,
-    TIMEOUT_S,
     Case,
     Observed,
     _check_ctx_exact,
@@ -54,7 +53,7 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pro
         backend.close()
 
 
-def make_config(dirs: tuple[Path, Path], handler: str) -> FunctionConfig:
+def make_config(dirs: tuple[Path, Path], handler: str, timeout_s: int) -> FunctionConfig:
     code, layer = dirs
     return FunctionConfig(
         function_id=FUNCTION_NAME,
@@ -65,7 +64,7 @@ def make_config(dirs: tuple[Path, Path], handler: str) -> FunctionConfig:
         layer_dirs=(layer,),
         environment={"MY_VAR": "my value"},
         memory_mb=MEMORY_MB,
-        timeout_s=TIMEOUT_S,
+        timeout_s=timeout_s,
     )
 
 
@@ -73,7 +72,7 @@ def make_config(dirs: tuple[Path, Path], handler: str) -> FunctionConfig:
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_case(case: Case, stack: str, dirs: tuple[Path, Path], backends: dict[str, ProcessBackend]) -> None:
     backend = backends[stack]
-    config = make_config(dirs, case.handler)
+    config = make_config(dirs, case.handler, case.timeout_s)
     lines: list[str] = []
     result = backend.invoke(config, b'{"name": "world"}', lines.append)
     obs = Observed(not result.ok, result.payload, result.log_text, result.outcome.value)
