@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from app.deploy.connection import Connection
-from app.deploy.errors import KIND_CONFLICT, KIND_INVALID, DeployError, explain
+from app.deploy.errors import KIND_CONFLICT, KIND_INVALID, KIND_LIMIT, DeployError, explain
+from app.deploy.limits import function_problems
 from app.deploy.progress import CancelLike, Sink, check_cancel, null_sink
 from app.deploy.stack import build, changeset, events, template
 from app.deploy.stack.lint import lint_template
@@ -28,7 +29,7 @@ from app.deploy.stack.model import (
     StackResult,
 )
 from app.deploy.stack.params import resolve_parameters
-from app.project.model import Diagnostic, Severity
+from app.project.model import Diagnostic, FunctionSpec, Severity
 
 STACK_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")  # CloudFormation's own rule
 
@@ -112,6 +113,7 @@ def prepare(
             "Fix the value (--parameter-overrides NAME=VALUE, or parameter_overrides in samconfig.toml).",
             KIND_INVALID,
         )
+    refuse_limits(project.functions)
     check_cancel(cancel, "linting")
     sink(StackProgress(STEP_LINT, f"cfn-lint {path.name}"))
     findings = lint_template(path, region=conn.region_name, cache_dir=options.cache_dir)
@@ -143,6 +145,27 @@ def prepare(
         set(options.capabilities) | set(template.needed_capabilities(expanded, keeps_transform=keeps))
     )
     return Prepared(path, values, artifacts, sent, expanded, template.template_text(sent), caps, findings)
+
+
+def refuse_limits(functions: Sequence[FunctionSpec]) -> None:
+    """Raise DeployError (kind limit, exit 2) naming each function and field beyond Lambda's limits.
+
+    The checks are app/deploy/limits.py's, shared with the quick deploy. A function without its own
+    FunctionName (CloudFormation names it) is not held to the name rule: its logical id is not its name.
+    """
+    lines = []
+    for fn in functions:
+        named = fn.function_name != fn.logical_id.rsplit("/", 1)[-1]
+        for problem in function_problems(fn):
+            if problem.field == "FunctionName" and not named:
+                continue
+            lines.append(f"{fn.logical_id}.{problem.field}: {problem.message}")
+    if lines:
+        raise DeployError(
+            "Refused before any change; Lambda would refuse these:\n" + "\n".join(f"  {x}" for x in lines),
+            "Fix them in the template (the editor marks each one).",
+            KIND_LIMIT,
+        )
 
 
 def _same_as_deployed(
