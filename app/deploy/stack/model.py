@@ -47,6 +47,9 @@ class StackOptions:
     delete_failed: bool = False  # a stack left in ROLLBACK_COMPLETE is deleted and created again
     in_progress_wait_s: float = 600.0  # how long to wait for another operation on the stack
     poll_s: float = 1.0
+    # False for `stack plan`: no artifact upload and no bucket made; only a template too large to send
+    # in the request goes to S3 (CloudFormation needs it to make the change set).
+    upload_artifacts: bool = True
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,11 @@ def plan_stack(
     cancel: CancelLike | None = None,
     pip_command: Sequence[str] | None = None,
 ) -> StackPlan:
-    """Blocks: prepare, then either find nothing changed (no change set) or create and describe one."""
+    """Blocks: prepare, then either find nothing changed (no change set) or create and describe one.
+
+    With options.upload_artifacts (a deploy) the zips S3 lacks are uploaded first, so the change set can
+    be executed; without (`stack plan`) nothing is uploaded: the review does not need the code in S3.
+    """
     prepared = prepare(conn, project_path, options, sink=sink, cancel=cancel, pip_command=pip_command)
     name = options.stack_name
     stack = events.describe_stack(conn, name)
@@ -244,8 +248,11 @@ def plan_stack(
             review = Review(name, True, reason="the template, parameters, tags and code are those deployed")
             return StackPlan(name, options, prepared, review, status)
     bucket = options.s3_bucket or build.managed_bucket_name(conn)
-    build.ensure_artifact_bucket(conn, bucket, managed=not options.s3_bucket, sink=sink)
-    uploaded = build.upload_artifacts(conn, prepared.artifacts, sink=sink, cancel=cancel)
+    uploaded = 0
+    if options.upload_artifacts or len(prepared.text.encode()) > template.BODY_LIMIT:
+        build.ensure_artifact_bucket(conn, bucket, managed=not options.s3_bucket, sink=sink)
+    if options.upload_artifacts:
+        uploaded = build.upload_artifacts(conn, prepared.artifacts, sink=sink, cancel=cancel)
     cs_type = "CREATE" if stack is None or status == "REVIEW_IN_PROGRESS" else "UPDATE"
     cs_id, changes, reason = changeset.create_change_set(
         conn, stack_name=name, change_set_type=cs_type,
@@ -274,6 +281,12 @@ def execute_plan(
             name, str((stack or {}).get("StackStatus", plan.stack_status or "")), True,
             outputs=events.outputs_of(stack), seconds=time.perf_counter() - started,
         )  # fmt: skip
+    if not plan.options.upload_artifacts:
+        raise DeployError(
+            "This plan was made without uploading the code (a review only); it cannot be executed.",
+            "Deploy with `stack deploy`, which uploads the zips before making its change set.",
+            KIND_INVALID,
+        )
     check_cancel(cancel, "executing the change set")
     since, known = events.newest_event_mark(conn, name)
     sink(StackProgress(STEP_EXECUTE, f"executing change set for {name}"))
