@@ -30,8 +30,8 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
 PLAN_HELP = (
     "build locally, then show the review without changing the stack: CloudFormation makes a change set "
     "(for a new stack, an empty REVIEW_IN_PROGRESS stack), it is described, then both are deleted. No code "
-    "is uploaded and no bucket made (only a template over 51,200 bytes goes to the artifacts bucket, as "
-    "CloudFormation requires). Unlike sam deploy --no-execute-changeset, no change set is left behind."
+    "is uploaded and no bucket made (only templates go to the artifacts bucket where CloudFormation needs "
+    "them: one over 51,200 bytes, and nested applications' packaged templates). Unlike sam deploy --no-execute-changeset, no change set is left behind."
 )
 
 

@@ -51,5 +51,5 @@ def test_plan_help_says_what_it_does(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit):
         main(["stack", "plan", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "No code is uploaded and no bucket made" in text
+    assert "No code is uploaded and no bucket made (only templates go" in text
     assert "sam deploy --no-execute-changeset" in text

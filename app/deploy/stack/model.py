@@ -54,10 +54,10 @@ class StackOptions:
 
 @dataclass(frozen=True)
 class Artifact:
-    """One built zip in S3: the resource it belongs to and its content-addressed key."""
+    """One built zip (or packaged nested template) in S3: its resource and its content-addressed key."""
 
     logical_id: str
-    kind: str  # "function" or "layer"
+    kind: str  # "function", "layer" or "template" (a nested application's packaged template)
     path: Path
     sha256_hex: str
     size: int

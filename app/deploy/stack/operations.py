@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from app.deploy.stack.model import (
     StackProgress,
     StackResult,
 )
+from app.deploy.stack.nested import package_template
 from app.deploy.stack.params import resolve_parameters
 from app.project.model import Diagnostic, FunctionSpec, Severity
 
@@ -116,12 +117,16 @@ def prepare(
     refuse_limits(project.functions)
     check_cancel(cancel, "linting")
     sink(StackProgress(STEP_LINT, f"cfn-lint {path.name}"))
-    findings = lint_template(path, region=conn.region_name, cache_dir=options.cache_dir)
+    findings = [  # the root template and every local nested application's template
+        d
+        for t in project.templates
+        for d in lint_template(t, region=conn.region_name, cache_dir=options.cache_dir)
+    ]
     errors = [d for d in findings if d.severity == Severity.ERROR]
     if errors:
         shown = "\n".join(f"  {d}" for d in errors[:20])
         raise DeployError(
-            f"cfn-lint found {len(errors)} error(s) in {path.name}; refused before any change:\n{shown}",
+            f"cfn-lint found {len(errors)} error(s); refused before any change:\n{shown}",
             "Fix the template (the editor marks each finding).",
             KIND_INVALID,
         )
@@ -130,21 +135,30 @@ def prepare(
     identity = conn.identity()
     bucket = options.s3_bucket or build.managed_bucket_name(conn)
     sink(StackProgress(STEP_BUILD, "building functions and layers"))
-    artifacts = build.build_artifacts(
-        project, source["Resources"], bucket=bucket, prefix=options.s3_prefix or options.stack_name,
-        cache_dir=options.cache_dir, sink=sink, cancel=cancel, pip_command=pip_command,
-    )  # fmt: skip
-    packaged = template.with_artifacts(source, artifacts)
-    expanded = template.translate(
-        packaged, values, region=conn.region_name, account=identity.account, partition=identity.partition
-    )
     local = options.transform == TRANSFORM_LOCAL
+
+    def translate(tpl: dict[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
+        return template.translate(
+            tpl, params, region=conn.region_name, account=identity.account, partition=identity.partition
+        )
+
+    result = package_template(
+        project, path, source, values=values, bucket=bucket, prefix=options.s3_prefix or options.stack_name,
+        region=conn.region_name, cache_dir=options.cache_dir, translate=translate, send_translated=local,
+        sink=sink, cancel=cancel, pip_command=pip_command,
+    )  # fmt: skip
+    packaged = result.template
+    expanded = translate(packaged, values)
     sent = expanded if local else packaged
     keeps = not local and template.has_sam_transform(packaged)
     caps = sorted(
-        set(options.capabilities) | set(template.needed_capabilities(expanded, keeps_transform=keeps))
+        set(options.capabilities)
+        | set(template.needed_capabilities(expanded, keeps_transform=keeps))
+        | result.capabilities
     )
-    return Prepared(path, values, artifacts, sent, expanded, template.template_text(sent), caps, findings)
+    return Prepared(
+        path, values, result.artifacts, sent, expanded, template.template_text(sent), caps, findings
+    )
 
 
 def refuse_limits(functions: Sequence[FunctionSpec]) -> None:
@@ -249,10 +263,15 @@ def plan_stack(
             return StackPlan(name, options, prepared, review, status)
     bucket = options.s3_bucket or build.managed_bucket_name(conn)
     uploaded = 0
-    if options.upload_artifacts or len(prepared.text.encode()) > template.BODY_LIMIT:
+    # A plan uploads no code; nested applications' templates it does upload: CloudFormation may read a
+    # nested stack's TemplateURL to make the change set.
+    to_upload = prepared.artifacts
+    if not options.upload_artifacts:
+        to_upload = {k: a for k, a in prepared.artifacts.items() if a.kind == "template"}
+    if to_upload or len(prepared.text.encode()) > template.BODY_LIMIT:
         build.ensure_artifact_bucket(conn, bucket, managed=not options.s3_bucket, sink=sink)
-    if options.upload_artifacts:
-        uploaded = build.upload_artifacts(conn, prepared.artifacts, sink=sink, cancel=cancel)
+    if to_upload:
+        uploaded = build.upload_artifacts(conn, to_upload, sink=sink, cancel=cancel)
     cs_type = "CREATE" if stack is None or status == "REVIEW_IN_PROGRESS" else "UPDATE"
     cs_id, changes, reason = changeset.create_change_set(
         conn, stack_name=name, change_set_type=cs_type,
