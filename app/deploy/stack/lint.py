@@ -87,6 +87,8 @@ def lint_template(
 
 
 def _lint_in_child(text: str, path: Path, region: str, cancel: threading.Event | None) -> list[Diagnostic]:
+    if getattr(sys, "frozen", False):  # a frozen bundle's executable is not a Python: lint in this process
+        return lint_text(text, filename=path, region=region)
     child = subprocess.Popen(
         [sys.executable, "-m", "app.deploy.stack.lint", region],
         stdin=subprocess.PIPE,
