@@ -28,6 +28,7 @@ class FunctionConfig:
     account_id: str = "123456789012"
     log_format: str | None = None
     log_level: str | None = None
+    ephemeral_storage_mb: int = 512  # /tmp's size (EphemeralStorage.Size)
 
     @property
     def python_version(self) -> str | None:
@@ -35,6 +36,30 @@ class FunctionConfig:
         if self.runtime.startswith("python3."):
             return self.runtime[len("python") :]
         return None
+
+    def lambda_environment(self, python_version: str | None = None) -> dict[str, str]:
+        """The variables Lambda sets from this configuration (AWS docs, "Defined runtime environment
+        variables"), for every backend: the container's, and the process's base environment. The
+        per-runtime ones (log stream, runtime API, _HANDLER, credentials) are the emulator's, which also
+        runs alone inside containers. The template's own variables are applied on top by the caller."""
+        version = python_version or self.python_version or "3.12"
+        env = {
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.name}",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "TZ": ":UTC",  # real Lambda's value; the images bake in TZ=:/etc/localtime
+            "LANG": "en_US.UTF-8",
+        }
+        if self.log_format:
+            env["AWS_LAMBDA_LOG_FORMAT"] = self.log_format
+        if self.log_level:
+            env["AWS_LAMBDA_LOG_LEVEL"] = self.log_level
+        return env
 
     @property
     def function_arn(self) -> str:
@@ -53,5 +78,6 @@ class FunctionConfig:
             "arch": self.architecture,
             "requirements": str(self.requirements_file) if self.requirements_file else None,
             "log": [self.log_format, self.log_level],
+            "tmp": self.ephemeral_storage_mb,
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

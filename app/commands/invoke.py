@@ -6,13 +6,14 @@ import argparse
 import json
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from app.events.store import EventStoreError, load_saved_event
 from app.invoke import BACKENDS, function_config, profile_credentials, read_event, select_backend
 from app.project.loader import ProjectLoadError, load_project
-from runner.process import load_env_vars_file
+from runner.env_vars import load_env_vars_file
 from runner.result import SetupError
 
 NAME = "invoke"
@@ -79,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
             if args.event_name
             else read_event(args.event)
         )
-        options = {"credentials": profile_credentials(args.profile)} if args.profile else {}
+        options: dict[str, Any] = {"project": str(project.root)}  # the containers' label
+        if args.profile:
+            options["credentials"] = profile_credentials(args.profile)
         if args.debug or args.debug_port:
             return _debug_run(args, config, event, options)
         backend = select_backend(args.backend, **options)
@@ -90,13 +93,27 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(line + "\n")
         sys.stderr.flush()
 
+    # A terminated or hung-up CLI still stops its runtime and every process the function started.
+    previous = _on_stop_signals(_exit_on_sigterm)
     try:
         result = backend.invoke(config, event, sink)
     except SetupError as exc:
         return _fail(args, str(exc))
     finally:
         backend.close()
+        for signum, old in previous.items():
+            signal.signal(signum, old)
     return _print_result(args, result)
+
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _on_stop_signals(handler: Any) -> dict[int, Any]:
+    """Sets handler for SIGTERM and SIGHUP (main thread only); returns the previous handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, handler) for signum in _STOP_SIGNALS}
 
 
 def _sink(line: str) -> None:
@@ -107,7 +124,8 @@ def _sink(line: str) -> None:
 def _debug_run(args: argparse.Namespace, config: Any, event: bytes, options: dict[str, Any]) -> int:
     """--debug / --debug-port: the invoke waits under debugpy for an external debugger; blocks."""
     from app.debug import attach_help, debug_backend
-    from runner.debug import DebugOptions, free_port
+    from runner.debug import DebugOptions
+    from runner.ports import free_port
 
     port = args.debug_port or free_port()
     backend, note = debug_backend(args.backend, config, **options)
@@ -117,8 +135,12 @@ def _debug_run(args: argparse.Namespace, config: Any, event: bytes, options: dic
         if note:
             _sink(f"lambda-studio: {note}")
         _sink(f"lambda-studio: debug invoke of {config.function_id} ({backend.name} backend)")
-        _sink(attach_help(config, backend.name, port))
-        result = backend.invoke(config, event, _sink, debug=DebugOptions(port))  # type: ignore[call-arg]
+        help_text = attach_help(config, backend.name, port)
+        # Printed once debugpy listens: a client that attaches at once (as VS Code does) must not
+        # meet a port that is published but not yet served.
+        result = backend.invoke(
+            config, event, _sink, debug=DebugOptions(port, on_listening=lambda: _sink(help_text))
+        )
     except SetupError as exc:
         return _fail(args, str(exc))
     finally:
