@@ -10,9 +10,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.project.model import Diagnostic, Project, Severity
+from app.python_checks import Problem
 from widgets.editor_tabs import EditorTabs
 from widgets.jobs import JobBridge
-from widgets.python_checks import Problem
 from widgets.window_layout import diagnostics_by_file
 
 LintFunction = Callable[[Path, threading.Event], list[Diagnostic]]
