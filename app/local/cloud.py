@@ -1,0 +1,138 @@
+"""The local application: the embedded endpoint, the template's resources, seed data and triggers, around LocalFunctions."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from app.invoke import Backend
+from app.local.create import create_all
+from app.local.endpoint import LocalEndpoint
+from app.local.functions import LocalFunctions
+from app.local.seed import load_seed
+from app.project.model import Project
+from app.project.resources import ResourceModel, load_resources
+
+LineSink = Callable[[str], None]
+
+
+class LocalCloud:
+    """Starts and stops everything of one project's local application; one owner of that state."""
+
+    def __init__(self, project: Project, *, aws_port: int = 0, region: str = "us-east-1") -> None:
+        self.project = project
+        self.endpoint = LocalEndpoint(aws_port, region)
+        self.model: ResourceModel | None = None
+        self.functions: LocalFunctions | None = None
+        self.problems: list[str] = []
+        self.wiring: Any = None  # app.local.wiring.Wiring once triggers run
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return self.endpoint.url
+
+    def start(
+        self,
+        backend: Backend,
+        sink: LineSink,
+        env_vars: Mapping[str, Any] | None = None,
+        *,
+        triggers: bool = True,
+    ) -> LocalFunctions:
+        """Starts the endpoint, creates the resources, loads seed data and starts the triggers; blocks.
+
+        Raises runner.result.SetupError when the endpoint cannot start (nothing is left running then).
+        """
+        self.endpoint.start()
+        try:
+            model = load_resources(self.project, self.endpoint.url, region=self.endpoint.region)
+            self.model = model
+            self.problems = list(model.problems)
+            self.problems += create_all(model, self.endpoint.client, sink)
+            self.problems += load_seed(self.project.root, model, self.endpoint.client, sink)
+            overrides = function_overrides(model, env_vars)
+            self.functions = LocalFunctions(
+                self.project, backend, overrides, extra_environment=self.endpoint.function_environment()
+            )
+            if triggers:
+                from app.local.wiring import Wiring
+
+                self.wiring = Wiring(model, self.endpoint.client, self.functions, sink)
+                self.problems += self.wiring.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self.functions
+
+    def stop(self) -> None:
+        """Stops the triggers, the functions' runtimes and the endpoint (its state is gone); blocks."""
+        with self._lock:
+            wiring, self.wiring = self.wiring, None
+            functions, self.functions = self.functions, None
+        if wiring is not None:
+            wiring.stop()
+        if functions is not None:
+            functions.close()
+        self.endpoint.stop()
+
+
+def function_overrides(model: ResourceModel, env_vars: Mapping[str, Any] | None) -> dict[str, Any]:
+    """SAM --env-vars content giving each function its variables resolved against the local resources.
+
+    The user's own --env-vars file wins over the local values, for every section it names.
+    """
+    user = dict(env_vars or {})
+    out: dict[str, Any] = dict(user)
+    user_params = _section(user, "Parameters")
+    for fid, name in model.function_names.items():
+        local = model.function_environment(fid)
+        by_name, by_id = _section(user, name), _section(user, fid)
+        mine = {k: v for k, v in local.items() if k not in user_params and k not in by_name}
+        out[fid] = {**mine, **by_id}
+    return out
+
+
+def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def summary(cloud: LocalCloud) -> list[str]:
+    """The table `start` prints: resources with local names, triggers, skipped types, the endpoint."""
+    model = cloud.model
+    lines: list[str] = []
+    if model is None:
+        return lines
+    rows = [(res.logical_id, res.type, res.name) for res in model.resources.values()]
+    lines += _table("Resources", ("logical id", "type", "local name"), rows)
+    trigger_rows = [(t.function_id, t.name, t.type, _source(model, t.properties)) for t in model.triggers]
+    lines += _table("Triggers", ("function", "event", "type", "source"), trigger_rows)
+    if model.skipped:
+        skipped = [(s.logical_id, s.type, f"line {s.line}" if s.line else "") for s in model.skipped]
+        lines += _table("Not run locally", ("logical id", "type", "template"), skipped)
+    lines.append(f"Local AWS endpoint: {cloud.url}")
+    lines.append(f"    aws --endpoint-url {cloud.url} sqs list-queues")
+    lines.append(f'    boto3.client("sqs", endpoint_url="{cloud.url}")')
+    return lines
+
+
+def _source(model: ResourceModel, props: Mapping[str, Any]) -> str:
+    for key in ("Queue", "Stream", "Bucket", "Topic", "EventBusName", "Schedule", "ScheduleExpression"):
+        if key in props:
+            res = model.find(props[key])
+            return res.logical_id if res is not None else str(props[key])
+    if "Pattern" in props:
+        return "default bus"
+    return ""
+
+
+def _table(title: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
+    if not rows:
+        return [f"{title}: none"]
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
+    out = [f"{title}:"]
+    for row in (header, *rows):
+        out.append("    " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+    return out
