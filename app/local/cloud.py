@@ -40,10 +40,12 @@ class LocalCloud:
         env_vars: Mapping[str, Any] | None = None,
         *,
         triggers: bool = True,
+        clock: Any = None,
     ) -> LocalFunctions:
         """Starts the endpoint, creates the resources, loads seed data and starts the triggers; blocks.
 
         Raises runner.result.SetupError when the endpoint cannot start (nothing is left running then).
+        ``clock`` (a runner.triggers.schedule.VirtualClock) drives the schedules instead of the wall clock.
         """
         self.endpoint.start()
         try:
@@ -59,7 +61,7 @@ class LocalCloud:
             if triggers:
                 from app.local.wiring import Wiring
 
-                self.wiring = Wiring(model, self.endpoint.client, self.functions, sink)
+                self.wiring = Wiring(model, self.endpoint.client, self.functions, sink, clock=clock)
                 self.problems += self.wiring.start()
         except BaseException:
             self.stop()

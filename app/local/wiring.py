@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from app.local.functions import LocalFunctions
-from app.project.resources import QUEUE, ResourceModel, Trigger
+from app.project.resources import BUCKET, QUEUE, TOPIC, ResourceModel, Trigger, cloudformation_suffix
 from runner.result import InvokeResult
+from runner.triggers.async_invoke import AsyncConfig, AsyncInvoker
+from runner.triggers.dispatch import QueueDispatch, Route
+from runner.triggers.patterns import parse_pattern
+from runner.triggers.schedule import ScheduleEntry, Scheduler, parse_expression
 from runner.triggers.sqs import SqsPoller, SqsSource
 
 LineSink = Callable[[str], None]
+HTTP_TYPES = ("Api", "HttpApi")
+RULE_TYPES = ("EventBridgeRule", "CloudWatchEvent")
+SCHEDULE_TYPES = ("Schedule", "ScheduleV2")
 
 
 class Wiring:
     """The running triggers of one local application; start() then stop()."""
 
     def __init__(
-        self, model: ResourceModel, client: Callable[[str], Any], functions: LocalFunctions, log: LineSink
+        self,
+        model: ResourceModel,
+        client: Callable[[str], Any],
+        functions: LocalFunctions,
+        log: LineSink,
+        *,
+        clock: Any = None,
     ) -> None:
         self.model = model
         self.client = client
@@ -25,44 +41,206 @@ class Wiring:
         self.log = log
         self.parts: list[Any] = []
         self.sqs: dict[str, SqsPoller] = {}  # "function/event" -> poller
+        configs = {
+            fid: AsyncConfig.from_properties(
+                model.function_arn(fid),
+                model.function_property(fid, "EventInvokeConfig"),
+                model.function_property(fid, "DeadLetterQueue"),
+            )
+            for fid in model.function_names
+        }
+        self.async_invoker = AsyncInvoker(self.invoke, client, log, configs)
+        self.scheduler = Scheduler(self._fire_schedule, log, clock)
+        self._s3: dict[str, list[tuple[Trigger, dict[str, Any]]]] = {}
+        self._sns: list[tuple[Trigger, str]] = []
+        self._rules: dict[str, list[Route]] = {}
 
     def invoke(self, function_id: str, event: bytes, sink: LineSink | None) -> InvokeResult:
         return self.functions.invoke(function_id, event, sink)
+
+    def invoke_async(self, function_id: str, event: bytes) -> str:
+        """InvocationType=Event: queued, retried and sent to destinations as Lambda does."""
+        return self.async_invoker.submit(function_id, event, "an asynchronous invoke")
 
     def start(self) -> list[str]:
         """Starts every trigger it can run; returns the problems of the others (never raises)."""
         problems: list[str] = []
         for trigger in self.model.triggers:
-            try:
-                problem = self._start_one(trigger)
-            except Exception as exc:  # a bad property value of the template, an endpoint error
-                problem = f"{type(exc).__name__}: {exc}"
-            if problem:
-                line = f" (template line {trigger.line})" if trigger.line else ""
-                problems.append(f"{trigger.function_id}.{trigger.name}{line}: {problem}")
+            problems += self._guard(trigger, lambda t=trigger: self._start_one(t))  # type: ignore[misc]
+        for bucket, entries in self._s3.items():
+            problems += self._guard(entries[0][0], lambda b=bucket, e=entries: self._start_s3(b, e))  # type: ignore[misc]
+        for trigger, topic in self._sns:
+            problems += self._guard(trigger, lambda t=trigger, a=topic: self._start_sns(t, a))  # type: ignore[misc]
+        for bus, routes in self._rules.items():
+            problems += self._guard(None, lambda b=bus, r=routes: self._start_bus(b, r))  # type: ignore[misc]
+        self.scheduler.start()
         for line in problems:
             self.log(f"lambda-studio: trigger not running: {line}")
         return problems
 
+    @staticmethod
+    def _guard(trigger: Trigger | None, action: Callable[[], str | None]) -> list[str]:
+        try:
+            problem = action()
+        except Exception as exc:  # a bad property value of the template, an endpoint error
+            problem = f"{type(exc).__name__}: {exc}"
+        if not problem:
+            return []
+        if trigger is None:
+            return [problem]
+        line = f" (template line {trigger.line})" if trigger.line else ""
+        return [f"{trigger.function_id}.{trigger.name}{line}: {problem}"]
+
     def _start_one(self, trigger: Trigger) -> str | None:
-        if trigger.type == "SQS":
-            res = self.model.find(trigger.properties.get("Queue"))
+        props, kind = trigger.properties, trigger.type
+        if kind == "SQS":
+            res = self.model.find(props.get("Queue"))
             if res is None or res.type != QUEUE:
-                return f"queue {trigger.properties.get('Queue')!r} is not a queue of the template"
+                return f"queue {props.get('Queue')!r} is not a queue of the template"
             source = SqsSource.from_properties(
-                trigger.function_id, res.ref, res.arn, trigger.properties, self.model.region
+                trigger.function_id, res.ref, res.arn, props, self.model.region
             )
             poller = SqsPoller(source, self.client, self.invoke, self.log)
             poller.start()
             self.parts.append(poller)
             self.sqs[f"{trigger.function_id}/{trigger.name}"] = poller
-            return None
-        if trigger.type in ("Api", "HttpApi"):
+        elif kind == "S3":
+            res = self.model.find(props.get("Bucket"))
+            if res is None or res.type != BUCKET:
+                return f"bucket {props.get('Bucket')!r} is not a bucket of the template"
+            self._s3.setdefault(res.name, []).append((trigger, props))
+        elif kind == "SNS":
+            res = self.model.find(props.get("Topic"))
+            if res is None or res.type != TOPIC:
+                return f"topic {props.get('Topic')!r} is not a topic of the template"
+            self._sns.append((trigger, res.arn))
+        elif kind in RULE_TYPES:
+            pattern = parse_pattern(props.get("Pattern") or {})
+            bus = str(props.get("EventBusName") or "default").rsplit("/", 1)[-1]
+            bus_res = self.model.find(bus)
+            bus = bus_res.name if bus_res is not None else bus
+            text = props.get("Input")
+            route = Route(trigger.function_id, f"{trigger.function_id}.{trigger.name}", pattern, input=text)
+            self._rules.setdefault(bus, []).append(route)
+        elif kind in SCHEDULE_TYPES:
+            return self._add_schedule(trigger)
+        elif kind in HTTP_TYPES:
             return None  # served by the local HTTP API
-        return f"{trigger.type} triggers do not run locally yet"
+        else:
+            return f"{kind} triggers do not run locally yet"
+        return None
+
+    # -- S3, SNS, EventBridge: the endpoint fills an internal queue, a dispatcher reads it -----------
+    def _internal_queue(self, purpose: str) -> tuple[str, str]:
+        name = f"lambda-studio-{purpose}-{cloudformation_suffix(self.model.stack_name, purpose, 8)}"[:80]
+        url = self.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+        return url, f"arn:aws:sqs:{self.model.region}:{self.model.account_id}:{name}"
+
+    def _dispatch(self, kind: str, url: str, routes: list[Route]) -> None:
+        dispatch = QueueDispatch(kind, url, routes, self.client, self._submit, self.log)
+        dispatch.start()
+        self.parts.append(dispatch)
+
+    def _submit(self, function_id: str, event: bytes, source: str) -> str:
+        return self.async_invoker.submit(function_id, event, source)
+
+    def _start_s3(self, bucket: str, entries: list[tuple[Trigger, dict[str, Any]]]) -> None:
+        url, arn = self._internal_queue(f"s3-{bucket}")
+        configs, routes = [], []
+        for trigger, props in entries:
+            label = f"{trigger.function_id}.{trigger.name}"
+            events = props.get("Events")
+            config: dict[str, Any] = {
+                "Id": label,
+                "QueueArn": arn,
+                "Events": events if isinstance(events, list) else [str(events)],
+            }
+            rules = (((props.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
+            if rules:
+                config["Filter"] = {
+                    "Key": {
+                        "FilterRules": [
+                            {"Name": str(r["Name"]).lower(), "Value": str(r["Value"])} for r in rules
+                        ]
+                    }
+                }
+            configs.append(config)
+            routes.append(Route(trigger.function_id, label))
+        self.client("s3").put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": configs}
+        )
+        self._dispatch("s3", url, routes)
+
+    def _start_sns(self, trigger: Trigger, topic_arn: str) -> None:
+        props = trigger.properties
+        url, arn = self._internal_queue(f"sns-{trigger.function_id}-{trigger.name}")
+        attributes = {}
+        if props.get("FilterPolicy"):
+            policy = props["FilterPolicy"]
+            attributes["FilterPolicy"] = policy if isinstance(policy, str) else json.dumps(policy)
+        if props.get("FilterPolicyScope"):
+            attributes["FilterPolicyScope"] = str(props["FilterPolicyScope"])
+        sub = self.client("sns").subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )
+        label = f"{trigger.function_id}.{trigger.name}"
+        self._dispatch(
+            "sns", url, [Route(trigger.function_id, label, subscription_arn=sub["SubscriptionArn"])]
+        )
+
+    def _start_bus(self, bus: str, routes: list[Route]) -> None:
+        url, arn = self._internal_queue(f"events-{bus}")
+        events = self.client("events")
+        rule = f"lambda-studio-all-{cloudformation_suffix(bus, 'all', 8)}"
+        # Every event of the bus reaches the dispatcher, which matches the functions' patterns itself.
+        events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": [{"prefix": ""}]}))
+        events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "lambda-studio", "Arn": arn}])
+        self._dispatch("events", url, routes)
+
+    # -- schedules ----------------------------------------------------------------------------------
+    def _add_schedule(self, trigger: Trigger) -> str | None:
+        props = trigger.properties
+        v2 = trigger.type == "ScheduleV2"
+        text = str(props.get("ScheduleExpression" if v2 else "Schedule", ""))
+        expression = parse_expression(text, props.get("ScheduleExpressionTimezone") if v2 else None)
+        state = str(props.get("State", "ENABLED")).upper()
+        enabled = state != "DISABLED" and str(props.get("Enabled", True)).lower() != "false"
+        name = f"{trigger.function_id}.{trigger.name}"
+        rule_arn = f"arn:aws:events:{self.model.region}:{self.model.account_id}:rule/{name}"
+        given = props.get("Input")
+
+        def payload(when: datetime) -> bytes:
+            if given is not None:
+                return (given if isinstance(given, str) else json.dumps(given)).encode()
+            return json.dumps(
+                {
+                    "version": "0",
+                    "id": str(uuid.uuid4()),
+                    "detail-type": "Scheduled Event",
+                    "source": "aws.scheduler" if v2 else "aws.events",
+                    "account": self.model.account_id,
+                    "time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "region": self.model.region,
+                    "resources": [rule_arn],
+                    "detail": {},
+                }
+            ).encode()
+
+        created = self.scheduler.clock.now()
+        self.scheduler.add(ScheduleEntry(name, trigger.function_id, expression, payload, created, enabled))
+        return None
+
+    def _fire_schedule(self, entry: ScheduleEntry, event: bytes) -> None:
+        self.async_invoker.submit(entry.function_id, event, f"schedule {entry.name}")
 
     def stop(self) -> None:
-        """Stops every poller and dispatcher; blocks until their threads end."""
+        """Stops every poller, dispatcher, the schedules and the async queue; blocks until their threads end."""
         parts, self.parts = self.parts, []
+        self.scheduler.stop()
         for part in parts:
             part.stop()
+        self.async_invoker.stop()

@@ -155,6 +155,20 @@ class ResourceModel:
                 out[str(key)] = _text(resolved)
         return out
 
+    def function_property(self, function_id: str, key: str) -> Any:
+        """One property of a function (after Globals) resolved against the local resources, or None."""
+        resource = self._raw.get(function_id)
+        if not isinstance(resource, dict):
+            return None
+        props = _function_properties(self._raw_template(), resource)
+        if key not in props:
+            return None
+        try:
+            value = self.resolver().resolve(props[key])
+        except Unresolvable:
+            return None
+        return None if value is NO_VALUE else value
+
     def _raw_template(self) -> dict[str, Any]:
         return self._raw.get("__template__", {})
 
