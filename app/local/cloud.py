@@ -53,6 +53,7 @@ class LocalCloud:
             self.model = model
             self.problems = list(model.problems)
             self.problems += create_all(model, self.endpoint.client, sink)
+            model.refresh_triggers()
             self.problems += load_seed(self.project.root, model, self.endpoint.client, sink)
             overrides = function_overrides(model, env_vars)
             self.functions = LocalFunctions(

@@ -16,6 +16,7 @@ from runner.triggers.dispatch import QueueDispatch, Route
 from runner.triggers.patterns import parse_pattern
 from runner.triggers.schedule import ScheduleEntry, Scheduler, parse_expression
 from runner.triggers.sqs import SqsPoller, SqsSource
+from runner.triggers.streams import StreamPoller, StreamSource
 
 LineSink = Callable[[str], None]
 HTTP_TYPES = ("Api", "HttpApi")
@@ -41,6 +42,7 @@ class Wiring:
         self.log = log
         self.parts: list[Any] = []
         self.sqs: dict[str, SqsPoller] = {}  # "function/event" -> poller
+        self.streams: dict[str, StreamPoller] = {}
         configs = {
             fid: AsyncConfig.from_properties(
                 model.function_arn(fid),
@@ -122,12 +124,31 @@ class Wiring:
             text = props.get("Input")
             route = Route(trigger.function_id, f"{trigger.function_id}.{trigger.name}", pattern, input=text)
             self._rules.setdefault(bus, []).append(route)
+        elif kind in ("DynamoDB", "Kinesis"):
+            return self._start_stream(trigger)
         elif kind in SCHEDULE_TYPES:
             return self._add_schedule(trigger)
         elif kind in HTTP_TYPES:
             return None  # served by the local HTTP API
         else:
             return f"{kind} triggers do not run locally yet"
+        return None
+
+    def _start_stream(self, trigger: Trigger) -> str | None:
+        props = trigger.properties
+        arn = props.get("Stream")
+        if not isinstance(arn, str) or not arn:
+            why = "; ".join(trigger.problems) or "no Stream property"
+            return f"no stream to read ({why})"
+        kind = "dynamodb" if trigger.type == "DynamoDB" else "kinesis"
+        fid = trigger.function_id
+        source = StreamSource.from_properties(
+            kind, fid, self.model.function_arn(fid), arn, props, self.model.region
+        )
+        poller = StreamPoller(source, self.client, self.invoke, self.log)
+        poller.start()
+        self.parts.append(poller)
+        self.streams[f"{fid}/{trigger.name}"] = poller
         return None
 
     # -- S3, SNS, EventBridge: the endpoint fills an internal queue, a dispatcher reads it -----------

@@ -75,6 +75,7 @@ class Trigger:
     properties: dict[str, Any]
     line: int | None
     problems: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -154,6 +155,14 @@ class ResourceModel:
             if resolved is not NO_VALUE:
                 out[str(key)] = _text(resolved)
         return out
+
+    def refresh_triggers(self) -> None:
+        """Resolves the triggers' properties again: values known only once created (a StreamArn)."""
+        resolver = self.resolver()
+        for trigger in self.triggers:
+            if trigger.raw:
+                trigger.problems = []
+                trigger.properties = _resolve_each(resolver, trigger.raw, trigger.problems)
 
     def function_property(self, function_id: str, key: str) -> Any:
         """One property of a function (after Globals) resolved against the local resources, or None."""
@@ -419,7 +428,10 @@ def _function_triggers(model: ResourceModel, resolver: Resolver, function_id: st
         problems: list[str] = []
         properties = _resolve_each(resolver, raw if isinstance(raw, dict) else {}, problems)
         line = position(events, name)[0]
-        model.triggers.append(Trigger(function_id, str(name), event["Type"], properties, line, problems))
+        raw_props = raw if isinstance(raw, dict) else {}
+        model.triggers.append(
+            Trigger(function_id, str(name), event["Type"], properties, line, problems, raw_props)
+        )
 
 
 def _mapping_trigger(
