@@ -33,6 +33,7 @@ from widgets.find_bar import FindBar
 from widgets.history_view import HistoryEntry, HistoryView
 from widgets.invoker import BackendFactory, Invoker
 from widgets.jobs import JobBridge
+from widgets.local_cloud_dock import install as install_local_cloud
 from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
 from widgets.python_checks import Problem, check_python
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self._build_debugger()
         self._build_aws()
+        self.local_cloud = install_local_cloud(self)  # issue 15: the "Local cloud" toggle and dock
         self.apply_theme()
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS)
         self._backup_timer.timeout.connect(self.backup_now)
