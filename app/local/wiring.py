@@ -46,7 +46,7 @@ class Wiring:
         configs = {
             fid: AsyncConfig.from_properties(
                 model.function_arn(fid),
-                model.function_property(fid, "EventInvokeConfig"),
+                model.function_property(fid, "EventInvokeConfig") or model.invoke_configs.get(fid),
                 model.function_property(fid, "DeadLetterQueue"),
             )
             for fid in model.function_names

@@ -29,7 +29,15 @@ SECRET = "AWS::SecretsManager::Secret"
 ESM = "AWS::Lambda::EventSourceMapping"
 SUPPORTED = (QUEUE, TOPIC, SUBSCRIPTION, BUCKET, TABLE, SIMPLE_TABLE, STREAM, BUS, RULE, PARAMETER, SECRET)
 # Types that are part of the functions themselves (or their permissions), not something to run locally.
-FUNCTION_PARTS = (SERVERLESS_FUNCTION, LAMBDA_FUNCTION, "AWS::Serverless::LayerVersion", ESM)
+FUNCTION_PARTS = (
+    SERVERLESS_FUNCTION,
+    LAMBDA_FUNCTION,
+    "AWS::Serverless::LayerVersion",
+    "AWS::Lambda::LayerVersion",
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::EventInvokeConfig",
+    ESM,
+)
 # The property holding an explicit physical name, per type; absent means CloudFormation names it.
 NAME_PROPERTY = {
     QUEUE: "QueueName",
@@ -101,6 +109,7 @@ class ResourceModel:
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     function_names: dict[str, str] = field(default_factory=dict)  # logical id -> function name
+    invoke_configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # AWS::Lambda::EventInvokeConfig
     _raw: dict[str, Any] = field(default_factory=dict)
     _base: Resolver | None = None
 
@@ -380,6 +389,10 @@ def load_resources(
                 _function_triggers(model, resolver, str(logical_id), _function_properties(data, resource))
         elif isinstance(resource, dict) and resource.get("Type") == ESM:
             _mapping_trigger(model, resolver, str(logical_id), resource, position(resources, logical_id)[0])
+    from app.project.resource_triggers import add_resource_triggers, event_invoke_configs
+
+    add_resource_triggers(model)
+    model.invoke_configs = event_invoke_configs(model, resources)
     for spec in project.functions:
         if "/" in spec.logical_id:
             model.problems.append(f"{spec.logical_id}: resources of nested applications do not run locally")

@@ -104,3 +104,72 @@ def test_triggers_and_skipped_types_with_their_lines(tmp_path: Path) -> None:
     assert by_name["Mapping"].function_id == "Worker"
     assert by_name["Mapping"].properties["Queue"] == model.resources["JobsDlq"].arn
     assert [(s.logical_id, s.type, s.line) for s in model.skipped] == [("Role", "AWS::IAM::Role", 22)]
+
+
+PLAIN_CFN = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {ZipFile: "def handler(e, c):\\n    return e\\n"}
+  Topic:
+    Type: AWS::SNS::Topic
+  Sub:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref Topic
+      Protocol: lambda
+      Endpoint: !GetAtt Worker.Arn
+      FilterPolicy: {kind: [a]}
+  Hourly:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 hour)
+      Targets: [{Id: W, Arn: !GetAtt Worker.Arn, Input: '{"x": 1}'}]
+  OnOrder:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [shop]}
+      Targets: [{Id: W, Arn: !GetAtt Worker.Arn}]
+  Files:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations:
+          - Event: s3:ObjectCreated:*
+            Function: !GetAtt Worker.Arn
+            Filter: {S3Key: {Rules: [{Name: suffix, Value: .csv}]}}
+  Permission:
+    Type: AWS::Lambda::Permission
+    Properties: {Action: lambda:InvokeFunction, FunctionName: !Ref Worker, Principal: s3.amazonaws.com}
+  Async:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties:
+      FunctionName: !Ref Worker
+      Qualifier: $LATEST
+      MaximumRetryAttempts: 0
+"""
+
+
+def test_plain_cloudformation_wiring_becomes_triggers(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    root.mkdir()
+    (root / "template.yaml").write_text(PLAIN_CFN)
+    model = load_resources(load_project(root), "http://127.0.0.1:4566")
+    found = {(t.function_id, t.name, t.type): t.properties for t in model.triggers}
+    assert found == {
+        ("Worker", "Sub", "SNS"): {"Topic": model.resources["Topic"].ref, "FilterPolicy": {"kind": ["a"]}},
+        ("Worker", "Hourly.W", "Schedule"): {"Schedule": "rate(1 hour)", "Input": '{"x": 1}'},
+        ("Worker", "OnOrder.W", "EventBridgeRule"): {"Pattern": {"source": ["shop"]}},
+        ("Worker", "Files.Notification0", "S3"): {
+            "Bucket": model.resources["Files"].name,
+            "Events": "s3:ObjectCreated:*",
+            "Filter": {"S3Key": {"Rules": [{"Name": "suffix", "Value": ".csv"}]}},
+        },
+    }
+    assert model.invoke_configs["Worker"]["MaximumRetryAttempts"] == 0
+    assert model.skipped == []  # a permission and an EventInvokeConfig are parts of the function
