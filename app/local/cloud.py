@@ -115,6 +115,8 @@ def summary(cloud: LocalCloud) -> list[str]:
     if model.skipped:
         skipped = [(s.logical_id, s.type, f"line {s.line}" if s.line else "") for s in model.skipped]
         lines += _table("Not run locally", ("logical id", "type", "template"), skipped)
+    if any(t.type in ("Api", "HttpApi") for t in model.triggers):
+        lines.append("HTTP routes: not served by `start` yet (the local HTTP API is another command)")
     lines.append(f"Local AWS endpoint: {cloud.url}")
     lines.append(f"    aws --endpoint-url {cloud.url} sqs list-queues")
     lines.append(f'    boto3.client("sqs", endpoint_url="{cloud.url}")')

@@ -11,7 +11,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from app.local.cloud import LocalCloud
 from app.project import resources as r
-from runner.result import SetupError
+from runner.errors import UserFacingError
 
 MAX_ROWS = 200
 
@@ -116,7 +116,10 @@ def _resource(cloud: LocalCloud, logical_id: str, *types: str) -> r.LocalResourc
     model = cloud.model
     res = model.resources.get(logical_id) if model is not None else None
     if res is None or res.type not in types:
-        raise SetupError(f"{logical_id} is not a running {' or '.join(types)}")
+        raise UserFacingError(
+            f"{logical_id} is not a running {' or '.join(types)}",
+            "turn the local cloud on, or pick another one",
+        )
     return res
 
 
@@ -137,7 +140,7 @@ def upload(cloud: LocalCloud, bucket_id: str, key: str, data: bytes) -> None:
     """Puts an object into a local bucket (its S3 triggers fire). Blocks."""
     res = _resource(cloud, bucket_id, r.BUCKET)
     if not key:
-        raise SetupError("an object needs a key (its name in the bucket)")
+        raise UserFacingError("an object needs a key (its name in the bucket)")
     cloud.endpoint.client("s3").put_object(Bucket=res.name, Key=key, Body=data)
 
 
@@ -147,16 +150,16 @@ def put_item(cloud: LocalCloud, table_id: str, text: str) -> None:
     try:
         item = json.loads(text, parse_float=Decimal)
     except ValueError as exc:
-        raise SetupError(f"the item is not valid JSON: {exc}") from None
+        raise UserFacingError(f"the item is not valid JSON: {exc}") from None
     if not isinstance(item, dict):
-        raise SetupError('an item is a JSON object, like {"id": "o-1", "total": 12}')
+        raise UserFacingError('an item is a JSON object, like {"id": "o-1", "total": 12}')
     serializer = TypeSerializer()
     try:
         cloud.endpoint.client("dynamodb").put_item(
             TableName=res.name, Item={k: serializer.serialize(v) for k, v in item.items()}
         )
     except Exception as exc:  # botocore's ClientError names the missing key attribute
-        raise SetupError(f"the item was not added: {exc}") from None
+        raise UserFacingError(f"the item was not added: {exc}") from None
 
 
 def publish(cloud: LocalCloud, topic_id: str, message: str, attributes: dict[str, str] | None = None) -> str:
@@ -174,9 +177,11 @@ def put_event(cloud: LocalCloud, bus: str, text: str) -> None:
     try:
         event = json.loads(text)
     except ValueError as exc:
-        raise SetupError(f"the event is not valid JSON: {exc}") from None
+        raise UserFacingError(f"the event is not valid JSON: {exc}") from None
     if not isinstance(event, dict) or "source" not in event:
-        raise SetupError('an event is a JSON object with at least "source" (and "detail-type", "detail")')
+        raise UserFacingError(
+            'an event is a JSON object with at least "source" (and "detail-type", "detail")'
+        )
     model = cloud.model
     res = model.resources.get(bus) if model is not None else None
     name = res.name if res is not None else bus
@@ -188,12 +193,12 @@ def put_event(cloud: LocalCloud, bus: str, text: str) -> None:
     }
     failed = cloud.endpoint.client("events").put_events(Entries=[entry]).get("FailedEntryCount", 0)
     if failed:
-        raise SetupError(f"the event was not accepted by the bus {name}")
+        raise UserFacingError(f"the event was not accepted by the bus {name}")
 
 
 def fire_now(cloud: LocalCloud, schedule: str) -> None:
     """Fires a schedule at once, as the window's "fire now". Blocks only to queue the invoke."""
     wiring = cloud.wiring
     if wiring is None or schedule not in wiring.scheduler.entries:
-        raise SetupError(f"no running schedule {schedule}")
+        raise UserFacingError(f"no running schedule {schedule}")
     wiring.scheduler.fire_now(schedule)
