@@ -27,6 +27,7 @@ class LocalCloud:
         self.functions: LocalFunctions | None = None
         self.problems: list[str] = []
         self.wiring: Any = None  # app.local.wiring.Wiring once triggers run
+        self.invoke_api: Any = None  # app.local.invoke_api.InvokeApi
         self._lock = threading.Lock()
 
     @property
@@ -56,14 +57,20 @@ class LocalCloud:
             model.refresh_triggers()
             self.problems += load_seed(self.project.root, model, self.endpoint.client, sink)
             overrides = function_overrides(model, env_vars)
-            self.functions = LocalFunctions(
-                self.project, backend, overrides, extra_environment=self.endpoint.function_environment()
-            )
+            from app.local.invoke_api import InvokeApi
+
+            self.invoke_api = InvokeApi(self, sink)
+            environment = {
+                **self.endpoint.function_environment(),
+                "AWS_ENDPOINT_URL_LAMBDA": self.invoke_api.url,
+            }
+            self.functions = LocalFunctions(self.project, backend, overrides, extra_environment=environment)
             if triggers:
                 from app.local.wiring import Wiring
 
                 self.wiring = Wiring(model, self.endpoint.client, self.functions, sink, clock=clock)
                 self.problems += self.wiring.start()
+            self.invoke_api.start()
         except BaseException:
             self.stop()
             raise
@@ -74,6 +81,9 @@ class LocalCloud:
         with self._lock:
             wiring, self.wiring = self.wiring, None
             functions, self.functions = self.functions, None
+            api, self.invoke_api = self.invoke_api, None
+        if api is not None:
+            api.stop()
         if wiring is not None:
             wiring.stop()
         if functions is not None:
@@ -118,6 +128,8 @@ def summary(cloud: LocalCloud) -> list[str]:
     if any(t.type in ("Api", "HttpApi") for t in model.triggers):
         lines.append("HTTP routes: not served by `start` yet (the local HTTP API is another command)")
     lines.append(f"Local AWS endpoint: {cloud.url}")
+    if cloud.invoke_api is not None:
+        lines.append(f"Lambda Invoke API: {cloud.invoke_api.url} (aws lambda invoke --endpoint-url ...)")
     lines.append(f"    aws --endpoint-url {cloud.url} sqs list-queues")
     lines.append(f'    boto3.client("sqs", endpoint_url="{cloud.url}")')
     return lines

@@ -178,3 +178,52 @@ def test_seed_items_and_files_are_loaded_and_bad_seed_is_reported(tmp_path: Path
         assert "Nope.json: no table Nope in the template" in problems
         assert 'item {"no-key": true} not added' in problems
         assert "seeded 1 item(s) into Items" in log.text()
+
+
+INVOKE_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Caller:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.caller, Runtime: python3.11, Timeout: 30}
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.echo, Runtime: python3.11, FunctionName: echo-fn}
+"""
+INVOKE_CODE = """\
+import json
+import boto3
+
+def caller(event, context):
+    client = boto3.client("lambda")
+    sync = client.invoke(FunctionName="echo-fn", Payload=json.dumps({"n": 1}))
+    queued = client.invoke(FunctionName="Echo", InvocationType="Event", Payload=json.dumps({"n": 2}))
+    return {"sync": json.loads(sync["Payload"].read()), "status": queued["StatusCode"]}
+
+def echo(event, context):
+    print("ECHO " + json.dumps(event))
+    return {"echoed": event}
+"""
+
+
+def test_functions_invoke_each_other_through_the_local_invoke_api(tmp_path: Path) -> None:
+    require_moto()
+    import boto3
+
+    project = write_project(tmp_path / "callers", INVOKE_TEMPLATE, {"src/app.py": INVOKE_CODE})
+    with running_cloud(project) as (cloud, log):
+        result = cloud.functions.invoke("Caller", b"{}", log)
+        assert result.ok, result.to_json()
+        assert result.payload_json() == {"sync": {"echoed": {"n": 1}}, "status": 202}
+        log.wait_for(lambda s: s == 'ECHO {"n": 2}')
+        client = boto3.client(
+            "lambda",
+            endpoint_url=cloud.invoke_api.url,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+        )
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.invoke(FunctionName="nope", Payload=b"{}")
+        answer = client.invoke(FunctionName="echo-fn", Payload=b'{"n": 3}')
+        assert json.loads(answer["Payload"].read()) == {"echoed": {"n": 3}}
