@@ -230,6 +230,7 @@ def install(window: Any) -> LocalCloudController:
     action.toggled.connect(lambda on: _toggle(window, controller, dock, on))
     controller.state_changed.connect(lambda state: action.setChecked(state != "stopped"))
     controller.log_lines.connect(window.log_panel.append_log_lines)
+    content.publish.text_wanted.connect(lambda: content.publish.set_text(window.event_editor.text()))
     window.toolbar.addSeparator()
     window.toolbar.addAction(action)
     window.local_cloud_action, window.local_cloud_dock = action, content

@@ -225,6 +225,7 @@ class PublishView(QWidget):
     """Publish to a topic or put an event on a bus (the default one included)."""
 
     publish_requested = Signal(str, str, str)  # "topic" or "bus", logical id or bus name, text
+    text_wanted = Signal()  # the window answers with set_text(the event editor's text)
 
     def __init__(self) -> None:
         super().__init__()
@@ -234,11 +235,14 @@ class PublishView(QWidget):
         )
         self.send = QPushButton("Publish / put event")
         self.send.clicked.connect(self._send)
+        self.from_editor = QPushButton("Use the event editor's event")
+        self.from_editor.clicked.connect(self.text_wanted)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.target)
         layout.addWidget(self.text, 1)
         row = QHBoxLayout()
+        row.addWidget(self.from_editor)
         row.addStretch(1)
         row.addWidget(self.send)
         layout.addLayout(row)

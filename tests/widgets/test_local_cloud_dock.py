@@ -104,6 +104,14 @@ def test_toggle_runs_the_application_and_the_dock_shows_and_changes_it(qtbot, tm
         dock.schedules.fire.click()
         qtbot.waitUntil(lambda: "nightly job ran" in window.log_panel.text(), timeout=60_000)
 
+        # Topics & buses: the event editor's event is put on the default bus.
+        window.event_editor.editor.set_text('{"source": "shop", "detail-type": "Order", "detail": {"n": 1}}')
+        dock.publish.from_editor.click()
+        assert dock.publish.text.toPlainText().startswith('{"source": "shop"')
+        dock.publish.target.setCurrentIndex(dock.publish.target.findText("event bus: default"))
+        dock.publish.send.click()
+        qtbot.waitUntil(lambda: dock.status.text() == "Event put on default", timeout=30_000)
+
         tables.editor.setPlainText('{"id": "o-9", "customer": "alan", "total": 7}')
         dock.status.setText("Local AWS endpoint: " + window.local_cloud.cloud.url)
         if os.environ.get("LAMBDA_STUDIO_SHOT"):
