@@ -42,6 +42,7 @@ class LocalCloudController(QObject):
     message = Signal(str)  # a problem or a confirmation for the user
     log_lines = Signal(object)  # list[str]
     started_at = Signal(str)  # the endpoint URL
+    trigger_result = Signal(str, str, object)  # function id, what triggered it, InvokeResult
 
     def __init__(
         self, jobs: JobBridge, make_backend: Callable[[], Any], parent: QObject | None = None
@@ -71,10 +72,10 @@ class LocalCloudController(QObject):
             cloud = LocalCloud(project, aws_port=PREFERRED_PORT)
             try:
                 try:
-                    cloud.start(backend, sink)
+                    cloud.start(backend, sink, on_result=self.trigger_result.emit)
                 except SetupError:
                     cloud = LocalCloud(project, aws_port=0)  # 4566 is taken: any free port
-                    cloud.start(backend, sink)
+                    cloud.start(backend, sink, on_result=self.trigger_result.emit)
                 self.cloud = cloud
                 for problem in cloud.problems:
                     sink(f"lambda-studio: {problem}")
@@ -230,11 +231,20 @@ def install(window: Any) -> LocalCloudController:
     action.toggled.connect(lambda on: _toggle(window, controller, dock, on))
     controller.state_changed.connect(lambda state: action.setChecked(state != "stopped"))
     controller.log_lines.connect(window.log_panel.append_log_lines)
+    controller.trigger_result.connect(lambda fid, what, result: _add_history(window, fid, what, result))
     content.publish.text_wanted.connect(lambda: content.publish.set_text(window.event_editor.text()))
     window.toolbar.addSeparator()
     window.toolbar.addAction(action)
     window.local_cloud_action, window.local_cloud_dock = action, content
     return controller
+
+
+def _add_history(window: Any, function_id: str, what: str, result: Any) -> None:
+    from widgets.history_view import HistoryEntry
+
+    window.history.add_entry(
+        HistoryEntry(function_id, f"⚡ {what}", result, log_lines=result.log_text.splitlines())
+    )
 
 
 def _toggle(window: Any, controller: LocalCloudController, dock: QDockWidget, on: bool) -> None:

@@ -42,11 +42,13 @@ class LocalCloud:
         *,
         triggers: bool = True,
         clock: Any = None,
+        on_result: Callable[[str, str, Any], None] | None = None,
     ) -> LocalFunctions:
         """Starts the endpoint, creates the resources, loads seed data and starts the triggers; blocks.
 
         Raises runner.result.SetupError when the endpoint cannot start (nothing is left running then).
-        ``clock`` (a runner.triggers.schedule.VirtualClock) drives the schedules instead of the wall clock.
+        ``clock`` (a runner.triggers.schedule.VirtualClock) drives the schedules instead of the wall clock;
+        ``on_result(function_id, trigger, result)`` hears every invoke a trigger made (from its thread).
         """
         self.endpoint.start()
         try:
@@ -68,7 +70,9 @@ class LocalCloud:
             if triggers:
                 from app.local.wiring import Wiring
 
-                self.wiring = Wiring(model, self.endpoint.client, self.functions, sink, clock=clock)
+                self.wiring = Wiring(
+                    model, self.endpoint.client, self.functions, sink, clock=clock, on_result=on_result
+                )
                 self.problems += self.wiring.start()
             self.invoke_api.start()
         except BaseException:

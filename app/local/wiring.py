@@ -35,7 +35,9 @@ class Wiring:
         log: LineSink,
         *,
         clock: Any = None,
+        on_result: Callable[[str, str, InvokeResult], None] | None = None,
     ) -> None:
+        self.on_result = on_result  # (function id, what triggered it, result): the window's history
         self.model = model
         self.client = client
         self.functions = functions
@@ -51,7 +53,7 @@ class Wiring:
             )
             for fid in model.function_names
         }
-        self.async_invoker = AsyncInvoker(self.invoke, client, log, configs)
+        self.async_invoker = AsyncInvoker(self._labelled("async invoke"), client, log, configs)
         self.scheduler = Scheduler(self._fire_schedule, log, clock)
         self._s3: dict[str, list[tuple[Trigger, dict[str, Any]]]] = {}
         self._sns: list[tuple[Trigger, str]] = []
@@ -59,6 +61,17 @@ class Wiring:
 
     def invoke(self, function_id: str, event: bytes, sink: LineSink | None) -> InvokeResult:
         return self.functions.invoke(function_id, event, sink)
+
+    def _labelled(self, label: str) -> Callable[[str, bytes, LineSink | None], InvokeResult]:
+        """The invoke callable of one trigger: it also reports each result with what triggered it."""
+
+        def invoke(function_id: str, event: bytes, sink: LineSink | None) -> InvokeResult:
+            result = self.functions.invoke(function_id, event, sink)
+            if self.on_result is not None:
+                self.on_result(function_id, label, result)
+            return result
+
+        return invoke
 
     def invoke_async(self, function_id: str, event: bytes) -> str:
         """InvocationType=Event: queued, retried and sent to destinations as Lambda does."""
@@ -102,7 +115,7 @@ class Wiring:
             source = SqsSource.from_properties(
                 trigger.function_id, res.ref, res.arn, props, self.model.region
             )
-            poller = SqsPoller(source, self.client, self.invoke, self.log)
+            poller = SqsPoller(source, self.client, self._labelled(f"SQS {trigger.name}"), self.log)
             poller.start()
             self.parts.append(poller)
             self.sqs[f"{trigger.function_id}/{trigger.name}"] = poller
@@ -145,7 +158,7 @@ class Wiring:
         source = StreamSource.from_properties(
             kind, fid, self.model.function_arn(fid), arn, props, self.model.region
         )
-        poller = StreamPoller(source, self.client, self.invoke, self.log)
+        poller = StreamPoller(source, self.client, self._labelled(f"{trigger.type} {trigger.name}"), self.log)
         poller.start()
         self.parts.append(poller)
         self.streams[f"{fid}/{trigger.name}"] = poller
