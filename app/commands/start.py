@@ -23,7 +23,12 @@ def register(sub: Any) -> None:
         help="run the application locally: its queues, buckets, tables and schedules with their triggers",
     )
     p.add_argument("project", help="project folder, or a template file")
-    p.add_argument("--port", type=int, default=3000, help="port of the local HTTP API (default 3000)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=3000,
+        help="port of the local HTTP API (default 3000; routes are not served by start yet)",
+    )
     p.add_argument(
         "--aws-port",
         type=int,
