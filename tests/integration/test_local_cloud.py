@@ -227,3 +227,52 @@ def test_functions_invoke_each_other_through_the_local_invoke_api(tmp_path: Path
             client.invoke(FunctionName="nope", Payload=b"{}")
         answer = client.invoke(FunctionName="echo-fn", Payload=b'{"n": 3}')
         assert json.loads(answer["Payload"].read()) == {"echoed": {"n": 3}}
+
+
+BAD_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Good:
+    Type: AWS::SQS::Queue
+  NoKeys:
+    Type: AWS::DynamoDB::Table
+    Properties: {BillingMode: PAY_PER_REQUEST}
+  Role:
+    Type: AWS::IAM::Role
+    Properties: {AssumeRolePolicyDocument: {}}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.11
+      Events:
+        FromGood: {Type: SQS, Properties: {Queue: !GetAtt Good.Arn}}
+        BadPattern: {Type: EventBridgeRule, Properties: {Pattern: {source: "not-a-list"}}}
+        BadCron: {Type: Schedule, Properties: {Schedule: "cron(0 12 * * *)"}}
+        Elsewhere: {Type: SQS, Properties: {Queue: "arn:aws:sqs:us-east-1:123456789012:not-here"}}
+"""
+
+
+def test_bad_resources_and_triggers_are_reported_and_the_rest_runs(tmp_path: Path) -> None:
+    handler = "def handler(event, context):\n    print('GOT', len(event['Records']))\n"
+    project = write_project(tmp_path / "bad", BAD_TEMPLATE, {"src/app.py": handler})
+    with running_cloud(project) as (cloud, log):
+        problems = "\n".join(cloud.problems)
+        assert "NoKeys (AWS::DynamoDB::Table) was not created" in problems
+        assert (
+            "Worker.BadPattern (template line 19): PatternError: source: a pattern value must be a list"
+            in problems
+        )
+        assert (
+            "Worker.BadCron (template line 20): ScheduleError: cron(0 12 * * *): cron takes 6 fields"
+            in problems
+        )
+        assert (
+            "Worker.Elsewhere (template line 21): queue 'arn:aws:sqs:us-east-1:123456789012:not-here'"
+            in problems
+        )
+        assert [(s.logical_id, s.line) for s in cloud.model.skipped] == [("Role", 8)]
+        sqs = cloud.endpoint.client("sqs")
+        sqs.send_message(QueueUrl=cloud.model.resources["Good"].ref, MessageBody="x")
+        log.wait_for(lambda s: s == "GOT 1")
