@@ -68,8 +68,8 @@ class Log:
 
 
 @contextmanager
-def running_cloud(project_dir: Path, **start: Any) -> Iterator[tuple[Any, Log]]:
-    """A started LocalCloud of the project on a free port with the process backend; stopped after."""
+def running_cloud(project_dir: Path, backend: Any = None, **start: Any) -> Iterator[tuple[Any, Log]]:
+    """A started LocalCloud of the project on a free port (process backend unless given); stopped after."""
     require_moto()
     from app.invoke import select_backend
     from app.local.cloud import LocalCloud
@@ -77,7 +77,7 @@ def running_cloud(project_dir: Path, **start: Any) -> Iterator[tuple[Any, Log]]:
 
     project = load_project(project_dir)
     cloud = LocalCloud(project, aws_port=0)
-    backend = select_backend("process")
+    backend = backend or select_backend("process")
     log = Log()
     try:
         cloud.start(backend, log, **start)
