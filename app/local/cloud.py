@@ -132,10 +132,13 @@ def summary(cloud: LocalCloud) -> list[str]:
     if any(t.type in ("Api", "HttpApi") for t in model.triggers):
         lines.append("HTTP routes: not served by `start` yet (the local HTTP API is another command)")
     lines.append(f"Local AWS endpoint: {cloud.url}")
-    if cloud.invoke_api is not None:
-        lines.append(f"Lambda Invoke API: {cloud.invoke_api.url} (aws lambda invoke --endpoint-url ...)")
     lines.append(f"    aws --endpoint-url {cloud.url} sqs list-queues")
     lines.append(f'    boto3.client("sqs", endpoint_url="{cloud.url}")')
+    if cloud.invoke_api is not None:
+        lines.append(f"Lambda Invoke API: {cloud.invoke_api.url}")
+        lines.append(
+            f"    aws lambda invoke --endpoint-url {cloud.invoke_api.url} --function-name NAME out.json"
+        )
     return lines
 
 
