@@ -112,6 +112,15 @@ class Wiring:
             res = self.model.find(props.get("Queue"))
             if res is None or res.type != QUEUE:
                 return f"queue {props.get('Queue')!r} is not a queue of the template"
+            spec = self.functions.spec(trigger.function_id)
+            visibility = int(res.properties.get("VisibilityTimeout", 30))
+            if spec is not None and visibility < spec.timeout:
+                # AWS refuses to create this mapping; locally it runs, with the same warning.
+                self.log(
+                    f"lambda-studio: warning: {trigger.function_id}.{trigger.name}: the queue's visibility timeout "
+                    f"({visibility} s) is less than the function timeout ({spec.timeout} s); AWS rejects this "
+                    "event source mapping (it recommends 6 times the function timeout)"
+                )
             source = SqsSource.from_properties(
                 trigger.function_id, res.ref, res.arn, props, self.model.region
             )
