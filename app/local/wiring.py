@@ -53,7 +53,7 @@ class Wiring:
             )
             for fid in model.function_names
         }
-        self.async_invoker = AsyncInvoker(self._labelled("async invoke"), client, log, configs)
+        self.async_invoker = AsyncInvoker(self.invoke, client, log, configs, on_result=on_result)
         self.scheduler = Scheduler(self._fire_schedule, log, clock)
         self._s3: dict[str, list[tuple[Trigger, dict[str, Any]]]] = {}
         self._sns: list[tuple[Trigger, str]] = []

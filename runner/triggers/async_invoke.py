@@ -69,6 +69,7 @@ class _Pending:
     request_id: str = field(compare=False)
     first_seen: float = field(compare=False)
     attempt: int = field(compare=False, default=1)
+    source: str = field(compare=False, default="")
 
 
 class AsyncInvoker:
@@ -84,7 +85,9 @@ class AsyncInvoker:
         retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS_S,
         clock: Callable[[], float] = time.monotonic,
         workers: int = 2,
+        on_result: Callable[[str, str, InvokeResult], None] | None = None,
     ) -> None:
+        self.on_result = on_result  # (function id, source, result) after every attempt
         self._invoke = invoke
         self._client = client
         self._log = log
@@ -108,7 +111,8 @@ class AsyncInvoker:
         request_id = str(uuid.uuid4())
         now = self._clock()
         with self._cond:
-            heapq.heappush(self._heap, _Pending(now, next(self._seq), function_id, event, request_id, now))
+            pending = _Pending(now, next(self._seq), function_id, event, request_id, now, source=source)
+            heapq.heappush(self._heap, pending)
             self._cond.notify()
         self._log(
             f"[async] {function_id}: event queued{f' from {source}' if source else ''} ({request_id[:8]})"
@@ -156,6 +160,8 @@ class AsyncInvoker:
             self._deliver_failure(config, item, None, "EventAgeExceeded")
             return
         result = self._invoke(item.function_id, item.event, self._log)
+        if self.on_result is not None:
+            self.on_result(item.function_id, item.source or "asynchronous invoke", result)
         if result.ok:
             self._log(
                 f"[async] {item.function_id}: event {item.request_id[:8]} succeeded (attempt {item.attempt})"
@@ -181,6 +187,7 @@ class AsyncInvoker:
                         item.request_id,
                         item.first_seen,
                         item.attempt + 1,
+                        item.source,
                     ),
                 )
                 self._cond.notify()

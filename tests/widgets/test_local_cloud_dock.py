@@ -104,7 +104,7 @@ def test_toggle_runs_the_application_and_the_dock_shows_and_changes_it(qtbot, tm
         dock.schedules.fire.click()
         qtbot.waitUntil(lambda: "nightly job ran" in window.log_panel.text(), timeout=60_000)
         qtbot.waitUntil(lambda: window.history.rowCount() == 1, timeout=30_000)
-        assert window.history.item(0, 1).text() == "⚡ async invoke"
+        assert window.history.item(0, 1).text() == "⚡ schedule Nightly.Every"
 
         # Topics & buses: the event editor's event is put on the default bus.
         window.event_editor.editor.set_text('{"source": "shop", "detail-type": "Order", "detail": {"n": 1}}')
