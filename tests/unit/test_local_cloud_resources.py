@@ -173,3 +173,16 @@ def test_plain_cloudformation_wiring_becomes_triggers(tmp_path: Path) -> None:
     }
     assert model.invoke_configs["Worker"]["MaximumRetryAttempts"] == 0
     assert model.skipped == []  # a permission and an EventInvokeConfig are parts of the function
+
+
+def test_env_vars_file_wins_over_the_local_values(tmp_path: Path) -> None:
+    from app.local.cloud import function_overrides
+
+    model = _model(tmp_path)
+    local = model.function_environment("Worker")
+    assert function_overrides(model, None)["Worker"] == local
+    mine = function_overrides(model, {"Worker": {"BUCKET": "my-bucket"}, "Parameters": {"TOPIC": "t"}})
+    assert mine["Worker"]["BUCKET"] == "my-bucket"
+    assert "TOPIC" not in mine["Worker"]  # left to the user's Parameters section
+    assert mine["Parameters"] == {"TOPIC": "t"}
+    assert mine["Worker"]["JOBS_URL"] == local["JOBS_URL"]
