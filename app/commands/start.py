@@ -35,7 +35,13 @@ def register(sub: Any) -> None:
         default=4566,
         help="port of the local AWS endpoint (default 4566; 0: any free)",
     )
-    p.add_argument("--backend", choices=BACKENDS, default="auto", help="how functions run (default auto)")
+    p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="process",
+        help="how functions run (default process: a function in a container cannot reach the local "
+        "endpoint at 127.0.0.1 with its own SDK calls yet)",
+    )
     p.add_argument("--env-vars", "-n", help="SAM --env-vars JSON file overriding environment variables")
     p.set_defaults(func=run)
 
