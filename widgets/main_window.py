@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
         self.settings.set_project_state(self.project.root, state)
         self.backups.clear(self.project.root)
         self.invoker.set_project(None)
+        self.local_cloud.stop()  # issue 15: the local cloud runs the closed project's application
         self.tree.set_project(None)
         self.event_editor.set_store(None)
         self.toolbar.set_functions([])

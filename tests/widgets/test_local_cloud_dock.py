@@ -123,6 +123,13 @@ def test_toggle_runs_the_application_and_the_dock_shows_and_changes_it(qtbot, tm
         qtbot.waitUntil(lambda: window.local_cloud.state == "stopped", timeout=60_000)
         assert window.local_cloud.cloud is None
         assert dock.queues.table.rowCount() == 0
+
+        # Closing the project stops its local cloud too.
+        window.local_cloud_action.setChecked(True)
+        qtbot.waitUntil(lambda: window.local_cloud.state == "running", timeout=90_000)
+        assert window.close_project()
+        qtbot.waitUntil(lambda: window.local_cloud.state == "stopped", timeout=60_000)
+        assert not window.local_cloud_action.isChecked()
     finally:
         window.invoker.close_backends()
         assert window.jobs.shutdown(30_000)
