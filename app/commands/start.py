@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
         "--port",
         type=int,
         default=3000,
-        help="port of the local HTTP API (default 3000; routes are not served by start yet)",
+        help="port of the local HTTP API's routes (default 3000; 0: any free)",
     )
     p.add_argument(
         "--aws-port",
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         signal.signal(signal.SIGTERM, lambda *_: event.set())
     try:
         try:
-            cloud.start(backend, _log, env_vars)
+            cloud.start(backend, _log, env_vars, api_port=args.port)
         except SetupError as exc:
             print(f"lambda-studio: {exc}", file=sys.stderr)
             return 2

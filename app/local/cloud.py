@@ -28,6 +28,7 @@ class LocalCloud:
         self.problems: list[str] = []
         self.wiring: Any = None  # app.local.wiring.Wiring once triggers run
         self.invoke_api: Any = None  # app.local.invoke_api.InvokeApi
+        self.http_api: Any = None  # app.local.api.LocalApi when the routes are served
         self._lock = threading.Lock()
 
     @property
@@ -43,12 +44,14 @@ class LocalCloud:
         triggers: bool = True,
         clock: Any = None,
         on_result: Callable[[str, str, Any], None] | None = None,
+        api_port: int | None = None,
     ) -> LocalFunctions:
         """Starts the endpoint, creates the resources, loads seed data and starts the triggers; blocks.
 
         Raises runner.result.SetupError when the endpoint cannot start (nothing is left running then).
         ``clock`` (a runner.triggers.schedule.VirtualClock) drives the schedules instead of the wall clock;
-        ``on_result(function_id, trigger, result)`` hears every invoke a trigger made (from its thread).
+        ``on_result(function_id, trigger, result)`` hears every invoke a trigger made (from its thread);
+        ``api_port`` also serves the template's HTTP routes there (the local HTTP API, app/local/api.py).
         """
         self.endpoint.start()
         try:
@@ -75,10 +78,29 @@ class LocalCloud:
                 )
                 self.problems += self.wiring.start()
             self.invoke_api.start()
+            if api_port is not None:
+                for problem in self._start_http_api(api_port, sink):
+                    sink(f"lambda-studio: {problem}")
+                    self.problems.append(problem)
         except BaseException:
             self.stop()
             raise
         return self.functions
+
+    def _start_http_api(self, port: int, sink: LineSink) -> list[str]:
+        """Serves the routes through the local HTTP API when this installation has it; returns problems."""
+        try:
+            from app.local.api import LocalApi  # the local HTTP API (issue 14), built separately
+        except ImportError:
+            return ["HTTP routes are not served: this version has no local HTTP API"]
+        from runner.errors import UserFacingError
+
+        api = LocalApi(self.project, self.functions, log=sink)
+        try:
+            self.http_api = api.start("127.0.0.1", port)
+        except UserFacingError as exc:
+            return [f"HTTP routes are not served: {exc}" + (f" ({exc.hint})" if exc.hint else "")]
+        return []
 
     def stop(self) -> None:
         """Stops the triggers, the functions' runtimes and the endpoint (its state is gone); blocks."""
@@ -86,6 +108,9 @@ class LocalCloud:
             wiring, self.wiring = self.wiring, None
             functions, self.functions = self.functions, None
             api, self.invoke_api = self.invoke_api, None
+            http_api, self.http_api = self.http_api, None
+        if http_api is not None:
+            http_api.stop()
         if api is not None:
             api.stop()
         if wiring is not None:
@@ -129,8 +154,12 @@ def summary(cloud: LocalCloud) -> list[str]:
     if model.skipped:
         skipped = [(s.logical_id, s.type, f"line {s.line}" if s.line else "") for s in model.skipped]
         lines += _table("Not run locally", ("logical id", "type", "template"), skipped)
-    if any(t.type in ("Api", "HttpApi") for t in model.triggers):
-        lines.append("HTTP routes: not served by `start` yet (the local HTTP API is another command)")
+    http_api = cloud.http_api
+    if http_api is not None:
+        rows = [(route.route_key, route.function_id, http_api.url_for(route)) for route in http_api.routes]
+        lines += _table("Routes", ("route", "function", "URL"), rows)
+    elif any(t.type in ("Api", "HttpApi", "FunctionUrl") for t in model.triggers):
+        lines.append("HTTP routes: not served (see the problems above)")
     lines.append(f"Local AWS endpoint: {cloud.url}")
     lines.append(f"    aws --endpoint-url {cloud.url} sqs list-queues")
     lines.append(f'    boto3.client("sqs", endpoint_url="{cloud.url}")')

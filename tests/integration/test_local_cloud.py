@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -110,7 +111,7 @@ def test_start_prints_the_table_runs_triggers_and_stop_leaves_nothing_running(ex
 
     exe = Path(sys.executable).parent / "lambda-studio"
     proc = subprocess.Popen(
-        [str(exe), "start", str(example_project), "--aws-port", "0", "--backend", "process"],
+        [str(exe), "start", str(example_project), "--aws-port", "0", "--port", "0", "--backend", "process"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -123,6 +124,13 @@ def test_start_prints_the_table_runs_triggers_and_stop_leaves_nothing_running(ex
         text = log.text()
         assert "OrdersQueue  AWS::SQS::Queue  hello-sam-OrdersQueue-" in text
         assert "OrdersFunction  Orders  SQS      OrdersQueue" in text
+        # The routes go through the local HTTP API when this build has it (issue 14), else start says so.
+        if importlib.util.find_spec("app.local.api") is not None:
+            assert [
+                line for line in text.splitlines() if "GET /hello/{name}" in line and "HelloFunction" in line
+            ]
+        else:
+            assert "HTTP routes are not served: this version has no local HTTP API" in text
         sqs = boto3.client(
             "sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
         )
