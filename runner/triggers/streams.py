@@ -77,6 +77,22 @@ class StreamSource:
         )
 
 
+def passes_filters(record: Mapping[str, Any], filters: list[dict[str, Any]]) -> bool:
+    """Lambda's filter criteria on a stream record; Kinesis ``data`` is matched decoded when it is JSON."""
+    if not filters:
+        return True
+    view: Any = record
+    kinesis = record.get("kinesis")
+    if isinstance(kinesis, Mapping) and "data" in kinesis:
+        try:
+            decoded = json.loads(base64.b64decode(kinesis["data"]))
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict):
+            view = {**record, "kinesis": {**kinesis, "data": decoded}}
+    return any(matches(pattern, view) for pattern in filters)
+
+
 def _sequence(record: Mapping[str, Any]) -> str:
     inner = record.get("kinesis") or record.get("dynamodb") or {}
     return str(inner.get("sequenceNumber") or inner.get("SequenceNumber") or "")
@@ -171,9 +187,7 @@ class StreamPoller:
         if not raw:
             return 0.1
         records = [self._record(r, state["shard"]) for r in raw]
-        kept = [
-            r for r in records if not self.source.filters or any(matches(p, r) for p in self.source.filters)
-        ]
+        kept = [r for r in records if passes_filters(r, self.source.filters)]
         if kept:
             self.process(kept, state["shard"])
         return 0.0

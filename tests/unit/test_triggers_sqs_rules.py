@@ -89,3 +89,21 @@ def test_source_from_sam_properties() -> None:
     assert (src.batch_size, src.batching_window_s, src.report_batch_item_failures) == (50, 2.0, True)
     assert src.filters == [{"body": {"a": [1]}}]
     assert (src.maximum_concurrency, src.fifo, src.enabled) == (3, True, True)
+
+
+def test_stream_filters_match_kinesis_json_data_decoded_and_dynamodb_typed_images() -> None:
+    import base64
+
+    from runner.triggers.streams import passes_filters as stream_filters
+
+    def kinesis(data: bytes) -> dict[str, object]:
+        return {"kinesis": {"data": base64.b64encode(data).decode(), "partitionKey": "p"}}
+
+    wants_big = [{"kinesis": {"data": {"amount": [{"numeric": [">", 100]}]}}}]
+    assert stream_filters(kinesis(b'{"amount": 150}'), wants_big)
+    assert not stream_filters(kinesis(b'{"amount": 50}'), wants_big)
+    assert not stream_filters(kinesis(b"not json"), wants_big)
+    inserts = [{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"status": {"S": ["open"]}}}}]
+    record = {"eventName": "INSERT", "dynamodb": {"NewImage": {"status": {"S": "open"}}}}
+    assert stream_filters(record, inserts)
+    assert not stream_filters({**record, "eventName": "MODIFY"}, inserts)
