@@ -180,3 +180,63 @@ def test_s3_sns_eventbridge_schedules_and_async_failure_destination(tmp_path: Pa
         assert not [line for line in got if "cat.jpg" in line or "docs/cat.png" in line]
         assert not [line for line in got if "disk info" in line]
         assert not [line for line in got if '"total": 50' in line]
+
+
+def test_async_invoker_success_destination_event_age_and_retry_count(tmp_path: Path) -> None:
+    from app.local.endpoint import LocalEndpoint
+    from runner.result import InvokeError, InvokeResult, Outcome
+    from runner.triggers.async_invoke import AsyncConfig, AsyncInvoker
+    from tests.integration.local_cloud_support import Log, require_moto
+
+    require_moto()
+    endpoint = LocalEndpoint(0)
+    endpoint.start()
+    calls: list[str] = []
+
+    def invoke(function_id: str, event: bytes, sink: object) -> InvokeResult:
+        calls.append(function_id)
+        if function_id == "Bad":
+            return InvokeResult(
+                "r", function_id, Outcome.FUNCTION_ERROR, error=InvokeError("ValueError", "no")
+            )
+        return InvokeResult("r", function_id, Outcome.SUCCESS, payload=b'{"ok": true}')
+
+    try:
+        sqs = endpoint.client("sqs")
+        url = sqs.create_queue(QueueName="destinations")["QueueUrl"]
+        arn = "arn:aws:sqs:us-east-1:123456789012:destinations"
+        configs = {
+            "Good": AsyncConfig("arn:aws:lambda:us-east-1:123456789012:function:Good", on_success=arn),
+            "Old": AsyncConfig(
+                "arn:aws:lambda:us-east-1:123456789012:function:Old", maximum_event_age_s=-1, on_failure=arn
+            ),
+            "Bad": AsyncConfig("arn:aws:lambda:us-east-1:123456789012:function:Bad"),  # default: 2 retries
+        }
+        log = Log()
+        invoker = AsyncInvoker(invoke, endpoint.client, log, configs, retry_delays=(0.05, 0.05))
+        try:
+            invoker.submit("Good", b'{"n": 1}')
+            invoker.submit("Old", b'{"n": 2}')
+            invoker.submit("Bad", b'{"n": 3}')
+            wait_until(invoker.idle, timeout=30, what="the async queue to drain")
+            wait_until(lambda: calls.count("Bad") == 3, timeout=30, what="three attempts of Bad")
+        finally:
+            invoker.stop()
+        records = []
+        while len(records) < 2:
+            got = (
+                sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages")
+                or []
+            )
+            assert got or len(records) == 2, "expected two destination records"
+            records += [json.loads(m["Body"]) for m in got]
+        by_condition = {r["requestContext"]["condition"]: r for r in records}
+        assert set(by_condition) == {"Success", "EventAgeExceeded"}
+        assert by_condition["Success"]["responsePayload"] == {"ok": True}
+        assert by_condition["Success"]["requestPayload"] == {"n": 1}
+        assert "responseContext" not in by_condition["EventAgeExceeded"]  # never ran
+        assert "Old" not in calls
+        assert calls.count("Bad") == 3  # the first attempt and Lambda's default 2 retries
+        assert "attempt 3 failed (no); retries exhausted" in log.text()
+    finally:
+        endpoint.stop()
