@@ -24,6 +24,17 @@ RULE_TYPES = ("EventBridgeRule", "CloudWatchEvent")
 SCHEDULE_TYPES = ("Schedule", "ScheduleV2")
 
 
+def _date(value: Any) -> datetime | None:
+    """A ScheduleV2 StartDate/EndDate (ISO 8601, UTC when it names no offset)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Wiring:
     """The running triggers of one local application; start() then stop()."""
 
@@ -273,8 +284,14 @@ class Wiring:
                 }
             ).encode()
 
-        created = self.scheduler.clock.now()
-        self.scheduler.add(ScheduleEntry(name, trigger.function_id, expression, payload, created, enabled))
+        created = _date(props.get("StartDate")) if v2 else None
+        created = max(created or self.scheduler.clock.now(), self.scheduler.clock.now())
+        if v2 and expression.rate is not None:
+            created -= expression.rate  # EventBridge Scheduler: a rate schedule fires at its start at once
+        end = _date(props.get("EndDate")) if v2 else None
+        self.scheduler.add(
+            ScheduleEntry(name, trigger.function_id, expression, payload, created, enabled, end=end)
+        )
         return None
 
     def _fire_schedule(self, entry: ScheduleEntry, event: bytes) -> None:

@@ -229,6 +229,11 @@ class ScheduleEntry:
     created: datetime
     enabled: bool = True
     last: datetime | None = None
+    end: datetime | None = None  # ScheduleV2 EndDate: no firing after it
+
+    def next_due(self) -> datetime | None:
+        due = self.expression.next_after(self.last or self.created, start=self.created)
+        return None if due is None or (self.end is not None and due > self.end) else due
 
 
 class Scheduler:
@@ -249,8 +254,9 @@ class Scheduler:
 
     def next_firings(self, name: str, count: int = 5) -> list[datetime]:
         entry = self.entries[name]
-        after = entry.last or self.clock.now()
-        return entry.expression.next_firings(after, count, start=entry.created)
+        after = max(entry.last or entry.created, self.clock.now())
+        times = entry.expression.next_firings(after, count, start=entry.created)
+        return [t for t in times if entry.end is None or t <= entry.end]
 
     def fire_now(self, name: str) -> None:
         entry = self.entries[name]
@@ -273,7 +279,7 @@ class Scheduler:
             if not entry.enabled:
                 continue
             while fired < limit:
-                due = entry.expression.next_after(entry.last or entry.created, start=entry.created)
+                due = entry.next_due()
                 if due is None or due > now:
                     break
                 entry.last = due
@@ -285,11 +291,7 @@ class Scheduler:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.run_due()
-            upcoming = [
-                e.expression.next_after(e.last or e.created, start=e.created)
-                for e in self.entries.values()
-                if e.enabled
-            ]
+            upcoming = [e.next_due() for e in self.entries.values() if e.enabled]
             soonest = min((u for u in upcoming if u is not None), default=None)
             if soonest is None:
                 self._stop.wait(1.0)

@@ -66,6 +66,13 @@ Resources:
           Type: Schedule
           Properties:
             Schedule: rate(5 minutes)
+        Window:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: rate(10 minutes)
+            StartDate: "2026-03-28T01:20:00Z"
+            EndDate: "2026-03-28T01:45:00Z"
+            Input: '{"job": "window"}'
   Failer:
     Type: AWS::Serverless::Function
     Properties:
@@ -153,6 +160,12 @@ def test_s3_sns_eventbridge_schedules_and_async_failure_destination(tmp_path: Pa
         scheduled = _got(log.wait_for(lambda s: s.startswith("GOT ") and "Scheduled Event" in s, count=6))
         assert sorted(e["time"] for e in scheduled) == [
             f"2026-03-28T01:{m:02d}:00Z" for m in (5, 10, 15, 20, 25, 30)
+        ]
+        # ScheduleV2 with StartDate/EndDate: fires at its start, then every 10 minutes until its end.
+        window = _got(log.wait_for(lambda s: s.startswith("GOT ") and "window" in s, count=2))
+        assert window == [{"job": "window"}, {"job": "window"}]
+        assert wiring.scheduler.next_firings("Recorder.Window", 3) == [
+            datetime(2026, 3, 28, 1, 40, tzinfo=UTC)
         ]
         wiring.scheduler.fire_now("Recorder.Nightly")
         log.wait_for(lambda s: s.startswith("GOT ") and "nightly" in s, count=2)

@@ -100,3 +100,16 @@ def test_scheduler_on_a_virtual_clock_fires_each_due_time_and_fire_now() -> None
         assert len(fired) == 4
     finally:
         scheduler.stop()
+
+
+def test_end_date_stops_the_firings() -> None:
+    clock = VirtualClock(T0)
+    fired: list[bytes] = []
+    scheduler = Scheduler(lambda entry, payload: fired.append(payload), lambda line: None, clock)
+    expr = parse_expression("rate(1 minute)")
+    end = T0 + timedelta(minutes=2, seconds=30)
+    scheduler.add(ScheduleEntry("short", "F", expr, lambda when: when.isoformat().encode(), T0, end=end))
+    assert scheduler.next_firings("short", 5) == [T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
+    clock.advance(timedelta(minutes=10))
+    assert scheduler.run_due() == 2
+    assert scheduler.next_firings("short", 5) == []
