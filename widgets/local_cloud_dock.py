@@ -212,9 +212,10 @@ def install(window: Any) -> LocalCloudController:
     from app.invoke import select_backend
 
     def make_backend() -> Any:
-        return select_backend(
-            window.toolbar.backend(), project=window.project.root.name if window.project else None
-        )
+        # "auto" picks processes here: a function in a container cannot reach the 127.0.0.1 endpoint yet.
+        name = window.toolbar.backend()
+        name = "process" if name == "auto" else name
+        return select_backend(name, project=window.project.root.name if window.project else None)
 
     controller = LocalCloudController(window.jobs, make_backend, window)
     content = LocalCloudDock(controller)
