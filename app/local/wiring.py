@@ -135,6 +135,16 @@ class Wiring:
             source = SqsSource.from_properties(
                 trigger.function_id, res.ref, res.arn, props, self.model.region
             )
+            if source.batch_size > 10 and (source.fifo or source.batching_window_s < 1):
+                why = (
+                    "a FIFO queue takes at most 10"
+                    if source.fifo
+                    else "more than 10 needs a batching window of 1 s or more"
+                )
+                self.log(
+                    f"lambda-studio: warning: {trigger.function_id}.{trigger.name}: BatchSize {source.batch_size}: "
+                    f"{why}; AWS rejects this event source mapping"
+                )
             poller = SqsPoller(source, self.client, self._labelled(f"SQS {trigger.name}"), self.log)
             poller.start()
             self.parts.append(poller)
