@@ -129,7 +129,12 @@ class LocalCloudController(QObject):
             return
         job = self.jobs.submit(lambda sink, cancel: action(cloud), what)
         job.failed.connect(self.message)
-        job.finished.connect(lambda _r: (done_text and self.message.emit(done_text), self.refresh()))
+        job.finished.connect(lambda _r: self._after_action(done_text))
+
+    def _after_action(self, done_text: str) -> None:
+        if done_text:
+            self.message.emit(done_text)
+        self.refresh()
 
 
 class LocalCloudDock(QWidget):

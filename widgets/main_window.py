@@ -24,6 +24,8 @@ from app.events.catalog import Catalog, shipped_catalog
 from app.events.store import EventStore, EventStoreError
 from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
+from app.python_checks import Problem, check_python
+from app.recovery import BackupStore
 from app.settings import Settings
 from widgets.code_editor import CompletionRequest
 from widgets.debug_workbench import DebugWorkbench
@@ -36,8 +38,6 @@ from widgets.jobs import JobBridge
 from widgets.local_cloud_dock import install as install_local_cloud
 from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
-from widgets.python_checks import Problem, check_python
-from widgets.recovery import BackupStore
 from widgets.result_view import ResultView
 from widgets.run_toolbar import RunToolbar
 from widgets.status_bar import StatusBar
@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self._build_debugger()
         self._build_aws()
+        self._build_local_api()
         self.local_cloud = install_local_cloud(self)  # issue 15: the "Local cloud" toggle and dock
         self.apply_theme()
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS)
@@ -112,7 +113,7 @@ class MainWindow(QMainWindow):
 
     def _complete_async(self, request: CompletionRequest) -> None:
         """jedi on the job bridge: its first call parses stubs for seconds and must not freeze typing."""
-        from widgets.python_checks import complete
+        from app.python_checks import complete
 
         job = self.jobs.submit(
             lambda sink, cancel: complete(request.text, request.line, request.column, request.path),
@@ -216,7 +217,7 @@ class MainWindow(QMainWindow):
         self.settings.on_changed(self._on_setting_changed)
 
     def show_message(self, text: str) -> None:
-        self.status.showMessage(text, 10_000)
+        self.status.showMessage(text.replace("\n", " — "), 10_000)  # a failure's hint is on its own line
 
     # --- projects ---------------------------------------------------------------------------------
     def open_project(self, path: str | Path) -> bool:
@@ -234,6 +235,7 @@ class MainWindow(QMainWindow):
         self.tree.set_project(project, events)
         self.event_editor.set_store(store)
         self.invoker.set_project(project)
+        self.local_api.set_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
         self.tabs.set_external_diagnostics(diagnostics_by_file(project))
         self.settings.add_recent_project(project.root)
@@ -256,6 +258,7 @@ class MainWindow(QMainWindow):
         self.project = project
         self.tree.set_project(project, events_by_function(project, EventStore(project.root)))
         self.invoker.update_project(project)
+        self.local_api.update_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
         self.tabs.set_external_diagnostics(diagnostics_by_file(project))
         self.show_message(
@@ -283,6 +286,7 @@ class MainWindow(QMainWindow):
         self.settings.set_project_state(self.project.root, state)
         self.backups.clear(self.project.root)
         self.invoker.set_project(None)
+        self.local_api.set_project(None)
         self.local_cloud.stop()  # issue 15: the local cloud runs the closed project's application
         self.tree.set_project(None)
         self.event_editor.set_store(None)
@@ -540,6 +544,25 @@ class MainWindow(QMainWindow):
         d.failed.connect(self._on_invoke_failed)
         self.tabs.breakpoints_changed.connect(wb.breakpoints_changed)
         self.tabs.breakpoint_menu_requested.connect(self._breakpoint_menu)
+
+    # --- Local API (issue 14): its own dock, tabbed with the Event dock; the dock runs its server job ----
+    def _build_local_api(self) -> None:
+        from widgets.local_api_dock import LocalApiDock
+
+        def backend() -> object:  # worker thread: the invokes' warm backend for the toolbar's choice
+            return self.invoker.shared_backend(str(self.settings.get("backend") or "auto"))
+
+        self.local_api = LocalApiDock(self.jobs, backend, owns_backend=False)
+        dock = self.docks["localApiDock"] = QDockWidget("Local API", self)
+        dock.setObjectName("localApiDock")
+        dock.setWidget(self.local_api)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["eventDock"], dock)
+        self.docks["eventDock"].raise_()
+        self.local_api.open_file_requested.connect(self.open_file)
+        self.local_api.events_changed.connect(self._on_events_changed)
+        self.local_api.message.connect(self.show_message)
+        self.local_api.log_lines.connect(self.log_panel.append_log_lines)
 
     # --- AWS: the workbench owns the explorer and the deploy dialog; the window docks and links them ----
     def _build_aws(self) -> None:

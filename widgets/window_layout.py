@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMenu
 
 from app.events.store import EventStore, EventStoreError
 from app.project.model import Project, Severity
-from widgets.python_checks import Problem
+from app.python_checks import Problem
 
 if TYPE_CHECKING:
     from widgets.main_window import MainWindow

@@ -88,13 +88,11 @@ class LocalCloud:
         return self.functions
 
     def _start_http_api(self, port: int, sink: LineSink) -> list[str]:
-        """Serves the routes through the local HTTP API when this installation has it; returns problems."""
-        try:
-            from app.local.api import LocalApi  # the local HTTP API (issue 14), built separately
-        except ImportError:
-            return ["HTTP routes are not served: this version has no local HTTP API"]
+        """Serves the routes through the local HTTP API (app/local/api.py); returns the problems."""
+        from app.local.api import LocalApi  # the local HTTP API (issue 14)
         from runner.errors import UserFacingError
 
+        assert self.functions is not None  # started just before
         api = LocalApi(self.project, self.functions, log=sink)
         try:
             self.http_api = api.start("127.0.0.1", port)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -10,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -124,13 +124,10 @@ def test_start_prints_the_table_runs_triggers_and_stop_leaves_nothing_running(ex
         text = log.text()
         assert "OrdersQueue  AWS::SQS::Queue  hello-sam-OrdersQueue-" in text
         assert "OrdersFunction  Orders  SQS      OrdersQueue" in text
-        # The routes go through the local HTTP API when this build has it (issue 14), else start says so.
-        if importlib.util.find_spec("app.local.api") is not None:
-            assert [
-                line for line in text.splitlines() if "GET /hello/{name}" in line and "HelloFunction" in line
-            ]
-        else:
-            assert "HTTP routes are not served: this version has no local HTTP API" in text
+        # The routes go through the local HTTP API (app/local/api.py) on --port.
+        (route,) = [line for line in text.splitlines() if "GET /hello/{name}" in line]
+        assert "HelloFunction" in route
+        hello_url = route.split()[-1].rstrip("/") + "/hello/ada"
         sqs = boto3.client(
             "sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
         )
@@ -139,6 +136,9 @@ def test_start_prints_the_table_runs_triggers_and_stop_leaves_nothing_running(ex
             QueueUrl=queue_url, MessageBody=json.dumps({"id": "o-1", "customer": "ada", "quantity": 1})
         )
         log.wait_for(lambda s: "batch succeeded, 1 message(s) deleted" in s, timeout=60)
+        with urllib.request.urlopen(hello_url, timeout=60) as response:
+            assert response.status == 200
+            assert "ada" in response.read().decode()
         assert _endpoint_processes(url), "the function's runtime should be running while start runs"
     finally:
         proc.send_signal(signal.SIGTERM)
