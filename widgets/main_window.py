@@ -35,6 +35,7 @@ from widgets.find_bar import FindBar
 from widgets.history_view import HistoryEntry, HistoryView
 from widgets.invoker import BackendFactory, Invoker
 from widgets.jobs import JobBridge
+from widgets.local_cloud_dock import install as install_local_cloud
 from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
 from widgets.result_view import ResultView
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self._build_debugger()
         self._build_aws()
         self._build_local_api()
+        self.local_cloud = install_local_cloud(self)  # issue 15: the "Local cloud" toggle and dock
         self.apply_theme()
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS)
         self._backup_timer.timeout.connect(self.backup_now)
@@ -286,6 +288,7 @@ class MainWindow(QMainWindow):
         self.backups.clear(self.project.root)
         self.invoker.set_project(None)
         self.local_api.set_project(None)
+        self.local_cloud.stop()  # issue 15: the local cloud runs the closed project's application
         self.tree.set_project(None)
         self.event_editor.set_store(None)
         self.toolbar.set_functions([])
