@@ -10,12 +10,12 @@ from typing import Any
 from app.project import routes_openapi as openapi
 from app.project.cfn_yaml import TemplateError, load_template_file
 from app.project.model import Diagnostic, FunctionSpec, Project, Severity
-from app.project.routes_base import (
+from app.project.routes_template import (
     METHODS,
     RouteTemplate,
     as_dict,
     http_cors,
-    merged,
+    merged_props,
     pick_authorizer,
     props_of,
     referenced_names,
@@ -57,7 +57,7 @@ def _sam_api(t: RouteTemplate, logical_id: str, kind: ApiKind, stage: str | None
         return t.apis[logical_id]
     resource = t.resources.get(logical_id)
     section = "Api" if kind is ApiKind.REST else "HttpApi"
-    props = merged(t, section, props_of(resource))
+    props = merged_props(t, section, props_of(resource))
     default_stage = "Prod" if kind is ApiKind.REST else "$default"
     stage_name = stage or t.resolve(props.get("StageName"), default_stage)
     variables = t.resolve(props.get("Variables" if kind is ApiKind.REST else "StageVariables"), {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.project.model import Severity
-from app.project.routes_base import RouteTemplate, as_dict
+from app.project.routes_template import RouteTemplate, as_dict
 from runner.gateway.model import ApiKind, AuthKind, Authorizer
 
 

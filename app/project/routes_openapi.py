@@ -6,7 +6,7 @@ from typing import Any
 
 from app.project.cfn_yaml import TemplateError, load_template_file
 from app.project.model import Severity
-from app.project.routes_base import RouteTemplate, pick_authorizer
+from app.project.routes_template import RouteTemplate, pick_authorizer
 from runner.gateway.model import DEFAULT_ROUTE, Api, ApiKind, Route
 
 ANY_METHOD = "x-amazon-apigateway-any-method"
@@ -63,6 +63,7 @@ def definition_routes(
     uri_key: str = "DefinitionUri",
 ) -> list[Route]:
     """The Lambda proxy routes of an API's OpenAPI paths; other integrations are reported, not served."""
+
     body = load_definition(t, props, body_key, uri_key)
     if body is None:
         return []

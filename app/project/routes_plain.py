@@ -6,13 +6,13 @@ from typing import Any
 
 from app.project import routes_openapi as openapi
 from app.project.model import Severity
-from app.project.routes_base import RouteTemplate, as_dict, http_cors, referenced_names
+from app.project.routes_template import RouteTemplate, as_dict, http_cors, referenced_names
 from runner.gateway.model import DEFAULT_ROUTE, Api, ApiKind, AuthKind, Authorizer, Route
 
 _MAX_DEPTH = 50
 
 
-def _props(resource: Any) -> dict[str, Any]:
+def props_of(resource: Any) -> dict[str, Any]:
     props = resource.get("Properties") if isinstance(resource, dict) else None
     return props if isinstance(props, dict) else {}
 
@@ -26,6 +26,7 @@ def _of_type(t: RouteTemplate, rtype: str) -> dict[str, dict[str, Any]]:
 
 
 def _ref(t: RouteTemplate, value: Any) -> str | None:
+
     for name in referenced_names(value):
         if name in t.resources:
             return name
@@ -35,7 +36,7 @@ def _ref(t: RouteTemplate, value: Any) -> str | None:
 def _stages(t: RouteTemplate, rtype: str, api_key: str) -> dict[str, tuple[str, dict[str, str]]]:
     out: dict[str, tuple[str, dict[str, str]]] = {}
     for res in _of_type(t, rtype).values():
-        props = _props(res)
+        props = props_of(res)
         api = _ref(t, props.get(api_key))
         name = t.resolve(props.get("StageName"))
         if api and isinstance(name, str) and api not in out:
@@ -91,7 +92,7 @@ def _rest_path(t: RouteTemplate, resource_id: str | None, api_lid: str) -> str |
         res = t.resources.get(current)
         if not isinstance(res, dict) or res.get("Type") != "AWS::ApiGateway::Resource":
             return None
-        props = _props(res)
+        props = props_of(res)
         parts.append(str(t.resolve(props.get("PathPart"), "")))
         current = _ref(t, props.get("ParentId"))
     return None
@@ -102,7 +103,7 @@ def _rest(t: RouteTemplate, stage: str | None) -> list[Route]:
     stages = _stages(t, "AWS::ApiGateway::Stage", "RestApiId")
     apis: dict[str, Api] = {}
     for lid, res in _of_type(t, "AWS::ApiGateway::RestApi").items():
-        props = _props(res)
+        props = props_of(res)
         name, variables = stages.get(lid, ("Prod", {}))
         apis[lid] = Api(
             id=lid,
@@ -113,11 +114,11 @@ def _rest(t: RouteTemplate, stage: str | None) -> list[Route]:
         )
         out.extend(openapi.definition_routes(t, apis[lid], props, "Body", "BodyS3Location"))
     authorizers = {
-        lid: _lambda_authorizer(t, lid, _props(res), ApiKind.REST)
+        lid: _lambda_authorizer(t, lid, props_of(res), ApiKind.REST)
         for lid, res in _of_type(t, "AWS::ApiGateway::Authorizer").items()
     }
     for lid, res in _of_type(t, "AWS::ApiGateway::Method").items():
-        props = _props(res)
+        props = props_of(res)
         api_lid = _ref(t, props.get("RestApiId"))
         integration = as_dict(props.get("Integration"))
         if api_lid not in apis:
@@ -168,11 +169,12 @@ def _rest(t: RouteTemplate, stage: str | None) -> list[Route]:
 
 
 def _http(t: RouteTemplate, stage: str | None) -> list[Route]:
+
     out: list[Route] = []
     stages = _stages(t, "AWS::ApiGatewayV2::Stage", "ApiId")
     apis: dict[str, Api] = {}
     for lid, res in _of_type(t, "AWS::ApiGatewayV2::Api").items():
-        props = _props(res)
+        props = props_of(res)
         protocol = str(props.get("ProtocolType", "HTTP")).upper()
         if protocol != "HTTP":
             t.report(
@@ -211,11 +213,11 @@ def _http(t: RouteTemplate, stage: str | None) -> list[Route]:
             )
     integrations = _of_type(t, "AWS::ApiGatewayV2::Integration")
     authorizers = {
-        lid: _lambda_authorizer(t, lid, _props(res), ApiKind.HTTP)
+        lid: _lambda_authorizer(t, lid, props_of(res), ApiKind.HTTP)
         for lid, res in _of_type(t, "AWS::ApiGatewayV2::Authorizer").items()
     }
     for lid, res in _of_type(t, "AWS::ApiGatewayV2::Route").items():
-        props = _props(res)
+        props = props_of(res)
         api_lid = _ref(t, props.get("ApiId"))
         if api_lid not in apis:
             continue
@@ -224,7 +226,7 @@ def _http(t: RouteTemplate, stage: str | None) -> list[Route]:
         if key == DEFAULT_ROUTE:
             method, path = "ANY", DEFAULT_ROUTE
         integration_lid = _ref(t, props.get("Target"))
-        integration = _props(integrations.get(integration_lid or ""))
+        integration = props_of(integrations.get(integration_lid or ""))
         function_id = t.function_ref(integration.get("IntegrationUri"))
         if not path or function_id is None:
             why = (
@@ -261,9 +263,10 @@ def _http(t: RouteTemplate, stage: str | None) -> list[Route]:
 
 
 def _urls(t: RouteTemplate) -> list[Route]:
+
     out: list[Route] = []
     for lid, res in _of_type(t, "AWS::Lambda::Url").items():
-        props = _props(res)
+        props = props_of(res)
         function_id = t.function_ref(props.get("TargetFunctionArn"))
         if function_id is None:
             t.report(

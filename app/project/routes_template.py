@@ -1,5 +1,5 @@
-"""What the routes modules share: one template being read for routes (values, references, positions),
-CORS and Globals parsing, and which authorizer a route uses."""
+"""Reading one template for its routes: the template's data and resolver, names referenced by
+intrinsics, CORS settings and authorizer choice — shared by every routes_* reader (no cycle back)."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def _sub_names(text: str) -> Iterable[str]:
         start = text.find("${", end)
 
 
-def _unquote(value: Any) -> str:
+def unquote(value: Any) -> str:
     text = str(value).strip()
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
 
@@ -112,7 +112,7 @@ def split_list(value: Any) -> tuple[str, ...]:
         return tuple(str(v).strip() for v in value if str(v).strip())
     if value is None:
         return ()
-    return tuple(p.strip() for p in _unquote(value).split(",") if p.strip())
+    return tuple(p.strip() for p in unquote(value).split(",") if p.strip())
 
 
 def rest_cors(value: Any) -> Cors | None:
@@ -120,7 +120,7 @@ def rest_cors(value: Any) -> Cors | None:
     if value is None or value is False:
         return None
     if isinstance(value, str):
-        return Cors(allow_origins=(_unquote(value),), allow_methods=METHODS[:-1], allow_headers=("*",))
+        return Cors(allow_origins=(unquote(value),), allow_methods=METHODS[:-1], allow_headers=("*",))
     if not isinstance(value, dict):
         return None
     max_age = value.get("MaxAge")
@@ -128,7 +128,7 @@ def rest_cors(value: Any) -> Cors | None:
         allow_origins=split_list(value.get("AllowOrigin", "'*'")) or ("*",),
         allow_methods=split_list(value.get("AllowMethods")) or METHODS[:-1],
         allow_headers=split_list(value.get("AllowHeaders")),
-        max_age=int(_unquote(max_age)) if max_age is not None and _unquote(max_age).isdigit() else None,
+        max_age=int(unquote(max_age)) if max_age is not None and unquote(max_age).isdigit() else None,
         allow_credentials=bool(value.get("AllowCredentials", False)),
     )
 
@@ -155,7 +155,7 @@ def props_of(resource: Any) -> dict[str, Any]:
     return props if isinstance(props, dict) else {}
 
 
-def merged(t: RouteTemplate, section: str, props: dict[str, Any]) -> dict[str, Any]:
+def merged_props(t: RouteTemplate, section: str, props: dict[str, Any]) -> dict[str, Any]:
     """An API's properties over the template's Globals.Api / Globals.HttpApi."""
     glob = t.globals.get(section) if isinstance(t.globals, dict) else None
     out = dict(glob) if isinstance(glob, dict) else {}
@@ -163,10 +163,10 @@ def merged(t: RouteTemplate, section: str, props: dict[str, Any]) -> dict[str, A
     return out
 
 
-def _default_authorizer(t: RouteTemplate, api: Api) -> str | None:
+def default_authorizer(t: RouteTemplate, api: Api) -> str | None:
     resource = t.resources.get(api.id)
     section = "Api" if api.kind is ApiKind.REST else "HttpApi"
-    auth = merged(t, section, props_of(resource)).get("Auth")
+    auth = merged_props(t, section, props_of(resource)).get("Auth")
     if isinstance(auth, dict) and isinstance(auth.get("DefaultAuthorizer"), str):
         return str(auth["DefaultAuthorizer"])
     return None
@@ -174,7 +174,7 @@ def _default_authorizer(t: RouteTemplate, api: Api) -> str | None:
 
 def pick_authorizer(t: RouteTemplate, api: Api, name: Any, container: Any) -> Authorizer | None:
     """The authorizer a route uses: its own Auth.Authorizer, else the API's default; NONE = open."""
-    chosen = name if isinstance(name, str) else _default_authorizer(t, api)
+    chosen = name if isinstance(name, str) else default_authorizer(t, api)
     if chosen is None or chosen == "NONE":
         return None
     if chosen == "AWS_IAM":
