@@ -367,7 +367,8 @@ class ContainerPool:
             if debug is not None:
                 command[command.index("--") :] = _debug_runtime(debug[0])
                 volumes[str(debug[1])] = {"bind": DEBUGPY_IN_CONTAINER, "mode": "ro"}
-                env["PYTHONPATH"] = f"{DEBUGPY_IN_CONTAINER}:/var/runtime"
+                # No PYTHONPATH: AWS's bootstrap.py puts /opt/python (layers, requirements) on
+                # sys.path only when PYTHONPATH is unset; debugpy is run from its folder instead.
                 env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
         else:
             command = [config.handler]
@@ -425,7 +426,11 @@ def _debug_runtime(debug: DebugOptions) -> list[str]:
     """The emulator's --debug flag and a runtime command running the image's runtime under debugpy:
     its /var/runtime/bootstrap.py when there is one (AWS's images), else awslambdaric for $_HANDLER."""
     inside = DebugOptions(CONTAINER_DEBUG_PORT, "0.0.0.0", debug.wait_for_client)  # published as debug.port
-    py = " ".join(["python3", "-Xfrozen_modules=off", *inside.runtime_args()])
+    # `python3 <dir>/debugpy …` (debugpy's own way to run without being importable) rather than
+    # `-m debugpy`, which would need PYTHONPATH and so change the function's sys.path.
+    args = inside.runtime_args()
+    assert args[:2] == ["-m", "debugpy"]
+    py = " ".join(["python3", "-Xfrozen_modules=off", f"{DEBUGPY_IN_CONTAINER}/debugpy", *args[2:]])
     script = (
         f"if [ -f /var/runtime/bootstrap.py ]; then exec {py} /var/runtime/bootstrap.py; "
         f'else exec {py} -m awslambdaric "$_HANDLER"; fi'
