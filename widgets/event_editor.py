@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QListWidget,
     QMessageBox,
     QSplitter,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -49,7 +49,8 @@ class EventEditor(QWidget):
         self.editor = CodeEditor(language="json", theme=theme)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        buttons = QHBoxLayout()
+        buttons = QToolBar()  # what does not fit a narrow panel goes into its » menu
+        buttons.setObjectName("eventButtons")
         self.buttons: dict[str, QToolButton] = {}
         for text, slot in (
             ("New…", self.new_event),
@@ -81,7 +82,7 @@ class EventEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
         self.list.currentTextChanged.connect(self._on_list_choice)
         self.editor.diagnostics_changed.connect(self._show_validation)
         # Prompts are attributes so tests (and the main window) can answer them.

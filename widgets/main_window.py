@@ -11,10 +11,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QInputDialog,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -43,14 +45,16 @@ from widgets.status_bar import StatusBar
 from widgets.themes import style_sheet, theme_named
 from widgets.window_layout import (
     apply_default_layout,
-    build_menus,
     diagnostics_by_file,
     events_by_function,
+    fit_to_screen,
     restore_layout,
     save_layout,
 )
+from widgets.window_menus import WindowMenus, build_menus
 
 BACKUP_INTERVAL_MS = 30_000
+DEBUG_DOCKS = ("callStackDock", "variablesDock", "debugConsoleDock")
 
 
 class MainWindow(QMainWindow):
@@ -67,7 +71,13 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setWindowTitle("Lambda Studio")
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+        )
         self.resize(1400, 880)
+        self._fit_to_screen()
         self.settings = settings
         self.project: Project | None = None
         self.jobs = jobs or JobBridge(self)
@@ -96,8 +106,14 @@ class MainWindow(QMainWindow):
             region=self._region,
             backend_options=self._backend_options,
         )
+        self.menus: WindowMenus = build_menus(
+            self.menuBar(),
+            self,
+            self,
+            {"invoke": self.toolbar.invoke_action, "stop": self.toolbar.stop_action},
+        )
+        self.recent_menu = self.menus.recent
         self._layout_widgets()
-        self.recent_menu = build_menus(self)
         self._wire()
         self._build_debugger()
         self._build_aws()
@@ -107,6 +123,7 @@ class MainWindow(QMainWindow):
         self._backup_timer.start()
         self.ask_recover = self._ask_recover
         restore_layout(self, self.settings.get("window") or {})
+        self._fit_to_screen()  # a layout saved on a bigger screen must not put the window off this one
 
     def _complete_async(self, request: CompletionRequest) -> None:
         """jedi on the job bridge: its first call parses stubs for seconds and must not freeze typing."""
@@ -165,18 +182,47 @@ class MainWindow(QMainWindow):
         self.vertical.setSizes([520, 320])
         self.setCentralWidget(self.vertical)
         self.docks: dict[str, QDockWidget] = {}
-        for title, widget, area, name in (
-            ("Project", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea, "projectDock"),
-            ("Event", self.event_editor, Qt.DockWidgetArea.RightDockWidgetArea, "eventDock"),
-            ("History", self.history, Qt.DockWidgetArea.RightDockWidgetArea, "historyDock"),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(name)
-            self.docks[name] = dock
-            dock.setWidget(widget)
-            self.addDockWidget(area, dock)
-        self.tree.setMinimumWidth(200)
+        self._dock_homes: dict[str, tuple[Qt.DockWidgetArea, str | None]] = {}
+        self.add_dock("projectDock", "Project", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_dock("eventDock", "Event", self.event_editor, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.add_dock("historyDock", "History", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tree.setMinimumWidth(120)
         self._default_layout_pending = True
+
+    def add_dock(
+        self,
+        name: str,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+        *,
+        tab_with: str | None = None,
+    ) -> QDockWidget:
+        """A panel: docked in `area` (or tabbed with the dock named `tab_with`), listed in View ▸ Panels.
+
+        The widget sits in a frameless scroll area, so a panel can shrink below its own minimum: no
+        panel can make the window wider than the screen.
+        """
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        holder = QScrollArea()
+        holder.setObjectName(f"{name}Scroll")
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidgetResizable(True)
+        holder.setWidget(widget)
+        dock.setWidget(holder)
+        self.docks[name] = dock
+        self._dock_homes[name] = (area, tab_with)
+        self.addDockWidget(area, dock)
+        if tab_with is not None and tab_with in self.docks:
+            self.tabifyDockWidget(self.docks[tab_with], dock)
+        self.menus.add_panel(name, dock)
+        return dock
+
+    def _fit_to_screen(self) -> None:
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            fit_to_screen(self, screen.availableGeometry())
 
     # --- wiring: every connection between widgets lives here --------------------------------------
     def _wire(self) -> None:
@@ -428,6 +474,70 @@ class MainWindow(QMainWindow):
         target = Path(path)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(target if target.is_dir() else target.parent)))
 
+    # --- the menus' entry points (widgets.window_menus.MenuHost) ------------------------------------
+    def save_focused(self) -> None:
+        """Ctrl+S: the event when the event editor has the focus, else the code tab."""
+        focus = QApplication.focusWidget()
+        if focus is not None and (focus is self.event_editor or self.event_editor.isAncestorOf(focus)):
+            self.event_editor.save()
+        else:
+            self.tabs.save()
+
+    def save_all(self) -> None:
+        self.tabs.save_all()
+
+    def close_current_tab(self) -> None:
+        if self.tabs.count():
+            self.tabs.close_tab(self.tabs.currentIndex())
+
+    def quick_open(self) -> None:
+        """Ctrl+P: any file of the project by (part of) its name."""
+        if self.project is None:
+            self.show_message("Open a project first (File ▸ Open Folder…)")
+            return
+        root = self.project.root
+        skip = {".git", ".aws-sam", ".lambda-studio", "__pycache__", ".venv", "node_modules"}
+        names: list[str] = []
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if path.is_file() and not skip.intersection(rel.parts) and len(names) < 5000:
+                names.append(str(rel))
+        name, ok = QInputDialog.getItem(self, "Go to file", "File:", names, 0, True)
+        if ok and name and (root / name).is_file():
+            self.open_file(str(root / name))
+
+    def show_find(self, replace: bool = False) -> None:
+        self.find_bar.show_bar(replace=replace)
+
+    def set_theme(self, name: str) -> None:
+        self.settings.set("theme", name)
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset Layout: every panel back where it starts, the debug panels hidden."""
+        previous: QDockWidget | None = None
+        for name, dock in self.docks.items():
+            dock.setFloating(False)
+            area, tab_with = self._dock_homes[name]
+            if name in DEBUG_DOCKS and previous is not None:
+                self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
+            else:
+                self.addDockWidget(area, dock)
+            if tab_with is not None:
+                self.tabifyDockWidget(self.docks[tab_with], dock)
+            if name in DEBUG_DOCKS:
+                previous = dock
+            dock.setVisible(name not in DEBUG_DOCKS)
+        self.docks["projectDock"].raise_()
+        apply_default_layout(self)
+
+    def show_about(self) -> None:
+        """The About dialog, window-modal and without blocking the event loop."""
+        from widgets.about_dialog import AboutDialog  # reads licence metadata: only when asked
+
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def toggle_breakpoint(self) -> None:
         editor = self.tabs.current_editor()
         if editor is not None:
@@ -507,22 +617,22 @@ class MainWindow(QMainWindow):
             ("Variables", wb.variables, "variablesDock"),
             ("Watch / Console", wb.console, "debugConsoleDock"),
         ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(name)
-            dock.setWidget(widget)
-            self.docks[name] = dock
-            if previous is None:
-                self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-            else:
+            dock = self.add_dock(name, title, widget, Qt.DockWidgetArea.BottomDockWidgetArea)
+            if previous is not None:
                 self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
             dock.hide()  # shown by the first debug invoke
             previous = dock
-        run_menu = next((a.menu() for a in self.menuBar().actions() if a.text() == "&Run"), None)
-        if isinstance(
-            run_menu, QMenu
-        ):  # the debug actions there too: their keys work with the toolbar hidden
-            run_menu.addSeparator()
-            run_menu.addActions(wb.toolbar.actions())
+        # the debug actions in the Run menu too: their keys work with the toolbar hidden
+        tb = wb.toolbar
+        named = {
+            "debug": tb.debug_action,
+            "continue": tb.continue_action,
+            "step_over": tb.step_over_action,
+            "step_in": tb.step_in_action,
+            "step_out": tb.step_out_action,
+            "stop_debugging": tb.stop_action,
+        }
+        self.menus.add_run_actions(list(named.values()), list(named))
         d = wb.debugger
         wb.toolbar.debug_action.triggered.connect(self.debug_invoke)
         self.toolbar.stop_requested.connect(
@@ -543,11 +653,9 @@ class MainWindow(QMainWindow):
         from widgets.aws_workbench import AwsWorkbench
 
         aws = self.aws = AwsWorkbench(self.settings, self.jobs, self)
-        dock = self.docks["awsDock"] = QDockWidget("AWS", self)
-        dock.setObjectName("awsDock")
-        dock.setWidget(aws.explorer)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.tabifyDockWidget(self.docks["projectDock"], dock)
+        dock = self.add_dock(
+            "awsDock", "AWS", aws.explorer, Qt.DockWidgetArea.LeftDockWidgetArea, tab_with="projectDock"
+        )
         self.docks["projectDock"].raise_()
         # listed the first time the dock is shown: no AWS call at start-up
         dock.visibilityChanged.connect(
@@ -555,11 +663,9 @@ class MainWindow(QMainWindow):
         )
         self.toolbar.addSeparator()
         self.toolbar.addActions([aws.remote_invoke_action, aws.deploy_action])
-        run_menu = next((a.menu() for a in self.menuBar().actions() if a.text() == "&Run"), None)
-        if isinstance(run_menu, QMenu):
-            run_menu.addSeparator()
-            run_menu.addActions([aws.remote_invoke_action, aws.deploy_action])
+        self.menus.add_run_actions([aws.remote_invoke_action, aws.deploy_action], ["invoke_remote", "deploy"])
         self.status.addPermanentWidget(aws.status_label)
+        self.status.engine_label.setMaximumWidth(220)  # a long engine error must not widen the window
         ex = aws.explorer
         aws.deploy_requested.connect(self.deploy_dialog)
         aws.remote_invoke_requested.connect(

@@ -6,6 +6,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QToolBar, QWidget
 
+from widgets.elided_label import ElidedLabel
+
 BACKEND_CHOICES = (("Auto", "auto"), ("Container", "container"), ("Process", "process"))
 NO_EVENT = "(empty event {})"
 
@@ -41,7 +43,8 @@ class RunToolbar(QToolBar):
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(False)
         self.progress.hide()
-        self.progress_label = QLabel()
+        self.progress_label = ElidedLabel(min_chars=4)
+        self.progress_label.setMaximumWidth(320)  # the whole text is its tooltip
         self.addWidget(QLabel(" Function "))
         self.addWidget(self.function_combo)
         self.addWidget(QLabel(" Event "))
