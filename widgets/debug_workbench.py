@@ -143,8 +143,7 @@ class DebugWorkbench(QObject):
 
     def _on_stopped(self, stop: StopInfo) -> None:
         self.toolbar.set_state(running=True, stopped=True)
-        self.call_stack.show_stop(stop)  # selects the innermost frame: editor and variables follow
-        self.console.refresh_watches()
+        self.call_stack.show_stop(stop)  # selects the innermost frame: editor, variables, watches follow
         where = f"{Path(stop.path).name}:{stop.line}" if stop.path else f"line {stop.line}"
         self.message.emit(f"Paused ({stop.reason}) at {where}")
 
@@ -152,6 +151,7 @@ class DebugWorkbench(QObject):
         self.frame_id = frame_id
         self.execution_line.emit(path, line)
         self.debugger.load_scopes(frame_id)
+        self.console.refresh_watches()  # the watches are evaluated in the frame on screen
 
     def _on_resumed(self) -> None:
         self.toolbar.set_state(running=self.debugger.is_running(), stopped=False)

@@ -96,6 +96,7 @@ class EventEditor(QWidget):
         self._store = store
         self._function = None
         self._current = None
+        self.title.setText("Saved events")
         self.list.clear()
         self.editor.set_text("")
         self._update_enabled()

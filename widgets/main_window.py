@@ -39,7 +39,7 @@ from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
 from widgets.python_checks import Problem, check_python
 from widgets.recovery import BackupStore
-from widgets.result_view import ResultView
+from widgets.result_view import OUTCOME_TEXT, ResultView
 from widgets.run_toolbar import RunToolbar
 from widgets.status_bar import StatusBar
 from widgets.themes import style_sheet, theme_named
@@ -250,6 +250,7 @@ class MainWindow(QMainWindow):
         self.history.entry_selected.connect(self._show_history_entry)
         inv = self.invoker
         inv.started.connect(self.result_view.show_running)
+        inv.started.connect(lambda _fid, _event: self.status.clearMessage())
         inv.log_lines.connect(self.log_panel.append_log_lines)
         inv.finished.connect(self._on_invoke_finished)
         inv.failed.connect(self._on_invoke_failed)
@@ -330,6 +331,11 @@ class MainWindow(QMainWindow):
         self.tree.set_project(None)
         self.event_editor.set_store(None)
         self.toolbar.set_functions([])
+        self.toolbar.set_events([])
+        self.log_panel.clear()  # nothing of this project's runs stays on screen for the next one
+        self.result_view.clear()
+        self.status.clearMessage()
+        self.status.refresh_warm()
         self.project = None
         self.setWindowTitle("Lambda Studio")
         return True
@@ -453,6 +459,11 @@ class MainWindow(QMainWindow):
         self.result_view.show_result(entry.result)
         self.history.add_entry(entry)
         self.status.refresh_warm()
+        # replaces whatever the status bar said before (an old error, "Paused at …" of a debug run)
+        metrics = entry.result.metrics
+        took = f" in {metrics.duration_ms:.0f} ms" if metrics else ""
+        outcome = OUTCOME_TEXT.get(entry.result.outcome, str(entry.result.outcome))
+        self.show_message(f"{entry.function_id}: {outcome}{took}")
 
     def _on_invoke_failed(self, message: str) -> None:
         self.result_view.show_failure(message)
@@ -640,7 +651,9 @@ class MainWindow(QMainWindow):
         )  # the run toolbar's Stop (Shift+F5) ends a debug invoke too
         wb.message.connect(self.show_message)
         wb.execution_line.connect(self._show_execution_line)
+        d.resumed.connect(lambda: self.status.clearMessage())  # "Paused at …" is over
         d.running_changed.connect(lambda running: self.toolbar.set_running(running, "debugging…"))
+        d.running_changed.connect(lambda running: running or self._hide_debug_docks())
         d.started.connect(self.result_view.show_running)
         d.log_lines.connect(self.log_panel.append_log_lines)
         d.finished.connect(self._on_invoke_finished)
@@ -745,6 +758,11 @@ class MainWindow(QMainWindow):
                 docks, [width * 3 // 10, width * 4 // 10, width * 3 // 10], Qt.Orientation.Horizontal
             )
         return self.debug.start(function_id, event_name, event, self.toolbar.backend())
+
+    def _hide_debug_docks(self) -> None:
+        """Debugging ended: its panels go (the next debug invoke shows them again)."""
+        for name in DEBUG_DOCKS:
+            self.docks[name].hide()
 
     def _show_execution_line(self, path: str, line: int) -> None:
         """The debugger stopped at path:line (open it, mark the line), or resumed ("": clear the marks)."""

@@ -100,6 +100,19 @@ class ResultView(QWidget):
         for label in self.metric_labels.values():
             label.setText("—")
 
+    def clear(self) -> None:
+        """Nothing shown: another project was opened, or none is."""
+        self._result = None
+        self.badge.setText("No invocation yet")
+        self.detail.setText("")
+        self._style_badge(None)
+        self.payload.clear()
+        self.payload.show()
+        self.pretty_box.show()
+        self.error_box.hide()
+        for label in self.metric_labels.values():
+            label.setText("—")
+
     def show_failure(self, message: str) -> None:
         """The invoke itself could not run (docker down, bad config): say what happened."""
         self._result = None
