@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.events.catalog import Catalog
-from app.events.store import EventStore, EventStoreError
+from app.events.store import EventExistsError, EventStore, EventStoreError, TrashedEvent
 from widgets.code_editor import CodeEditor
+from widgets.editor_tabs import CANCEL, DISCARD, SAVE
 from widgets.themes import LIGHT, Theme
 
 PickResult = tuple[str, str] | None  # (event name, JSON text)
@@ -30,6 +31,7 @@ class EventEditor(QWidget):
     """Edits the saved events of one function at a time; the store and catalog are handed in."""
 
     events_changed = Signal(str, list)  # function id, event names
+    dirty_changed = Signal(bool)  # the shown event has unsaved edits (or no longer has)
     current_event_changed = Signal(str, str)  # function id, event name ('' when none)
     message = Signal(str)
 
@@ -58,6 +60,7 @@ class EventEditor(QWidget):
             ("Rename…", self.rename),
             ("Delete", self.delete),
             ("Format", self.format_json),
+            ("Restore…", self.restore_deleted),
         ):
             button = _tool_button(text)
             button.clicked.connect(slot)
@@ -85,9 +88,13 @@ class EventEditor(QWidget):
         layout.addWidget(buttons)
         self.list.currentTextChanged.connect(self._on_list_choice)
         self.editor.diagnostics_changed.connect(self._show_validation)
+        self.editor.dirty_changed.connect(self._on_dirty)
         # Prompts are attributes so tests (and the main window) can answer them.
         self.ask_name: Callable[[str, str], str | None] = self._ask_name
         self.confirm: Callable[[str], bool] = self._confirm
+        self.ask_unsaved: Callable[[str], str] = self._ask_unsaved  # SAVE, DISCARD or CANCEL
+        self.suggest_template: Callable[[str], tuple[str, str] | None] = lambda function_id: None
+        self.pick_trashed: Callable[[list[TrashedEvent]], TrashedEvent | None] = self._pick_trashed
         self.pick_template: Callable[[], PickResult] = self._pick_template
         self._update_enabled()
 
@@ -104,13 +111,39 @@ class EventEditor(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.editor.set_theme(theme)
 
-    def set_function(self, function_id: str | None) -> None:
+    def set_function(self, function_id: str | None) -> bool:
+        """Show another function's events; False when the user keeps editing an unsaved event."""
         if function_id == self._function:
-            return
+            return True
+        if not self._settle_unsaved():
+            return False
         self._function = function_id
         self._current = None
-        self.title.setText(f"Events of {function_id}" if function_id else "Saved events")
+        self.editor.mark_saved()
+        self._update_title()
         self.refresh()
+        return True
+
+    def _settle_unsaved(self) -> bool:
+        """Before leaving the shown event: Save, Discard or Cancel its unsaved edits (False: stay)."""
+        if not (self._current and self.editor.is_dirty()):
+            return True
+        answer = self.ask_unsaved(self._current)
+        if answer == CANCEL:
+            return False
+        return answer != SAVE or self.save()
+
+    def _update_title(self) -> None:
+        fn = self._function
+        text = f"Events of {fn}" if fn else "Saved events"
+        if fn and self._current:
+            text += f" — {self._current}" + (" ●" if self.editor.is_dirty() else "")
+        self.title.setText(text)
+        self.title.setToolTip("● unsaved changes (Ctrl+S saves)" if self.editor.is_dirty() else "")
+
+    def _on_dirty(self, dirty: bool) -> None:
+        self._update_title()
+        self.dirty_changed.emit(dirty)
 
     def function_id(self) -> str | None:
         return self._function
@@ -149,8 +182,7 @@ class EventEditor(QWidget):
     def select_event(self, name: str) -> bool:
         if self._store is None or self._function is None:
             return False
-        dirty = name != self._current and self.editor.is_dirty() and self._current
-        if dirty and not self.confirm(f"Discard your unsaved changes to the event {self._current!r}?"):
+        if name != self._current and not self._settle_unsaved():
             self._select_row(self._current or "")
             return False
         try:
@@ -162,6 +194,7 @@ class EventEditor(QWidget):
         self.editor.set_text(text)
         self._select_row(name)
         self._update_enabled()
+        self._update_title()
         self.current_event_changed.emit(self._function, name)
         return True
 
@@ -250,7 +283,7 @@ class EventEditor(QWidget):
     def delete(self) -> bool:
         if self._store is None or self._function is None or not self._current:
             return False
-        if not self.confirm(f"Delete the event {self._current!r}? (It is kept in the project's trash.)"):
+        if not self.confirm(f"Delete the event {self._current!r}? (Restore… brings it back.)"):
             return False
         try:
             self._store.delete(self._function, self._current)
@@ -290,11 +323,76 @@ class EventEditor(QWidget):
     def _update_enabled(self) -> None:
         has_fn = self._store is not None and self._function is not None
         for name, button in self.buttons.items():
-            button.setEnabled(has_fn and (name in ("New…", "Save", "Format") or self._current is not None))
+            button.setEnabled(
+                has_fn and (name in ("New…", "Save", "Format", "Restore…") or self._current is not None)
+            )
 
     def _ask_name(self, title: str, default: str) -> str | None:
         text, ok = QInputDialog.getText(self, title, "Event name:", text=default)
         return text.strip() if ok and text.strip() else None
+
+    def restore_deleted(self) -> bool:
+        """Bring back an event deleted earlier (this function's first), from the per-user trash."""
+        if self._store is None:
+            return False
+        try:
+            trashed = self._store.list_trash()
+        except EventStoreError as exc:
+            self.message.emit(str(exc))
+            return False
+        trashed.sort(key=lambda t: t.function_id != self._function)  # stable: newest first within
+        if not trashed:
+            self.message.emit("No deleted events to restore")
+            return False
+        pick = self.pick_trashed(trashed)
+        if pick is None:
+            return False
+        try:
+            restored = self._store.restore(pick.trash_id)
+        except EventExistsError:
+            new = self.ask_name("Restore under another name", f"{pick.name}-restored")
+            if not new:
+                return False
+            try:
+                restored = self._store.restore(pick.trash_id, new_name=new)
+            except EventStoreError as exc:
+                self.message.emit(str(exc))
+                return False
+        except EventStoreError as exc:
+            self.message.emit(str(exc))
+            return False
+        if restored.function_id != self._function:
+            self.set_function(restored.function_id)
+        self.refresh()
+        self.select_event(restored.name)
+        self.message.emit(f"Restored event {restored.name}")
+        return True
+
+    def load_unsaved(self, function_id: str, name: str, text: str) -> bool:
+        """A recovered unsaved buffer of a saved event: shown here, unsaved, to save or discard."""
+        if not self.set_function(function_id) or not self.select_event(name):
+            return False
+        self.editor.replace_all_text(text)
+        return True
+
+    def _ask_unsaved(self, name: str) -> str:
+        answer = QMessageBox.question(
+            self,
+            "Unsaved event",
+            f"The event {name!r} has unsaved changes.",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return SAVE
+        return DISCARD if answer == QMessageBox.StandardButton.Discard else CANCEL
+
+    def _pick_trashed(self, trashed: list[TrashedEvent]) -> TrashedEvent | None:
+        labels = [f"{t.function_id or '(shared)'} / {t.name}   deleted {t.deleted_at[:19]}" for t in trashed]
+        label, ok = QInputDialog.getItem(self, "Restore a deleted event", "Event:", labels, 0, False)
+        return trashed[labels.index(label)] if ok and label in labels else None
 
     def _confirm(self, text: str) -> bool:
         answer = QMessageBox.question(self, "Events", text)
@@ -307,7 +405,7 @@ class EventEditor(QWidget):
             return (name, "{}\n") if name else None
         from widgets.template_picker import TemplatePicker
 
-        dialog = TemplatePicker(catalog, self)
+        dialog = TemplatePicker(catalog, self, suggested=self.suggest_template(self._function or ""))
         if dialog.exec() != TemplatePicker.DialogCode.Accepted or not dialog.event_name():
             return None
         return dialog.event_name(), dialog.rendered_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.events.catalog import Catalog, shipped_catalog
 from app.events.store import EventStore, EventStoreError
+from app.events.triggers import trigger_template
 from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
 from app.settings import Settings
@@ -93,6 +95,9 @@ class MainWindow(QMainWindow):
         self.find_bar = FindBar(self.tabs.current_editor)
         self.find_bar.hide()
         self.event_editor = EventEditor(catalog=self.catalog, theme=theme)
+        self.event_editor.suggest_template = lambda fid: trigger_template(
+            self.project.function(fid) if self.project else None
+        )
         self.log_panel = LogPanel(theme=theme)
         self.result_view = ResultView(theme=theme)
         self.history = HistoryView()
@@ -124,6 +129,8 @@ class MainWindow(QMainWindow):
         self.ask_recover = self._ask_recover
         restore_layout(self, self.settings.get("window") or {})
         self._fit_to_screen()  # a layout saved on a bigger screen must not put the window off this one
+        if self.event_place == "beside":
+            self.docks["eventDock"].hide()  # its editor is beside the code; a saved state may show the dock
 
     def _complete_async(self, request: CompletionRequest) -> None:
         """jedi on the job bridge: its first call parses stubs for seconds and must not freeze typing."""
@@ -176,8 +183,16 @@ class MainWindow(QMainWindow):
         self.bottom.addWidget(self.log_panel)
         self.bottom.addWidget(self.result_view)
         self.bottom.setSizes([700, 500])
+        # The event editor can sit beside the code (a real editor's room) or in its dock; see set_event_place.
+        self.event_holder = QWidget()
+        QVBoxLayout(self.event_holder).setContentsMargins(0, 0, 0, 0)
+        self.code_split = QSplitter(Qt.Orientation.Horizontal)
+        self.code_split.addWidget(editor_area)
+        self.code_split.addWidget(self.event_holder)
+        self.code_split.setStretchFactor(0, 3)
+        self.code_split.setStretchFactor(1, 2)
         self.vertical = QSplitter(Qt.Orientation.Vertical)
-        self.vertical.addWidget(editor_area)
+        self.vertical.addWidget(self.code_split)
         self.vertical.addWidget(self.bottom)
         self.vertical.setSizes([520, 320])
         self.setCentralWidget(self.vertical)
@@ -188,6 +203,38 @@ class MainWindow(QMainWindow):
         self.add_dock("historyDock", "History", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tree.setMinimumWidth(120)
         self._default_layout_pending = True
+        self.event_place = "dock"
+        self.set_event_place(str(self.settings.get("event_editor_place") or "beside"))
+
+    def set_event_place(self, place: str) -> None:
+        """'beside': the event editor shares the editor area with the code; 'dock': in the Event panel.
+
+        Remembered per user (setting `event_editor_place`); View ▸ Event Editor Beside the Code.
+        """
+        place = "dock" if place == "dock" else "beside"
+        dock = self.docks["eventDock"]
+        scroll = dock.widget()
+        assert isinstance(scroll, QScrollArea)
+        if place == "beside" and self.event_place != "beside":
+            widget = scroll.takeWidget()
+            layout = self.event_holder.layout()
+            assert layout is not None
+            layout.addWidget(widget)
+            widget.show()
+            self.event_holder.show()
+            dock.hide()
+            dock.toggleViewAction().setEnabled(False)
+        elif place == "dock" and self.event_place != "dock":
+            layout = self.event_holder.layout()
+            assert layout is not None
+            layout.removeWidget(self.event_editor)
+            scroll.setWidget(self.event_editor)
+            self.event_holder.hide()
+            dock.toggleViewAction().setEnabled(True)
+            dock.show()
+        self.event_place = place
+        self.menus.actions["event_beside"].setChecked(place == "beside")
+        self.settings.set("event_editor_place", place)
 
     def add_dock(
         self,
@@ -242,6 +289,9 @@ class MainWindow(QMainWindow):
         ee.events_changed.connect(self._on_events_changed)
         ee.current_event_changed.connect(lambda fid, name: tb.select_event(name))
         ee.message.connect(self.show_message)
+        ee.dirty_changed.connect(
+            lambda dirty: self.docks["eventDock"].setWindowTitle("Event ●" if dirty else "Event")
+        )
         self.tabs.message.connect(self.show_message)
         self.tabs.file_saved.connect(self._on_file_saved)
         self.tabs.cursor_moved.connect(self.status.show_cursor)
@@ -377,7 +427,15 @@ class MainWindow(QMainWindow):
         assert self.project is not None
         buffers = self.backups.load(self.project.root)
         if buffers and self.ask_recover(sorted(buffers)):
+            events_dir = (self.project.root / "events").resolve()
             for path, text in buffers.items():
+                target = Path(path).resolve()
+                rel = target.relative_to(events_dir).parts if target.is_relative_to(events_dir) else ()
+                # a saved event goes back into the Event editor, not into a code tab
+                is_event = len(rel) == 2 and target.suffix == ".json"
+                if is_event and self.event_editor.load_unsaved(rel[0], target.stem, text):
+                    self._select_function(rel[0])
+                    continue
                 self.tabs.restore_buffer(path, text)
             self.show_message(f"Recovered {len(buffers)} unsaved file(s)")
         self.backups.clear(self.project.root)
@@ -403,8 +461,12 @@ class MainWindow(QMainWindow):
     def _select_function(self, function_id: str) -> None:
         if not function_id:
             return
+        if not self.event_editor.set_function(function_id):  # the user went back to an unsaved event
+            kept = self.event_editor.function_id()
+            if kept:
+                self.toolbar.select_function(kept)
+            return
         self.toolbar.select_function(function_id)
-        self.event_editor.set_function(function_id)
         self.toolbar.set_events(self.event_editor.event_names(), self.event_editor.current_event())
         if self.tree.currentItem() is None:
             self.tree.select_function(function_id)
@@ -444,9 +506,21 @@ class MainWindow(QMainWindow):
         event = self._event_bytes(function_id, event_name)
         if event is None:
             return False
-        self.tabs.save_all()  # the runner reads files from disk: run what the user sees
+        self._save_before_run()
         self.log_panel.clear()
         return self.invoker.invoke(function_id, event_name, event, backend) is not None
+
+    def _save_before_run(self) -> None:
+        """The runner reads files from disk: save what the user sees — but never a JSON file that is not JSON."""
+        for path in self.tabs.dirty_paths():
+            editor = self.tabs.editor_for(path)
+            if path.endswith(".json") and editor is not None:
+                try:
+                    json.loads(editor.text() or "null")
+                except ValueError:
+                    self.show_message(f"Not saved before running: {Path(path).name} is not valid JSON")
+                    continue
+            self.tabs.save(path)
 
     def _invoke_with_event(self, function_id: str) -> None:
         self._select_function(function_id)
@@ -488,7 +562,7 @@ class MainWindow(QMainWindow):
     # --- the menus' entry points (widgets.window_menus.MenuHost) ------------------------------------
     def save_focused(self) -> None:
         """Ctrl+S: the event when the event editor has the focus, else the code tab."""
-        focus = QApplication.focusWidget()
+        focus = self.focusWidget()  # this window's focused child (the app's may be a dialog or none)
         if focus is not None and (focus is self.event_editor or self.event_editor.isAncestorOf(focus)):
             self.event_editor.save()
         else:
@@ -537,7 +611,9 @@ class MainWindow(QMainWindow):
                 self.tabifyDockWidget(self.docks[tab_with], dock)
             if name in DEBUG_DOCKS:
                 previous = dock
-            dock.setVisible(name not in DEBUG_DOCKS)
+            dock.setVisible(
+                name not in DEBUG_DOCKS and not (name == "eventDock" and self.event_place == "beside")
+            )
         self.docks["projectDock"].raise_()
         apply_default_layout(self)
 
@@ -747,7 +823,7 @@ class MainWindow(QMainWindow):
         event = self._event_bytes(function_id, event_name) if function_id else None
         if event is None:
             return False
-        self.tabs.save_all()
+        self._save_before_run()
         self.log_panel.clear()
         docks = [self.docks[name] for name in ("callStackDock", "variablesDock", "debugConsoleDock")]
         if not any(dock.isVisible() for dock in docks):  # first shown: the variables get the most room

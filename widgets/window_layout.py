@@ -19,6 +19,7 @@ class LayoutHost(Protocol):
     docks: dict[str, QDockWidget]
     vertical: QSplitter
     bottom: QSplitter
+    code_split: QSplitter
 
     def width(self) -> int: ...
     def height(self) -> int: ...
@@ -43,6 +44,7 @@ def save_layout(window: LayoutHost) -> dict[str, str]:
         "state": _b64(window.saveState()),
         "vertical": _b64(window.vertical.saveState()),
         "bottom": _b64(window.bottom.saveState()),
+        "code_split": _b64(window.code_split.saveState()),
     }
 
 
@@ -50,23 +52,29 @@ def restore_layout(window: LayoutHost, saved: dict[str, Any]) -> None:
     for key, restore in (("geometry", window.restoreGeometry), ("state", window.restoreState)):
         if saved.get(key):
             restore(QByteArray.fromBase64(saved[key].encode()))
-    for key, splitter in (("vertical", window.vertical), ("bottom", window.bottom)):
+    for key, splitter in (
+        ("vertical", window.vertical),
+        ("bottom", window.bottom),
+        ("code_split", window.code_split),
+    ):
         if saved.get(key):
             splitter.restoreState(QByteArray.fromBase64(saved[key].encode()))
 
 
 def apply_default_layout(window: LayoutHost) -> None:
-    docks = [window.docks["projectDock"], window.docks["eventDock"]]
-    width = window.width()
-    # shares of the window, so a 1280 px laptop keeps the code readable and 1600 px gives events room
-    sizes = [min(280, max(170, width * 3 // 20)), min(460, max(280, width * 6 // 25))]
-    window.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
-    history = window.docks["historyDock"]
-    window.resizeDocks(
-        [docks[1], history], [window.height() * 3 // 5, window.height() * 2 // 5], Qt.Orientation.Vertical
-    )
-    window.vertical.setSizes([window.height() * 3 // 5, window.height() * 2 // 5])
+    """Shares of the window, so a 1280 px laptop keeps the code readable and 1600 px gives events room."""
+    width, height = window.width(), window.height()
+    project, event, history = (window.docks[n] for n in ("projectDock", "eventDock", "historyDock"))
+    right = event if event.isVisible() else history
+    sizes = [min(280, max(170, width * 3 // 20)), min(460, max(260, width * 6 // 25))]
+    if not event.isVisible():  # the event editor is beside the code: History needs less
+        sizes[1] = min(360, max(200, width // 6))
+    window.resizeDocks([project, right], sizes, Qt.Orientation.Horizontal)
+    if event.isVisible():
+        window.resizeDocks([event, history], [height * 3 // 5, height * 2 // 5], Qt.Orientation.Vertical)
+    window.vertical.setSizes([height * 3 // 5, height * 2 // 5])
     center = window.vertical.width()
+    window.code_split.setSizes([center * 3 // 5, center * 2 // 5])
     window.bottom.setSizes([center * 11 // 20, center * 9 // 20])
 
 

@@ -29,6 +29,7 @@ class MenuHost(Protocol):
     def toggle_breakpoint(self) -> None: ...
     def set_theme(self, name: str) -> None: ...
     def reset_layout(self) -> None: ...
+    def set_event_place(self, place: str) -> None: ...
     def show_about(self) -> None: ...
 
 
@@ -107,6 +108,11 @@ def build_menus(
         menus.run.addAction(action)
         menus.actions[name] = action
     menus.view.addMenu(menus.panels)
+    beside = QAction("Event Editor Beside the Code", parent, checkable=True)
+    beside.setObjectName("event_beside")
+    beside.toggled.connect(lambda on: host.set_event_place("beside" if on else "dock"))
+    menus.view.addAction(beside)
+    menus.actions["event_beside"] = beside
     add(menus.view, "reset_layout", "Reset Layout", host.reset_layout)
     menus.view.addSeparator()
     add(menus.view, "dark_theme", "Dark Theme", lambda: host.set_theme("dark"))

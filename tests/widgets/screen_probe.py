@@ -70,7 +70,8 @@ def main(argv: list[str]) -> int:
     window._on_invoke_finished(HistoryEntry("HelloFunction", "event-" + LONG_WORD, result))
     window.toolbar.set_running(True, "invoking " + LONG_WORD)
     for dock in window.docks.values():  # every panel open, AWS (failing against 127.0.0.1:9) too
-        dock.show()
+        if dock.toggleViewAction().isEnabled():
+            dock.show()
     window.docks["awsDock"].raise_()
     settle(2.0)
     window.docks["projectDock"].raise_()
@@ -79,6 +80,8 @@ def main(argv: list[str]) -> int:
     available = window.screen().availableGeometry()
     docks = {}
     for name, dock in window.docks.items():
+        if not dock.toggleViewAction().isEnabled():
+            continue  # not a panel now: the event editor sits beside the code
         visible_region = dock.visibleRegion().boundingRect()
         tabbed = bool(window.tabifiedDockWidgets(dock))
         inside = window.rect().contains(dock.geometry()) or tabbed
@@ -96,6 +99,7 @@ def main(argv: list[str]) -> int:
         "failure": failure[:300],
         "docks": docks,
         "status_width": window.status.width(),
+        "event_editor": [window.event_editor.isVisible(), window.event_editor.width()],
     }
     if len(argv) > 3:
         window.grab().save(argv[3])

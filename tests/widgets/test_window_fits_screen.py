@@ -44,6 +44,7 @@ def test_window_fits_the_screen_after_long_text_with_every_panel_open(
     assert out["window"][0] <= width and out["window"][1] <= height, out
     assert out["minimum"][0] <= width and out["minimum"][1] <= height, out
     assert out["status_width"] <= width
+    assert out["event_editor"][0] and out["event_editor"][1] >= 200, out["event_editor"]  # beside the code
     for name, dock in out["docks"].items():
         assert dock["visible"] and dock["inside"] and dock["shown_or_tabbed"], (name, dock)
         assert dock["width"] >= 60, (name, dock)  # shrunk, but still usable
