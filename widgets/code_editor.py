@@ -322,10 +322,34 @@ class CodeEditor(QWidget):
         pattern = text_search.compile_pattern(needle, regex, case)
         if pattern is None:
             return 0
-        new, count = text_search.replace_all(self.text(), pattern, replacement, regex)
-        if count:
-            self.replace_all_text(new)
-        return count
+        text = self.text()
+        matches = [m for m in pattern.finditer(text) if m.end() > m.start()]
+        if not matches:
+            return 0
+        # Match by match, from the end, as one undo step: lines that are not touched keep their
+        # breakpoints and logpoints (replacing the whole buffer would drop every marker) and the caret
+        # stays where it was.
+        sci = self._sci
+        caret_line = sci.lineFromPosition(sci.currentPos())
+        caret_column = sci.currentPos() - sci.positionFromLine(caret_line)
+        starts, ends, offset, at = {}, {}, 0, 0
+        for m in matches:  # character offsets → Scintilla's byte positions, in one pass
+            offset += len(text[at : m.start()].encode("utf-8"))
+            starts[m.start()] = offset
+            offset += len(text[m.start() : m.end()].encode("utf-8"))
+            ends[m.end()] = offset
+            at = m.end()
+        sci.beginUndoAction()
+        try:
+            for m in reversed(matches):
+                new = m.expand(replacement) if regex else replacement
+                sci.setTargetRange(starts[m.start()], ends[m.end()])
+                sci.replaceTarget(len(new.encode("utf-8")), new)
+        finally:
+            sci.endUndoAction()
+        line_start = sci.positionFromLine(caret_line)
+        sci.gotoPos(min(line_start + caret_column, sci.lineEndPosition(caret_line)))
+        return len(matches)
 
     # --- the debugger's current line -------------------------------------------------------------
     def show_execution_line(self, line: int | None) -> None:
@@ -505,6 +529,19 @@ class CodeEditor(QWidget):
             if _rest and _rest[2]:  # lines added or removed
                 self._update_margin_width()
 
+    def indent_unit(self) -> int:
+        """Spaces per indent level: the file's own (its smallest indent), else 2 for JSON/YAML, 4 otherwise."""
+        sci = self._sci
+        smallest = 0
+        for index in range(min(sci.lineCount(), 400)):
+            line = _b(sci.getLine(index)).decode("utf-8", "replace")
+            width = len(line) - len(line.lstrip(" "))
+            if 0 < width <= 8 and line.strip() and (smallest == 0 or width < smallest):
+                smallest = width
+        if smallest:
+            return smallest
+        return 2 if self._language in ("json", "yaml") else 4
+
     def _on_char_added(self, ch: int) -> None:
         sci = self._sci
         if ch in (10, 13):
@@ -519,7 +556,7 @@ class CodeEditor(QWidget):
                 and self._language in ("python", "yaml")
                 or stripped.endswith(("{", "[", "("))
             ):
-                indent += "    " if self._language != "yaml" else "  "
+                indent += " " * self.indent_unit()
             if indent:
                 sci.replaceSel(indent)
         elif ch == ord(".") and self._language == "python":
