@@ -363,6 +363,8 @@ class ContainerPool:
             ]  # fmt: skip
             if layers:
                 command += ["--watch", "/opt"]
+            if debug is None:
+                command += ["--prewarm"]  # the runtime's init runs now, not on the first invoke
             command += ["--", "/var/runtime/bootstrap"]
             if debug is not None:
                 command[command.index("--") :] = _debug_runtime(debug[0])

@@ -22,6 +22,7 @@ from runner.emulator import Emulator, Invocation, Throttled
 from runner.isolation import linked_packages
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
+PRESTART_WAIT_S = 30.0  # the longest a pre-start waits for a runtime's init (Lambda allows 10 s)
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
@@ -312,6 +313,21 @@ class ProcessBackend:
                 backend=self.name,
             )
         return to_result(inv, config, self.name, path_map(config))
+
+    def prestart(
+        self, config: FunctionConfig, sink: LogSink | None = None, cancel: threading.Event | None = None
+    ) -> None:
+        """Blocks: requirements installed and one runtime started for this function, ahead of its first
+        invoke (which then finds it warm). Nothing of the function's handler runs beyond its init."""
+        if cancel is not None and cancel.is_set():
+            return
+        emu = self.emulator_for(config, sink)
+        emu.prewarm()
+        deadline = time.monotonic() + PRESTART_WAIT_S  # its init (imports, globals) done: then it is warm
+        while not emu.warm_count and time.monotonic() < deadline:
+            if (cancel is not None and cancel.is_set()) or not any(rt.alive for rt in emu.runtimes):
+                return
+            time.sleep(0.005)
 
     def _debug_invoke(
         self,
