@@ -84,6 +84,7 @@ class CodeEditor(QWidget):
         self._path: str | None = None
         self._lint_problems: list[Problem] = []
         self._external: list[Problem] = []
+        self._runtime: list[Problem] = []  # where the last invoke raised (its frames in this file)
         self._large = False
         self.auto_check = True
         # Set by the window: runs jedi on the job bridge (its first call can take seconds).
@@ -432,6 +433,16 @@ class CodeEditor(QWidget):
         self._external = list(problems)
         self._paint_diagnostics()
 
+    def set_runtime_errors(self, problems: Iterable[Problem]) -> None:
+        """The last invoke's exception, underlined on the lines of its frames (hover shows it)."""
+        self._runtime = []
+        for problem in problems:  # the whole statement underlined, from its first character
+            text = _b(self._sci.getLine(max(problem.line - 1, 0))).decode("utf-8", "replace").rstrip("\r\n")
+            indent = len(text) - len(text.lstrip())
+            length = len(text.strip()) or 1
+            self._runtime.append(Problem(problem.line, indent + 1, problem.message, problem.severity, length))
+        self._paint_diagnostics()
+
     def mark_error(self, line: int, column: int, message: str, severity: str = "error") -> None:
         self._external.append(Problem(line, column, message, severity))
         self._paint_diagnostics()
@@ -439,10 +450,11 @@ class CodeEditor(QWidget):
     def clear_marks(self) -> None:
         self._external = []
         self._lint_problems = []
+        self._runtime = []
         self._paint_diagnostics()
 
     def diagnostics(self) -> list[Problem]:
-        return self._external + self._lint_problems
+        return self._external + self._lint_problems + self._runtime
 
     def diagnostic_text_at(self, line: int) -> str | None:
         """The hover text for a 1-based line: every problem on it, one per line."""

@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
 from app.events.catalog import Catalog, shipped_catalog
 from app.events.store import EventStore, EventStoreError
 from app.events.triggers import trigger_template
+from app.history import entry_to_json, history_file, load_history, save_history
 from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
 from app.settings import Settings
 from widgets.code_editor import CompletionRequest
 from widgets.debug_workbench import DebugWorkbench
 from widgets.editor_tabs import CANCEL, SAVE, EditorTabs
+from widgets.elided_label import ElidedLabel
 from widgets.event_editor import EventEditor
 from widgets.find_bar import FindBar
 from widgets.history_view import HistoryEntry, HistoryView
@@ -50,13 +52,21 @@ from widgets.window_layout import (
     diagnostics_by_file,
     events_by_function,
     fit_to_screen,
+    function_for_file,
     restore_layout,
+    runtime_errors_by_file,
     save_layout,
 )
 from widgets.window_menus import WindowMenus, build_menus
 
 BACKUP_INTERVAL_MS = 30_000
 DEBUG_DOCKS = ("callStackDock", "variablesDock", "debugConsoleDock")
+PRESTART_DELAY_MS = 250  # a selection that rests this long is pre-started (not every row passed over)
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 function', '2 functions', '0 problems'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class MainWindow(QMainWindow):
@@ -70,8 +80,12 @@ class MainWindow(QMainWindow):
         backend_factory: BackendFactory | None = None,
         catalog: Catalog | None = None,
         engine_probe: object = None,
+        prestart: bool = False,
     ) -> None:
+        """`prestart`: warm the selected function's runtime in the background (the app turns it on;
+        tests and embedders opt in)."""
         super().__init__()
+        self.prestart_enabled = prestart
         self.setWindowTitle("Lambda Studio")
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks
@@ -104,6 +118,10 @@ class MainWindow(QMainWindow):
         self.toolbar = RunToolbar(self)
         self.toolbar.set_backend(settings.get("backend"))
         self.status = StatusBar(self.jobs, engine_probe, self.invoker_warm_count)
+        self.prestart_label = ElidedLabel("", min_chars=4)
+        self.prestart_label.setMaximumWidth(240)
+        self._prestart_timer = QTimer(self, singleShot=True, interval=PRESTART_DELAY_MS)
+        self._prestart_timer.timeout.connect(self.prestart_now)
         self.invoker = Invoker(
             self.jobs,
             self,
@@ -295,9 +313,14 @@ class MainWindow(QMainWindow):
         self.tabs.message.connect(self.show_message)
         self.tabs.file_saved.connect(self._on_file_saved)
         self.tabs.cursor_moved.connect(self.status.show_cursor)
+        self.tabs.current_file_changed.connect(self._follow_tab)
         self.log_panel.message.connect(self.show_message)
         self.result_view.open_file_requested.connect(self.open_file)
         self.history.entry_selected.connect(self._show_history_entry)
+        self.history.rerun_requested.connect(
+            lambda e: self.invoke(e.function_id, e.event_name, self.toolbar.backend())
+        )
+        self.history.open_event_requested.connect(lambda e: self._select_event(e.function_id, e.event_name))
         inv = self.invoker
         inv.started.connect(self.result_view.show_running)
         inv.started.connect(lambda _fid, _event: self.status.clearMessage())
@@ -305,6 +328,10 @@ class MainWindow(QMainWindow):
         inv.finished.connect(self._on_invoke_finished)
         inv.failed.connect(self._on_invoke_failed)
         inv.running_changed.connect(lambda running: tb.set_running(running, "invoking…"))
+        inv.prestart_state.connect(self._on_prestart_state)
+        t.function_selected.connect(lambda _fid: self.schedule_prestart())
+        tb.function_changed.connect(lambda _fid: self.schedule_prestart())
+        tb.backend_changed.connect(lambda _b: self.schedule_prestart())
         inv.progress.connect(
             lambda text, fraction: tb.set_progress(text, fraction if fraction >= 0 else None)
         )
@@ -334,9 +361,13 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_project(project.root)
         self.setWindowTitle(f"{project.root.name} — Lambda Studio")
         self._restore_project_state()
+        self._load_history()
         self._offer_recovery()
+        self.schedule_prestart()
         problems = len(project.all_diagnostics)
-        self.show_message(f"Opened {project.root} — {len(project.functions)} functions, {problems} problems")
+        self.show_message(
+            f"Opened {project.root} — {_count(len(project.functions), 'function')}, {_count(problems, 'problem')}"
+        )
         return True
 
     def reload_project(self) -> bool:
@@ -354,7 +385,8 @@ class MainWindow(QMainWindow):
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
         self.tabs.set_external_diagnostics(diagnostics_by_file(project))
         self.show_message(
-            f"Reloaded the project: {len(project.functions)} functions, {len(project.all_diagnostics)} problems"
+            f"Reloaded the project: {_count(len(project.functions), 'function')}, "
+            f"{_count(len(project.all_diagnostics), 'problem')}"
         )
         return True
 
@@ -383,9 +415,12 @@ class MainWindow(QMainWindow):
         self.toolbar.set_functions([])
         self.toolbar.set_events([])
         self.log_panel.clear()  # nothing of this project's runs stays on screen for the next one
+        self.history.set_entries([])
+        self.tabs.set_runtime_errors({})
         self.result_view.clear()
         self.status.clearMessage()
         self.status.refresh_warm()
+        self.prestart_label.setText("")
         self.project = None
         self.setWindowTitle("Lambda Studio")
         return True
@@ -481,6 +516,34 @@ class MainWindow(QMainWindow):
         if function_id == self.toolbar.current_function():
             self.toolbar.set_events(names, self.event_editor.current_event())
 
+    def _follow_tab(self, path: str) -> None:
+        """The run toolbar's function follows the code on screen: F5 runs the tab being read."""
+        function_id = function_for_file(self.project, path) if self.project and path else None
+        if function_id and function_id != self.toolbar.current_function():
+            self._select_function(function_id)
+
+    # --- pre-start: the selected function's runtime is warm before the first click -----------------
+    def schedule_prestart(self) -> None:
+        if self.prestart_enabled and self.project is not None and self.settings.get("prestart") is not False:
+            self._prestart_timer.start()
+
+    def prestart_now(self) -> bool:
+        """Warm the selected function with the selected backend (in the background; see Invoker.prestart)."""
+        function_id = self.toolbar.current_function()
+        if self.project is None or not function_id or self.invoker.is_running():
+            return False
+        return self.invoker.prestart(function_id, self.toolbar.backend()) is not None
+
+    def _on_prestart_state(self, function_id: str, state: str) -> None:
+        if state == "warming":
+            self.prestart_label.setText(f"Warming {function_id}…")
+        elif state == "ready":
+            self.prestart_label.setText(f"{function_id}: warm")
+            self.status.refresh_warm()
+        else:
+            self.prestart_label.setText(f"{function_id}: not pre-started")
+            self.prestart_label.setToolTip(state)
+
     # --- invoking ---------------------------------------------------------------------------------
     def _event_bytes(self, function_id: str, event_name: str) -> bytes | None:
         """The event to invoke with (the editor's unsaved text when it shows it); None after a message."""
@@ -531,7 +594,9 @@ class MainWindow(QMainWindow):
 
     def _on_invoke_finished(self, entry: HistoryEntry) -> None:
         self.result_view.show_result(entry.result)
+        self.tabs.set_runtime_errors(runtime_errors_by_file(entry.result))
         self.history.add_entry(entry)
+        self._save_history()
         self.status.refresh_warm()
         # replaces whatever the status bar said before (an old error, "Paused at …" of a debug run)
         metrics = entry.result.metrics
@@ -542,6 +607,29 @@ class MainWindow(QMainWindow):
     def _on_invoke_failed(self, message: str) -> None:
         self.result_view.show_failure(message)
         self.show_message(message)
+
+    def _history_path(self) -> Path | None:
+        return history_file(self.settings.folder, self.project.root) if self.project else None
+
+    def _load_history(self) -> None:
+        path = self._history_path()
+        loaded = load_history(path) if path else []
+        self.history.set_entries([HistoryEntry(f, e, r, when, lines) for f, e, when, r, lines in loaded])
+
+    def _save_history(self) -> None:
+        """Kept across restarts; a failure to write costs a message, never the window."""
+        path = self._history_path()
+        if path is None:
+            return
+        entries = [
+            entry_to_json(e.function_id, e.event_name, e.when, e.result, e.log_lines)
+            for e in self.history.entries()
+            if e.result.function_id or e.function_id
+        ]
+        try:
+            save_history(path, entries)
+        except OSError as exc:
+            self.show_message(f"Could not keep the history: {exc}")
 
     def _show_history_entry(self, entry: HistoryEntry) -> None:
         self.result_view.show_result(entry.result)
@@ -677,6 +765,8 @@ class MainWindow(QMainWindow):
             and not self.invoker.is_running()
         ):
             self.invoker.close_backends()  # the next invoke starts with the new configuration
+        if key in ("aws_region", "aws_profile", "aws_endpoint_url"):
+            self._refresh_aws_soon.start()  # once for a dialog that changed all three
 
     def apply_theme(self) -> None:
         theme = theme_named(self.settings.get("theme"))
@@ -746,15 +836,18 @@ class MainWindow(QMainWindow):
             "awsDock", "AWS", aws.explorer, Qt.DockWidgetArea.LeftDockWidgetArea, tab_with="projectDock"
         )
         self.docks["projectDock"].raise_()
-        # listed the first time the dock is shown: no AWS call at start-up
-        dock.visibilityChanged.connect(
-            lambda shown: shown and not aws.explorer.functions and aws.explorer.refresh()
-        )
+        # listed when the dock is first shown (no AWS call at start-up) and after a settings change
+        self._aws_stale = True
+        dock.visibilityChanged.connect(lambda shown: self._aws_shown(shown))
         self.toolbar.addSeparator()
         self.toolbar.addActions([aws.remote_invoke_action, aws.deploy_action])
         self.menus.add_run_actions([aws.remote_invoke_action, aws.deploy_action], ["invoke_remote", "deploy"])
         self.status.addPermanentWidget(aws.status_label)
+        self._refresh_aws_soon = QTimer(self, singleShot=True, interval=0)
+        # another profile, region or endpoint: the AWS panel lists that account (when it is shown)
+        self._refresh_aws_soon.timeout.connect(lambda: self._aws_shown(dock.isVisible(), stale=True))
         self.status.engine_label.setMaximumWidth(220)  # a long engine error must not widen the window
+        self.status.addPermanentWidget(self.prestart_label)
         ex = aws.explorer
         aws.deploy_requested.connect(self.deploy_dialog)
         aws.remote_invoke_requested.connect(
@@ -769,6 +862,12 @@ class MainWindow(QMainWindow):
         aws.invoke_finished.connect(self._on_invoke_finished)
         aws.invoke_failed.connect(self._on_invoke_failed)
         aws.message.connect(self.show_message)
+
+    def _aws_shown(self, shown: bool, *, stale: bool = False) -> None:
+        self._aws_stale = self._aws_stale or stale
+        if shown and (self._aws_stale or not self.aws.explorer.functions):
+            self._aws_stale = False
+            self.aws.explorer.refresh()
 
     def deploy_dialog(self) -> object:
         """Deploy… (Ctrl+Shift+D): the selected function, saved first so the package holds what is shown."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QRect, Qt
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
 
 from app.events.store import EventStore, EventStoreError
 from app.project.model import Project, Severity
+from runner.result import InvokeResult
 from widgets.python_checks import Problem
 
 
@@ -111,3 +113,33 @@ def fit_to_screen(window: QMainWindow, available: QRect) -> None:
     y = min(max(frame.y(), available.y()), available.bottom() - frame.height() + 1)
     if (x, y) != (frame.x(), frame.y()):
         window.move(x, y)
+
+
+def runtime_errors_by_file(result: InvokeResult) -> dict[str, list[Problem]]:
+    """An invoke's exception as editor marks: every frame in a local file, hover text type: message."""
+    error = result.error
+    out: dict[str, list[Problem]] = {}
+    if error is None:
+        return out
+    message = f"{error.type}: {error.message}" if error.message else error.type
+    for frame in error.frames:
+        path = frame.local_path or (Path(frame.file) if Path(frame.file).is_file() else None)
+        if path is not None and frame.line:
+            out.setdefault(str(path), []).append(Problem(frame.line, 1, message, "error"))
+    return out
+
+
+def function_for_file(project: Project, path: str) -> str | None:
+    """The function whose handler is this file, else the one whose code folder holds it (innermost)."""
+    target = Path(path).resolve()
+    best: tuple[int, str] | None = None
+    for spec in project.functions:
+        handler = spec.handler_file
+        if handler is not None and handler.resolve() == target:
+            return spec.logical_id
+        code = spec.code_dir.resolve() if spec.code_dir is not None else None
+        if code is not None and target.is_relative_to(code):
+            depth = len(code.parts)
+            if best is None or depth > best[0]:
+                best = (depth, spec.logical_id)
+    return best[1] if best else None
