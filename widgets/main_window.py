@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,7 @@ from widgets.python_checks import Problem, check_python
 from widgets.recovery import BackupStore
 from widgets.result_view import OUTCOME_TEXT, ResultView
 from widgets.run_toolbar import RunToolbar
+from widgets.start_page import StartPage
 from widgets.status_bar import StatusBar
 from widgets.themes import style_sheet, theme_named
 from widgets.window_layout import (
@@ -61,6 +63,7 @@ from widgets.window_menus import WindowMenus, build_menus
 
 BACKUP_INTERVAL_MS = 30_000
 DEBUG_DOCKS = ("callStackDock", "variablesDock", "debugConsoleDock")
+HISTORY_SAVE_DELAY_MS = 1_000
 PRESTART_DELAY_MS = 250  # a selection that rests this long is pre-started (not every row passed over)
 
 
@@ -141,6 +144,8 @@ class MainWindow(QMainWindow):
         self._build_debugger()
         self._build_aws()
         self.apply_theme()
+        self._history_save_timer = QTimer(self, singleShot=True, interval=HISTORY_SAVE_DELAY_MS)
+        self._history_save_timer.timeout.connect(self._save_history)
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS)
         self._backup_timer.timeout.connect(self.backup_now)
         self._backup_timer.start()
@@ -195,7 +200,11 @@ class MainWindow(QMainWindow):
         editor_area = QWidget()
         editor_layout = QVBoxLayout(editor_area)
         editor_layout.setContentsMargins(0, 0, 0, 0)
-        editor_layout.addWidget(self.tabs, 1)
+        self.start_page = StartPage()
+        self.editor_stack = QStackedWidget()  # the start page while no file is open, else the tabs
+        self.editor_stack.addWidget(self.start_page)
+        self.editor_stack.addWidget(self.tabs)
+        editor_layout.addWidget(self.editor_stack, 1)
         editor_layout.addWidget(self.find_bar)
         self.bottom = QSplitter(Qt.Orientation.Horizontal)
         self.bottom.addWidget(self.log_panel)
@@ -297,6 +306,8 @@ class MainWindow(QMainWindow):
         t.open_file_requested.connect(self.open_file)
         t.invoke_requested.connect(lambda fid, ev: self.invoke(fid, ev, tb.backend()))
         t.invoke_with_event_requested.connect(self._invoke_with_event)
+        t.debug_requested.connect(self._debug_from_tree)
+        t.deploy_requested.connect(lambda fid: (self._select_function(fid), self.deploy_dialog()))
         t.new_event_requested.connect(self._new_event)
         t.reveal_requested.connect(self._reveal)
         tb.function_changed.connect(self._select_function)
@@ -314,6 +325,12 @@ class MainWindow(QMainWindow):
         self.tabs.file_saved.connect(self._on_file_saved)
         self.tabs.cursor_moved.connect(self.status.show_cursor)
         self.tabs.current_file_changed.connect(self._follow_tab)
+        self.tabs.currentChanged.connect(lambda _i: self._show_start_page_if_empty())
+        sp = self.start_page
+        sp.open_folder_requested.connect(self.choose_folder)
+        sp.new_project_requested.connect(self.new_project_dialog)
+        sp.open_project_requested.connect(self.open_project)
+        self._show_start_page_if_empty()
         self.log_panel.message.connect(self.show_message)
         self.result_view.open_file_requested.connect(self.open_file)
         self.history.entry_selected.connect(self._show_history_entry)
@@ -408,6 +425,9 @@ class MainWindow(QMainWindow):
         if not self.tabs.close_all(ask=True):
             return False
         self.settings.set_project_state(self.project.root, state)
+        if self._history_save_timer.isActive():
+            self._history_save_timer.stop()
+            self._save_history(now=True)
         self.backups.clear(self.project.root)
         self.invoker.set_project(None)
         self.tree.set_project(None)
@@ -516,6 +536,12 @@ class MainWindow(QMainWindow):
         if function_id == self.toolbar.current_function():
             self.toolbar.set_events(names, self.event_editor.current_event())
 
+    def _show_start_page_if_empty(self) -> None:
+        empty = self.tabs.count() == 0
+        if empty:
+            self.start_page.set_recent(self.settings.recent_projects())
+        self.editor_stack.setCurrentWidget(self.start_page if empty else self.tabs)
+
     def _follow_tab(self, path: str) -> None:
         """The run toolbar's function follows the code on screen: F5 runs the tab being read."""
         function_id = function_for_file(self.project, path) if self.project and path else None
@@ -585,6 +611,12 @@ class MainWindow(QMainWindow):
                     continue
             self.tabs.save(path)
 
+    def _debug_from_tree(self, function_id: str, event_name: str) -> None:
+        self._select_function(function_id)
+        if event_name:
+            self._select_event(function_id, event_name)
+        self.debug_invoke()
+
     def _invoke_with_event(self, function_id: str) -> None:
         self._select_function(function_id)
         names = self.event_editor.event_names() or [""]
@@ -596,7 +628,7 @@ class MainWindow(QMainWindow):
         self.result_view.show_result(entry.result)
         self.tabs.set_runtime_errors(runtime_errors_by_file(entry.result))
         self.history.add_entry(entry)
-        self._save_history()
+        self._history_save_timer.start()  # written a moment later, off the click → result path
         self.status.refresh_warm()
         # replaces whatever the status bar said before (an old error, "Paused at …" of a debug run)
         metrics = entry.result.metrics
@@ -616,20 +648,24 @@ class MainWindow(QMainWindow):
         loaded = load_history(path) if path else []
         self.history.set_entries([HistoryEntry(f, e, r, when, lines) for f, e, when, r, lines in loaded])
 
-    def _save_history(self) -> None:
-        """Kept across restarts; a failure to write costs a message, never the window."""
+    def _save_history(self, *, now: bool = False) -> None:
+        """Kept across restarts, written on the pool (`now`: here, as the project closes); a failure to
+        write costs a message, never the window."""
         path = self._history_path()
         if path is None:
             return
         entries = [
             entry_to_json(e.function_id, e.event_name, e.when, e.result, e.log_lines)
             for e in self.history.entries()
-            if e.result.function_id or e.function_id
         ]
-        try:
-            save_history(path, entries)
-        except OSError as exc:
-            self.show_message(f"Could not keep the history: {exc}")
+        if now:
+            try:
+                save_history(path, entries)
+            except OSError as exc:
+                self.show_message(f"Could not keep the history: {exc}")
+            return
+        job = self.jobs.submit(lambda sink, cancel: save_history(path, entries), "save-history")
+        job.failed.connect(lambda message: self.show_message(f"Could not keep the history: {message}"))
 
     def _show_history_entry(self, entry: HistoryEntry) -> None:
         self.result_view.show_result(entry.result)

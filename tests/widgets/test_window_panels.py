@@ -131,6 +131,7 @@ def test_history_is_kept_across_restarts_and_reruns_on_double_click(qtbot, make_
     w = make_window(config)
     assert w.open_project(root)
     _invoke(qtbot, w, "AlphaFunction", "good")
+    assert w.close_project()  # as quitting does
     again = make_window(config)
     assert again.open_project(root)
     entries = again.history.entries()
@@ -210,3 +211,36 @@ def test_aws_panel_lists_again_when_the_region_changes(qtbot, make_window, tmp_p
     w.settings.set("aws_region", "eu-west-3")
     qtbot.waitUntil(lambda: "eu-west-3" in identity.text(), timeout=5_000)
     qtbot.waitUntil(lambda: "Checking" not in identity.text(), timeout=30_000)
+
+
+def test_start_page_when_no_file_is_open(qtbot, make_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a: asked.append(a) or ""))
+    w = make_window()
+    root = _project(tmp_path / "p")
+    w.settings.add_recent_project(root)
+    w.tabs.close_all(ask=False)
+    w._show_start_page_if_empty()
+    assert w.editor_stack.currentWidget() is w.start_page
+    assert w.start_page.recent_paths() == [str(root.resolve())]
+    w.start_page.open_button.click()
+    assert len(asked) == 1  # Open Folder… asked for a folder
+    item = w.start_page.recent.item(0)
+    w.start_page.recent.itemActivated.emit(item)  # opens the project
+    assert w.project is not None and w.project.root == root.resolve()
+    w.tabs.open_file(root / "alpha" / "app.py")
+    assert w.editor_stack.currentWidget() is w.tabs
+    w.menus.actions["close_tab"].trigger()
+    assert w.editor_stack.currentWidget() is w.start_page
+
+
+def test_tree_debug_runs_the_debugger_on_that_function(qtbot, make_window, tmp_path):
+    w = make_window()
+    root = _project(tmp_path / "p")
+    assert w.open_project(root)
+    w.toolbar.set_backend("process")
+    with qtbot.waitSignal(w.debug.debugger.finished, timeout=60_000) as blocker:
+        w.tree.debug_requested.emit("BetaFunction", "")
+    assert blocker.args[0].function_id == "BetaFunction" and blocker.args[0].result.ok
