@@ -25,6 +25,8 @@ STYLE_DEFAULT, STYLE_LINENUMBER, STYLE_BRACELIGHT, STYLE_BRACEBAD = 32, 33, 34, 
 MARGIN_NUMBERS, MARGIN_BREAKPOINTS, MARGIN_FOLD = 0, 1, 2
 BREAKPOINT_MARKER = 1
 EXECUTION_MARKER = 2  # the debugger's current line
+LOGPOINT_MARKER = 3  # drawn over a breakpoint's circle: a square, in another colour (logs, never stops)
+BREAKPOINT_MARGIN_MASK = (1 << BREAKPOINT_MARKER) | (1 << EXECUTION_MARKER) | (1 << LOGPOINT_MARKER)
 INDIC_ERROR, INDIC_WARNING = 8, 9
 INDIC_SQUIGGLE = 1
 FOLDER_MARKERS = {25: 13, 26: 15, 27: 11, 28: 10, 29: 9, 30: 12, 31: 14}  # marker -> symbol (box tree)
@@ -133,7 +135,7 @@ class CodeEditor(QWidget):
         sci.setModEventMask(0x3)  # insert and delete only
         sci.setMarginTypeN(MARGIN_NUMBERS, 1)
         sci.setMarginTypeN(MARGIN_BREAKPOINTS, 0)
-        sci.setMarginMaskN(MARGIN_BREAKPOINTS, 1 << BREAKPOINT_MARKER)
+        sci.setMarginMaskN(MARGIN_BREAKPOINTS, BREAKPOINT_MARGIN_MASK)
         sci.setMarginWidthN(MARGIN_BREAKPOINTS, 14)
         sci.setMarginSensitiveN(MARGIN_BREAKPOINTS, True)
         sci.setMarginTypeN(MARGIN_FOLD, 0)
@@ -142,6 +144,7 @@ class CodeEditor(QWidget):
         sci.setAutomaticFold(7)  # show, click, change
         sci.setFoldFlags(16)  # line after contracted
         sci.markerDefine(BREAKPOINT_MARKER, 0)  # circle
+        sci.markerDefine(LOGPOINT_MARKER, 3)  # SC_MARK_SMALLRECT
         for marker, symbol in FOLDER_MARKERS.items():
             sci.markerDefine(marker, symbol)
         sci.indicSetStyle(INDIC_ERROR, INDIC_SQUIGGLE)
@@ -186,6 +189,8 @@ class CodeEditor(QWidget):
             sci.markerSetBack(marker, bgr(t.margin_fore))
         sci.markerSetFore(BREAKPOINT_MARKER, bgr(t.breakpoint))
         sci.markerSetBack(BREAKPOINT_MARKER, bgr(t.breakpoint))
+        sci.markerSetFore(LOGPOINT_MARKER, bgr(t.info))
+        sci.markerSetBack(LOGPOINT_MARKER, bgr(t.info))
         sci.indicSetFore(INDIC_ERROR, bgr(t.error))
         sci.indicSetFore(INDIC_WARNING, bgr(t.warning))
         self._update_margin_width()
@@ -362,7 +367,7 @@ class CodeEditor(QWidget):
         sci.markerDefine(EXECUTION_MARKER, 4)  # SC_MARK_SHORTARROW
         sci.markerSetFore(EXECUTION_MARKER, bgr(self._theme.foreground))
         sci.markerSetBack(EXECUTION_MARKER, bgr(self._theme.warning))
-        sci.setMarginMaskN(MARGIN_BREAKPOINTS, (1 << BREAKPOINT_MARKER) | (1 << EXECUTION_MARKER))
+        sci.setMarginMaskN(MARGIN_BREAKPOINTS, BREAKPOINT_MARGIN_MASK)
         sci.markerAdd(line - 1, EXECUTION_MARKER)
         self.go_to_line(line)
 
@@ -378,6 +383,7 @@ class CodeEditor(QWidget):
         index = (line - 1) if line else sci.lineFromPosition(sci.currentPos())
         if sci.markerGet(index) & (1 << BREAKPOINT_MARKER):
             sci.markerDelete(index, BREAKPOINT_MARKER)
+            sci.markerDelete(index, LOGPOINT_MARKER)
         else:
             sci.markerAdd(index, BREAKPOINT_MARKER)
         self.breakpoints_changed.emit()
@@ -387,6 +393,21 @@ class CodeEditor(QWidget):
         while line >= 0:
             out.append(line + 1)
             line = self._sci.markerNext(line + 1, 1 << BREAKPOINT_MARKER)
+        return out
+
+    def set_logpoints(self, lines: Iterable[int]) -> None:
+        """Which of the breakpoints are logpoints (they look different: a square, not a circle)."""
+        sci = self._sci
+        sci.markerDeleteAll(LOGPOINT_MARKER)
+        for line in lines:
+            if 1 <= line <= sci.lineCount() and sci.markerGet(line - 1) & (1 << BREAKPOINT_MARKER):
+                sci.markerAdd(line - 1, LOGPOINT_MARKER)
+
+    def logpoints(self) -> list[int]:
+        out, line = [], self._sci.markerNext(0, 1 << LOGPOINT_MARKER)
+        while line >= 0:
+            out.append(line + 1)
+            line = self._sci.markerNext(line + 1, 1 << LOGPOINT_MARKER)
         return out
 
     def set_breakpoints(self, lines: Iterable[int]) -> None:

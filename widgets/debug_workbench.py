@@ -27,6 +27,7 @@ class DebugWorkbench(QObject):
     """Owns the Debugger, the DebugToolbar and the call stack, variables and console panels."""
 
     execution_line = Signal(str, int)  # open this file at this line and mark it; ("", 0) clears the marks
+    logpoints_changed = Signal()  # a breakpoint became a logpoint or stopped being one
     message = Signal(str)
 
     def __init__(
@@ -122,6 +123,10 @@ class DebugWorkbench(QObject):
         self.details[(path, line)] = Breakpoint(line, values["condition"], values["log_message"])
         set_marker(True)  # the editor's breakpoints_changed sends them on to a running session
         self.breakpoints_changed()
+        self.logpoints_changed.emit()
+
+    def logpoint_lines(self, path: str) -> list[int]:
+        return sorted(line for (p, line), bp in self.details.items() if p == path and bp.log_message)
 
     def _ask_text(self, title: str, label: str, text: str) -> str | None:
         parent = self.parent()

@@ -100,7 +100,10 @@ class LogModel(QAbstractListModel):
             return None
         i = self._at(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text[i]
+            # Lambda's log lines are tab-separated ("[INFO]\t<time>\t<request id>\t<message>"): drawn
+            # with tab stops the message starts far right, off a narrow panel; two spaces keep it in view.
+            text = self._text[i]
+            return text.replace("\t", "  ") if "\t" in text else text
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._brushes.get(self._kind_at(i))
         if role == Qt.ItemDataRole.FontRole and self._kind_at(i) in (START, END, REPORT):

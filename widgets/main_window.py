@@ -862,6 +862,8 @@ class MainWindow(QMainWindow):
         d.failed.connect(self._on_invoke_failed)
         self.tabs.breakpoints_changed.connect(wb.breakpoints_changed)
         self.tabs.breakpoint_menu_requested.connect(self._breakpoint_menu)
+        wb.logpoints_changed.connect(self._show_logpoints)
+        self.tabs.current_file_changed.connect(lambda _path: self._show_logpoints())
 
     # --- AWS: the workbench owns the explorer and the deploy dialog; the window docks and links them ----
     def _build_aws(self) -> None:
@@ -969,6 +971,12 @@ class MainWindow(QMainWindow):
                 docks, [width * 3 // 10, width * 4 // 10, width * 3 // 10], Qt.Orientation.Horizontal
             )
         return self.debug.start(function_id, event_name, event, self.toolbar.backend())
+
+    def _show_logpoints(self) -> None:
+        for path in self.tabs.open_paths():
+            editor = self.tabs.editor_for(path)
+            if editor is not None:
+                editor.set_logpoints(self.debug.logpoint_lines(path))
 
     def _hide_debug_docks(self) -> None:
         """Debugging ended: its panels go (the next debug invoke shows them again)."""

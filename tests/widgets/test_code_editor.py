@@ -186,3 +186,18 @@ def test_return_in_a_two_space_json_file_indents_two(qtbot):
     ed._sci.gotoPos(1)
     qtbot.keyClick(ed._sci, "\r")
     assert ed.text().splitlines()[1] == "  "
+
+
+def test_logpoints_are_marked_apart_from_breakpoints(editor):
+    from widgets.code_editor import BREAKPOINT_MARKER, LOGPOINT_MARKER
+
+    editor.set_text("a = 1\nb = 2\nc = 3\n")
+    editor.set_breakpoints([1, 3])
+    editor.set_logpoints([3, 2])  # line 2 has no breakpoint: no logpoint either
+    assert editor.logpoints() == [3] and editor.breakpoints() == [1, 3]
+    assert (
+        editor._sci.markerGet(2) & (1 << LOGPOINT_MARKER)
+        and editor._sci.markerGet(0) == 1 << BREAKPOINT_MARKER
+    )
+    editor.toggle_breakpoint(3)  # removing the breakpoint removes its logpoint look
+    assert editor.logpoints() == []

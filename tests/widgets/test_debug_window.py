@@ -178,6 +178,7 @@ def test_conditional_breakpoint_and_logpoint_from_the_gutter_menu(qtbot, window:
     menu = w.debug.breakpoint_menu(app, 5, False, set_marker(5))
     _menu_action(menu, "Logpoint…").trigger()
     assert editor.breakpoints() == [4, 5]
+    assert editor.logpoints() == [5]  # drawn differently from the breakpoint on line 4
     menu = w.debug.breakpoint_menu(app, 4, True, set_marker(4))
     assert "Edit Condition…" in [a.text() for a in menu.actions()]
 
