@@ -172,7 +172,7 @@ class EventEditor(QWidget):
         try:
             return [e.name for e in self._store.list_events(self._function)]
         except EventStoreError as exc:
-            self.message.emit(str(exc))
+            self.say(str(exc))
             return []
 
     # --- the current event ------------------------------------------------------------------------
@@ -188,7 +188,7 @@ class EventEditor(QWidget):
         try:
             text = self._store.load_bytes(self._function, name).decode("utf-8", "replace")
         except EventStoreError as exc:
-            self.message.emit(str(exc))
+            self.say(str(exc))
             return False
         self._current = name
         self.editor.set_text(text)
@@ -237,17 +237,17 @@ class EventEditor(QWidget):
         if not name:
             return False
         if not self.is_valid():
-            self.message.emit("The event is not valid JSON; fix the underlined spot before saving")
+            self.say("The event is not valid JSON; fix the underlined spot before saving")
             return False
         try:
             self._store.save(self._function, name, self.text())
         except EventStoreError as exc:
-            self.message.emit(str(exc))
+            self.say(str(exc))
             return False
         self.editor.mark_saved()
         self._current = name
         self.refresh()
-        self.message.emit(f"Saved event {name}")
+        self.say(f"Saved event {name}")
         return True
 
     def new_event(self) -> bool:
@@ -260,7 +260,7 @@ class EventEditor(QWidget):
         try:
             self._store.save(self._function, name, text, overwrite=False)
         except EventStoreError as exc:
-            self.message.emit(str(exc))
+            self.say(str(exc))
             return False
         self.refresh()
         return self.select_event(name)
@@ -274,7 +274,7 @@ class EventEditor(QWidget):
         try:
             self._store.rename(self._function, self._current, new)
         except EventStoreError as exc:
-            self.message.emit(str(exc))
+            self.say(str(exc))
             return False
         self._current = new
         self.refresh()
@@ -288,7 +288,7 @@ class EventEditor(QWidget):
         try:
             self._store.delete(self._function, self._current)
         except EventStoreError as exc:
-            self.message.emit(str(exc))
+            self.say(str(exc))
             return False
         self._current = None
         self.editor.mark_saved()
@@ -299,7 +299,7 @@ class EventEditor(QWidget):
         try:
             data = json.loads(self.text() or "{}")
         except ValueError:
-            self.message.emit("Cannot format: the event is not valid JSON yet")
+            self.say("Cannot format: the event is not valid JSON yet")
             return False
         formatted = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         if formatted != self.text():
@@ -307,6 +307,14 @@ class EventEditor(QWidget):
         return True
 
     # --- feedback ---------------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        """A message about the event: shown here, under the JSON where the user is looking, and sent on."""
+        good = text.startswith(("Saved event", "Restored event"))
+        self.status.setText(text)
+        self.status.setToolTip(text)
+        self.status.setStyleSheet("color: #1a7f37" if good else "color: #d1242f")
+        self.message.emit(text)
+
     def _show_validation(self) -> None:
         errors = [p for p in self.editor.diagnostics() if p.severity == "error"]
         if errors:
@@ -338,11 +346,11 @@ class EventEditor(QWidget):
         try:
             trashed = self._store.list_trash()
         except EventStoreError as exc:
-            self.message.emit(str(exc))
+            self.say(str(exc))
             return False
         trashed.sort(key=lambda t: t.function_id != self._function)  # stable: newest first within
         if not trashed:
-            self.message.emit("No deleted events to restore")
+            self.say("No deleted events to restore")
             return False
         pick = self.pick_trashed(trashed)
         if pick is None:
@@ -356,16 +364,16 @@ class EventEditor(QWidget):
             try:
                 restored = self._store.restore(pick.trash_id, new_name=new)
             except EventStoreError as exc:
-                self.message.emit(str(exc))
+                self.say(str(exc))
                 return False
         except EventStoreError as exc:
-            self.message.emit(str(exc))
+            self.say(str(exc))
             return False
         if restored.function_id != self._function:
             self.set_function(restored.function_id)
         self.refresh()
         self.select_event(restored.name)
-        self.message.emit(f"Restored event {restored.name}")
+        self.say(f"Restored event {restored.name}")
         return True
 
     def load_unsaved(self, function_id: str, name: str, text: str) -> bool:

@@ -576,7 +576,7 @@ class MainWindow(QMainWindow):
         ee = self.event_editor
         if event_name and ee.function_id() == function_id and ee.current_event() == event_name:
             if not ee.is_valid():
-                self.show_message("The event is not valid JSON; fix the underlined spot first")
+                ee.say("Not invoked: the event is not valid JSON; fix the underlined spot first")
                 return None
             return ee.event_bytes()
         if event_name:
@@ -930,7 +930,7 @@ class MainWindow(QMainWindow):
     def _invoke_deployed(self, name: str) -> None:
         """The explorer's Invoke: the event editor's text as it is."""
         if not self.event_editor.is_valid():
-            self.show_message("The event is not valid JSON; fix the underlined spot first")
+            self.event_editor.say("Not invoked: the event is not valid JSON; fix the underlined spot first")
             return
         self.log_panel.clear()
         self.aws.invoke_remote(

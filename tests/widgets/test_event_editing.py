@@ -176,3 +176,18 @@ def test_new_event_in_the_window_starts_from_the_functions_trigger(qtbot, make_w
     seen.append(w.event_editor.suggest_template("OrdersFunction"))
     seen.append(w.event_editor.suggest_template("HelloFunction"))
     assert seen == [("sqs", "receive-message"), ("apigateway", "http-api-proxy")]
+
+
+def test_refused_invoke_and_rename_conflict_are_said_in_the_event_panel(qtbot, make_window, example_project):
+    w = make_window()
+    _orders(w, example_project)
+    ee = w.event_editor
+    ee.editor.set_text('{"Records": [')
+    assert not w.invoke("OrdersFunction", "two-orders", "process")
+    assert "Not invoked" in ee.status.text() and "not valid JSON" in ee.status.text()
+    ee.editor.set_text("{}")
+    EventStore(example_project).save("OrdersFunction", "taken", "{}")
+    ee.refresh()
+    ee.ask_name = lambda title, default: "taken"
+    assert not ee.rename()
+    assert "taken" in ee.status.text()  # the conflict is shown where the user renamed
