@@ -166,7 +166,9 @@ class ContainerBackend:
         started = time.monotonic()
         try:
             image = self._image(config)
-            w, created = self.pool.acquire(config, image, self.entrypoint_mode, self._hash(config, image))
+            w, created = self.pool.acquire(
+                config, image, self.entrypoint_mode, self._hash(config, image), sink
+            )
         except ContainerBackendError:
             raise
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
@@ -194,7 +196,9 @@ class ContainerBackend:
             image = self._image(config)
             if cancel is not None and cancel.is_set():
                 return
-            w, _created = self.pool.acquire(config, image, self.entrypoint_mode, self._hash(config, image))
+            w, _created = self.pool.acquire(
+                config, image, self.entrypoint_mode, self._hash(config, image), sink
+            )
         except ContainerBackendError:
             raise
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures

@@ -246,7 +246,12 @@ class ContainerPool:
             return list(self._warm.values())
 
     def acquire(
-        self, config: FunctionConfig, image: str, mode: str, config_hash: str
+        self,
+        config: FunctionConfig,
+        image: str,
+        mode: str,
+        config_hash: str,
+        log: Callable[[str], None] | None = None,
     ) -> tuple[WarmContainer, bool]:
         """The warm container for this configuration, made when missing; (container, created)."""
         with self._lock:
@@ -267,7 +272,7 @@ class ContainerPool:
                 self.on_code_change(w)
         if w is not None:
             return w, False
-        w = self._start(config, image, mode, config_hash)
+        w = self._start(config, image, mode, config_hash, log=log)
         with self._lock:
             old = self._warm.get(config.function_id)
             self._warm[config.function_id] = w
@@ -321,6 +326,7 @@ class ContainerPool:
         mode: str,
         config_hash: str,
         debug: tuple[DebugOptions, Path] | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> WarmContainer:
         version = config.python_version or "3.12"
         env = {**self.base_env, **config.environment}
@@ -341,7 +347,7 @@ class ContainerPool:
         layers = [p.resolve() for p in config.layer_dirs]
         if config.requirements_file is not None and config.requirements_file.is_file():
             deps = ensure_container_requirements(
-                config.requirements_file, version, config.architecture, self.cache_dir
+                config.requirements_file, version, config.architecture, self.cache_dir, log
             )
             if deps is not None:
                 layers.append(deps)  # as a last layer: /opt/python is on sys.path, as with a deps layer

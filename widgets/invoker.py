@@ -215,13 +215,27 @@ class Invoker(QObject):
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> object:
             try:
+                if backend_choice not in self._backends:
+                    self._progress_from_worker.emit("starting the backend…", -1.0)
                 backend = self._backend(backend_choice)
-                return _call_invoke(backend, config, event, sink, cancel)
+                return _call_invoke(backend, config, event, self._progress_sink(sink), cancel)
             except user_errors as exc:
                 return _Failure(str(exc))
 
         self._job = start_invoke_job(self, self._jobs, work, "invoke", function_id, event_name)
         return self._job
+
+    def _progress_sink(self, sink: Callable[[str], None]) -> Callable[[str], None]:
+        """The runner's own lines ("lambda-studio: installing …") also become the toolbar's progress text:
+        a slow first step says what it is doing, not only "Running…"."""
+
+        def forward(line: str) -> None:
+            sink(line)
+            text = line if isinstance(line, str) else ""
+            if text.startswith("lambda-studio: "):
+                self._progress_from_worker.emit(text[len("lambda-studio: ") :], -1.0)
+
+        return forward
 
     def stop(self) -> None:
         if self._job is not None:

@@ -244,3 +244,16 @@ def test_tree_debug_runs_the_debugger_on_that_function(qtbot, make_window, tmp_p
     with qtbot.waitSignal(w.debug.debugger.finished, timeout=60_000) as blocker:
         w.tree.debug_requested.emit("BetaFunction", "")
     assert blocker.args[0].function_id == "BetaFunction" and blocker.args[0].result.ok
+
+
+def test_a_slow_first_step_says_what_it_does(qtbot, make_window, example_project, tmp_path, monkeypatch):
+    monkeypatch.setenv("LAMBDA_STUDIO_CACHE", str(tmp_path / "fresh-cache"))  # requirements not installed yet
+    w = make_window()
+    assert w.open_project(example_project)
+    shown: list[str] = []
+    w.invoker.progress.connect(lambda text, fraction: shown.append(text))
+    with qtbot.waitSignal(w.invoker.finished, timeout=180_000) as blocker:
+        assert w.invoke("HelloFunction", "get-hello", "process")
+    assert blocker.args[0].result.ok, blocker.args[0].result.log_text
+    assert shown[0] == "starting the backend…"
+    assert any(text.startswith("installing") and "requirements.txt" in text for text in shown), shown
