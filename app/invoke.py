@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any, Protocol
 
 from app.project.model import FunctionSpec, Project
 from runner.config import FunctionConfig
+from runner.emulator import InvalidEvent, parse_event
 from runner.process import ProcessBackend, apply_env_vars, default_cache_dir
 from runner.result import InvokeResult, SetupError
 
@@ -84,7 +84,8 @@ def function_config(
 
 
 def read_event(source: str | None, stdin: Any = None) -> bytes:
-    """The event bytes from a file, '-' (stdin) or nothing ('{}'); raises SetupError unless it is JSON."""
+    """The event bytes from a file, '-' (stdin) or nothing ('{}'); raises SetupError unless it is JSON
+    as the Invoke API accepts it (no NaN/Infinity; an empty or whitespace-only file is ``{}``)."""
     if source is None:
         return b"{}"
     if source == "-":
@@ -96,11 +97,10 @@ def read_event(source: str | None, stdin: Any = None) -> bytes:
             data = Path(source).read_bytes()
         except OSError as exc:
             raise SetupError(f"cannot read event file {source}: {exc.strerror or exc}")
-    try:
-        json.loads(data or b"null")
-    except ValueError as exc:
-        raise SetupError(f"the event is not valid JSON: {exc}")
-    return data or b"{}"
+    try:  # as the Invoke API reads it: NaN/Infinity refused, empty or whitespace-only means {}
+        return parse_event(data)
+    except InvalidEvent as exc:
+        raise SetupError(f"the event is not valid JSON: {exc}".replace("request body", "event"))
 
 
 CONTAINER_OPTIONS = (
@@ -139,6 +139,8 @@ def select_backend(name: str = "auto", **options: Any) -> Backend:
     cache_dir = Path(options.get("cache_dir") or default_cache_dir()) / "container"
     if options.get("credentials"):
         container_options["credentials"] = options["credentials"]
+    if options.get("concurrency"):
+        container_options["concurrency"] = options["concurrency"]
     if name == "container":
         return ContainerBackend(client or connect(), project, cache_dir, **container_options)
     return AutoBackend(

@@ -1,7 +1,8 @@
-"""Deploy benchmark: package builds (cold and cached requirements) and a no-op redeploy round trip on moto."""
+"""Deploy benchmark: package builds, a no-op function redeploy, and stack deploys (first, no-op) on moto."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -64,6 +65,7 @@ def run() -> str:
                 noop_runs.append(time.perf_counter() - t)
                 assert plan.action == "none" and result is not None and not result.changed
             noop = statistics.median(noop_runs)
+            stack_rows = _stack_rows(conn, cache)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -78,11 +80,58 @@ def run() -> str:
         "| what | seconds | within 1 s |",
         "|---|---:|---|",
     ]
+    rows += stack_rows
     lines += [f"| {what} | {sec:.3f} | {ok} |" for what, sec, ok in rows]
     lines += [
         "",
         "The no-op redeploy sends one GetFunction plus, for the local layer, ListLayerVersions and "
         "GetLayerVersion; nothing is uploaded and no update call is made (asserted in "
         "tests/integration/test_deploy_moto.py).",
+        "",
+        "The stack rows deploy the whole example (`lambda-studio stack deploy`, `--transform local`: "
+        "aws-sam-translator on this machine, since moto cannot run the SAM transform) to a stack. The first "
+        "deploy includes cfn-lint, the two builds and the layer (requirements already cached by the rows above), "
+        "creating the artifacts bucket, three uploads, the change set and its execution; moto executes change "
+        "sets synchronously, so the time to the first stack event here is the client's own overhead, not "
+        "CloudFormation's. The no-op stack deploy sends DescribeStacks and GetTemplate and finds nothing "
+        "changed: no upload, no change set (asserted in tests/integration/test_stack_moto.py).",
+        f"Load average (1 min) when this section finished: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
     ]
     return "\n".join(lines)
+
+
+def _stack_rows(conn: object, cache: Path) -> list[tuple[str, float, str]]:
+    """First stack deploy of the example, time to its first stack event, and the no-op stack deploy."""
+    from app.deploy.stack.model import StackOptions, StackProgress
+    from app.deploy.stack.operations import execute_plan, plan_stack
+
+    opts = StackOptions(stack_name="bench-hello", cache_dir=cache, transform="local", poll_s=0.05)
+    first_event: list[float] = []
+
+    def sink(progress: object) -> None:
+        if isinstance(progress, StackProgress) and progress.event is not None and not first_event:
+            first_event.append(time.perf_counter())
+
+    t = time.perf_counter()
+    plan = plan_stack(conn, PROJECT, opts)  # type: ignore[arg-type]
+    planned = time.perf_counter()
+    result = execute_plan(conn, plan, sink=sink)  # type: ignore[arg-type]
+    first = time.perf_counter() - t
+    assert result.status == "CREATE_COMPLETE", result.summary()
+    to_event = first_event[0] - planned
+    runs = []
+    for _ in range(5):
+        t = time.perf_counter()
+        again = plan_stack(conn, PROJECT, opts)  # type: ignore[arg-type]
+        runs.append(time.perf_counter() - t)
+        assert again.review.no_changes and again.uploaded == 0
+    noop = statistics.median(runs)
+    return [
+        ("first stack deploy of the example: lint, build, upload, change set, execute (moto)", first, "-"),
+        ("time from executing the change set to the first stack event shown (moto)", to_event, "-"),
+        (
+            "no-op stack deploy round trip: build + compare, no change set (moto, median of 5)",
+            noop,
+            _ok(noop),
+        ),
+    ]

@@ -1,8 +1,58 @@
-"""The machine's load around a benchmark run, said plainly in the results."""
+"""Load on `serve`: 500 invokes from 50 threads per backend, 500 Event invokes at a slow handler; and the
+machine's load around any benchmark run, said plainly in the results (used by the other benchmarks)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+TITLE = "Load on serve (50 clients)"
+CLIENTS = 50
+SYNC_N = 500
+ASYNC_N = 500
+SLOW_S = 0.5
+TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.11
+    CodeUri: src/
+    Timeout: 10
+    Environment:
+      Variables:
+        MARKS: {marks}
+Resources:
+  Fast:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.fast
+  Slow:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.slow
+"""
+APP = f"""import os, time
+
+def fast(event, context):
+    if event.get("log_mb"):
+        print(("z" * 1023 + "\\n") * (event["log_mb"] * 1024), end="")  # 1 KB lines
+    return {{"n": event.get("n")}}
+
+def slow(event, context):
+    time.sleep({SLOW_S})
+    open(os.path.join(os.environ["MARKS"], event["id"]), "w").close()
+    return "ok"
+"""
 
 
 def load_average() -> float | None:
@@ -24,3 +74,292 @@ def load_sentence(before: float | None, after: float | None) -> str:
         ": other work was running on the machine, so cold and reload numbers are noisy." if busy else "."
     )
     return f"Load average (1 min) {text} the run{warning}"
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _client(url: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": 0, "mode": "standard"}, max_pool_connections=1, read_timeout=60)
+    return boto3.client(
+        "lambda",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=config,
+    )
+
+
+IMAGE = os.environ.get("LAMBDA_STUDIO_IMAGE") or "lambda-studio-test/python:{version}"  # local, no pull
+
+
+def _serve(project: Path, backend: str, concurrency: int) -> tuple[subprocess.Popen[bytes], str]:
+    from runner.debug import free_port
+
+    port = free_port()
+    code = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
+    cmd = [sys.executable, "-c", code, "serve", str(project), "--port", str(port)]
+    cmd += ["--backend", backend, "--concurrency", str(concurrency)]
+    env = {**os.environ, "LAMBDA_STUDIO_IMAGE": IMAGE}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/lambda-studio/health", timeout=1).read()
+            return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"serve --backend {backend} did not start")
+
+
+class _HttpClient:
+    """A keep-alive raw HTTP client: shows what the server costs without boto3's client-side CPU."""
+
+    class exceptions:  # noqa: N801 - shaped like a boto3 client's
+        TooManyRequestsException = type("TooManyRequestsException", (Exception,), {})
+
+    def __init__(self, url: str) -> None:
+        import http.client
+
+        self.conn = http.client.HTTPConnection("127.0.0.1", int(url.rsplit(":", 1)[1]), timeout=60)
+
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
+        path = f"/2015-03-31/functions/{FunctionName}/invocations"
+        self.conn.request("POST", path, body=Payload, headers={"X-Amz-Invocation-Type": InvocationType})
+        resp = self.conn.getresponse()
+        body = resp.read()
+        if resp.status == 429:
+            raise self.exceptions.TooManyRequestsException()
+        if resp.status >= 300:
+            raise RuntimeError(f"HTTP {resp.status}")
+        return {"Payload": _Body(body)}
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self) -> bytes:
+        return self.data
+
+
+def _load(
+    url: str, function: str, total: int, kind: str, payload: Any, raw: bool = False, clients: int = CLIENTS
+) -> dict[str, Any]:
+    """total invokes from `clients` threads, each its own boto3 client (retries off) or raw HTTP. Blocks."""
+    latencies: list[float] = []
+    throttles, errors, lock = [0], [], threading.Lock()
+    per = total // clients
+    barrier = threading.Barrier(clients)
+
+    def worker(t: int) -> None:
+        client = _HttpClient(url) if raw else _client(url)
+        barrier.wait(30)
+        for i in range(per):
+            body = json.dumps(payload(t * per + i)).encode()
+            start = time.perf_counter()
+            try:
+                resp = client.invoke(FunctionName=function, InvocationType=kind, Payload=body)
+                resp["Payload"].read()
+                with lock:
+                    latencies.append((time.perf_counter() - start) * 1000)
+            except client.exceptions.TooManyRequestsException:
+                with lock:
+                    throttles[0] += 1
+            except Exception as exc:  # noqa: BLE001 - what the benchmark counts
+                with lock:
+                    errors.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(clients)]
+    start = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(600)
+    ordered = sorted(latencies) or [float("nan")]
+    return {
+        "ok": len(latencies),
+        "throttles": throttles[0],
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "p50": statistics.median(ordered),
+        "p99": ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1) + 0.5))],
+        "wall_s": time.perf_counter() - start,
+    }
+
+
+def _has_image(image: str) -> bool:
+    try:
+        from runner.container_engine import connect, has_image
+
+        return bool(has_image(connect(), image))
+    except Exception:  # noqa: BLE001 - no engine: the row says so
+        return False
+
+
+RESULTS: list[dict[str, Any]] = []  # this run's sync rows, for the verdict
+
+
+def _sync_rows(root: Path, backend: str, concurrency: int) -> list[str]:
+    proc, url = _serve(root, backend, concurrency)
+    rows = []
+    try:
+        for _ in range(3):  # warm-up, not counted: every runtime the load needs is started
+            _load(url, "Fast", CLIENTS * 2, "RequestResponse", lambda n: {"n": n})
+        for raw, clients in ((False, CLIENTS), (True, CLIENTS), (True, 10)):
+            before = _rss_mb(proc.pid)
+            r = _load(url, "Fast", SYNC_N, "RequestResponse", lambda n: {"n": n}, raw, clients)
+            after = _rss_mb(proc.pid)
+            kinds = f" ({', '.join(r['error_kinds'])})" if r["error_kinds"] else ""
+            RESULTS.append({"backend": backend, "raw": raw, "clients": clients, **r})
+            rows.append(
+                f"| {backend} | {clients} × {'raw HTTP keep-alive' if raw else 'boto3'} | {concurrency} | {r['ok']} | "
+                f"{r['throttles']} | {r['errors']}{kinds} | {r['p50']:.1f} | {r['p99']:.1f} | "
+                f"{before:.0f} → {after:.0f} |"
+            )
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return rows
+
+
+def _sequential(root: Path) -> str:
+    """One boto3 client and one raw client, one invoke at a time: the cost of one invoke, no queueing."""
+    proc, url = _serve(root, "process", 10)
+    out = []
+    try:
+        for client in (_client(url), _HttpClient(url)):
+            samples = []
+            for i in range(220):
+                start = time.perf_counter()
+                client.invoke(FunctionName="Fast", InvocationType="RequestResponse", Payload=b"{}")[
+                    "Payload"
+                ].read()
+                if i >= 20:
+                    samples.append((time.perf_counter() - start) * 1000)
+            samples.sort()
+            out.append(f"{statistics.median(samples):.1f} / {samples[int(0.99 * (len(samples) - 1))]:.1f}")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return f"One client, one invoke at a time (process backend), p50 / p99 ms: boto3 {out[0]}, raw HTTP {out[1]}."
+
+
+def _async_row(root: Path, marks: Path) -> str:
+    proc, url = _serve(root, "process", 10)
+    try:
+        before = _rss_mb(proc.pid)
+        r = _load(url, "Slow", ASYNC_N, "Event", lambda n: {"id": f"e{n}"})
+        deadline = time.monotonic() + 300
+        while len(os.listdir(marks)) < r["ok"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        ran = len(os.listdir(marks))
+        after = _rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return (
+        f"| {ASYNC_N} Event invokes, {SLOW_S:g} s handler, process backend, concurrency 10 | {r['ok']} | "
+        f"{r['throttles'] + r['errors']} | {ran} | {r['ok'] - ran} | {before:.0f} → {after:.0f} |"
+    )
+
+
+def _log_rss_row(root: Path) -> str:
+    """serve's RSS around 20 invokes that each print 5 MB of lines (issue 12: 34 → 149 MB, never returned)."""
+    proc, url = _serve(root, "process", 10)
+    try:
+        client = _HttpClient(url)
+        client.invoke(FunctionName="Fast", InvocationType="RequestResponse", Payload=b"{}")
+        before = _rss_mb(proc.pid)
+        for _ in range(20):
+            client.invoke(FunctionName="Fast", InvocationType="RequestResponse", Payload=b'{"log_mb": 5}')
+        after = _rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return f"`serve` RSS around 20 invokes that each print 5 MB of 1 KB lines (process backend): {before:.0f} → {after:.0f} MB."
+
+
+def _verdict(async_row: str) -> str:
+    """Says plainly which targets this run met."""
+    errors = sum(r["errors"] for r in RESULTS)
+    boto = next(
+        (r for r in RESULTS if r["backend"] == "process" and not r["raw"] and r["clients"] == CLIENTS), None
+    )
+    p99 = f"{boto['p99']:.0f} ms" if boto else "not measured"
+    met = boto is not None and boto["p99"] <= 100
+    lost = async_row.rstrip(" |").split("|")[-2].strip()
+    return (
+        f"This run: connection errors {errors} ({'met' if errors == 0 else 'NOT met'}); process-backend p99 at "
+        f"{CLIENTS} boto3 clients {p99} ({'met' if met else 'NOT met'}); lost Event invokes {lost} "
+        f"({'met' if lost == '0' else 'NOT met'})."
+    )
+
+
+def run() -> str:
+    load_before = load_average()
+    root = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    marks = root / "marks"
+    marks.mkdir()
+    (root / "template.yaml").write_text(TEMPLATE.format(marks=marks))
+    (root / "src").mkdir()
+    (root / "src" / "app.py").write_text(APP)
+    try:
+        sequential = _sequential(root)
+        log_rss = _log_rss_row(root)
+        rows = _sync_rows(root, "process", CLIENTS)
+        image = IMAGE.format(version="3.11")
+        if _has_image(image):
+            rows += _sync_rows(root, "container", 10)
+        else:
+            rows.append(
+                f"| container | | 10 | not measured: no image {image} (set LAMBDA_STUDIO_IMAGE) | | | | | |"
+            )
+        async_row = _async_row(root, marks)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    lines = [
+        f"`serve` started as the CLI does; {CLIENTS} threads, each its own boto3 client with retries off, "
+        f"{SYNC_N} invokes of a trivial handler after a warm-up (not counted); then the same with raw "
+        "keep-alive HTTP clients, which cost far less CPU than boto3 (all clients share the machine's cores "
+        "and one GIL with `serve`'s runtimes). Latency = `invoke` → payload read, ms. RSS = the `serve` "
+        "process, MB, before → after.",
+        "",
+        "| backend | clients | --concurrency | 200 OK | throttled (429) | errors | p50 ms | p99 ms | serve RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        sequential,
+        "With 50 clients that each wait for their answer, latency ≈ 50 / throughput (Little's law): on a "
+        "2-core machine shared with other work it is the machine's throughput for the clients, `serve` and "
+        "50 runtime processes together, not the one-invoke cost above, that sets p50 and p99.",
+        log_rss,
+        "",
+        "| Event load | accepted (202) | refused | ran | lost | serve RSS MB |",
+        "|---|---|---|---|---|---|",
+        async_row,
+        "",
+        _verdict(async_row),
+        "Targets: no connection errors; p99 ≤ 100 ms for the fast handler on the process backend; zero lost "
+        "Event invokes. The container row throttles by design: 10 containers per function at most "
+        f"(image `{IMAGE.format(version='3.11')}`, the official base image's layout).",
+        load_sentence(load_before, load_average()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(run())

@@ -36,6 +36,7 @@ class AutoBackend:
     ) -> None:
         self.name = "process"
         self._process_options = dict(process_options or {})
+        self.concurrency = int(self._process_options.get("concurrency") or 10)  # per function, either way
         self._project = project
         self._cache_dir = cache_dir or default_cache_dir() / "container"
         self._client_factory = client_factory
@@ -108,6 +109,20 @@ class AutoBackend:
         note = f"Ran as a local process, not in a container: {why}."
         result.note = f"{note} {result.note}" if result.note else note
         return result
+
+    def prewarm(self, config: FunctionConfig) -> None:
+        """Starts the runtime the next invoke would use (a container, else a local process). Blocks."""
+        container = self._container_backend()
+        if container is not None:
+            image = container.image_for(config)
+            try:
+                present = container.image_ready(image) or has_image(container.client, image)
+            except EngineUnavailable:
+                present = False
+            if present:
+                container.prepare(config)
+                return
+        self._process_backend().emulator_for(config).prewarm()
 
     def prestart(
         self, config: FunctionConfig, sink: LogSink | None = None, cancel: CancelToken | None = None

@@ -24,8 +24,9 @@ from runner.container_engine import (
     image_for,
     platform_for,
 )
-from runner.container_pool import ContainerPool, WarmContainer
+from runner.container_pool import ContainerPool, PoolFull, WarmContainer
 from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
+from runner.limits import check_request
 from runner.process import DUMMY_CREDENTIALS, PRESTART_WAIT_S
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
@@ -67,6 +68,7 @@ class ContainerBackend:
         remove_orphans: bool = True,
         credentials: Mapping[str, str] | None = None,
         images: Mapping[str, str] | None = None,
+        concurrency: int = 10,
     ) -> None:
         if entrypoint_mode not in ENTRYPOINT_MODES:
             raise ValueError(f"entrypoint_mode must be one of {ENTRYPOINT_MODES}, not {entrypoint_mode!r}")
@@ -81,7 +83,9 @@ class ContainerBackend:
             cache_dir,
             idle_timeout_s=idle_timeout_s,
             base_env=credentials or DUMMY_CREDENTIALS,
+            concurrency=concurrency,
         )
+        self.concurrency = self.pool.concurrency  # containers per function, one invoke in each
         self._ready_images: set[str] = set()
         self.pool.on_code_change = self._reload_container
         if remove_orphans:
@@ -99,10 +103,8 @@ class ContainerBackend:
 
     def reload(self, config: FunctionConfig | None = None) -> None:
         """Hot reload: the next invoke of this function (or of all) starts a fresh runtime. Blocks briefly."""
-        targets = [self.pool.current(config.function_id)] if config else self.pool.all()
+        targets = self.pool.of(config.function_id) if config else self.pool.all()
         for w in targets:
-            if w is None:
-                continue
             if w.mode == "image":
                 self.pool.discard(w)
             else:
@@ -126,7 +128,12 @@ class ContainerBackend:
         """Pulls the image if needed and starts the function's container ahead of an invoke. Blocks."""
         image = self._image(config)
         w, _ = self.pool.acquire(config, image, self.entrypoint_mode, self._hash(config, image))
+        self.pool.release(w)
         return w
+
+    def prewarm(self, config: FunctionConfig) -> None:
+        """Starts one warm container of the function ahead of its first invoke. Blocks."""
+        self.prepare(config)
 
     def image_ready(self, image: str) -> bool:
         """Whether this backend already made sure the image is present (no engine call)."""
@@ -161,6 +168,7 @@ class ContainerBackend:
         function failures, timeouts and crashes come back as an InvokeResult. With ``debug`` the
         invoke runs in a one-off container whose runtime waits under debugpy (see _debug_invoke).
         """
+        check_request(event)
         if debug is not None:
             return self._debug_invoke(config, event, sink, cancel, client_context, debug)
         started = time.monotonic()
@@ -169,20 +177,30 @@ class ContainerBackend:
             w, created = self.pool.acquire(
                 config, image, self.entrypoint_mode, self._hash(config, image), sink
             )
+        except PoolFull:  # as Lambda past the function's concurrency: 429, no unbounded queue
+            return InvokeResult(
+                request_id="",
+                function_id=config.function_id,
+                outcome=Outcome.THROTTLED,
+                error=InvokeError("TooManyRequestsException", "Rate Exceeded."),
+                backend=self.name,
+            )
         except ContainerBackendError:
             raise
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
             raise explain_engine_error(exc) from exc
         with w.lock:
-            w.sink = sink
+            live = _LiveSink(sink) if sink is not None else None
+            w.sink = live
             try:
                 result = self._invoke_in(w, config, event, cancel, created, started, client_context)
-                if sink is not None and w.mode == "emulator":
-                    _await_line(w, f"REPORT RequestId: {result.request_id}", 1.0)
+                if live is not None and w.mode == "emulator":
+                    live.finish(w, result)
             finally:
                 w.sink = None
                 w.last_used = time.monotonic()
                 w.served += 1
+                self.pool.release(w)
         return result
 
     def prestart(
@@ -199,6 +217,9 @@ class ContainerBackend:
             w, _created = self.pool.acquire(
                 config, image, self.entrypoint_mode, self._hash(config, image), sink
             )
+            self.pool.release(w)  # warm and idle: the next invoke takes it
+        except PoolFull:
+            return  # every container of the function is busy: they are warm already
         except ContainerBackendError:
             raise
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
@@ -286,6 +307,10 @@ class ContainerBackend:
         finally:
             done.set()
             conn.close()
+        if w.mode == "emulator" and resp.status not in (200, 202, 204):
+            # The emulator refused the request itself (413 too large, 400 not JSON): never a success
+            # whose payload is its error text.
+            raise SetupError(_refusal(resp.status, body))
         if w.mode == "emulator":
             result = self._from_emulator(config, body, answer, created)
         else:
@@ -496,15 +521,77 @@ def _rie_done(line: str) -> bool:
     return line.startswith("REPORT RequestId:") or "(rapid) Invoke DONE failed" in line
 
 
-def _await_line(w: WarmContainer, prefix: str, timeout_s: float) -> None:
+def _await_line(w: WarmContainer, prefix: str, timeout_s: float) -> bool:
     """Waits (bounded) until the container's log stream has passed a line starting with prefix."""
     end = time.monotonic() + timeout_s
     with w.line_event:
         while not any(line.startswith(prefix) for line in w.lines[-200:]):
             left = end - time.monotonic()
             if left <= 0:
-                return
+                return False
             w.line_event.wait(left)
+    return True
+
+
+REPORT_WAIT_S = 1.0  # how long the live log may stall after the answer before the result's log fills it in
+REPORT_WAIT_MAX_S = 60.0  # and how long it may keep flowing after the answer (tens of MB of log)
+
+
+class _LiveSink:
+    """The caller's live sink for one invoke; catches up from the result's log if the stream lags."""
+
+    def __init__(self, sink: LogSink) -> None:
+        self.sink = sink
+        self.delivered: list[str] = []
+        self.lock = threading.Lock()
+        self.done = False
+
+    def __call__(self, line: str) -> None:
+        with self.lock:
+            if self.done:
+                return
+            self.delivered.append(line)
+        self.sink(line)
+
+    def finish(self, w: WarmContainer, result: InvokeResult) -> None:
+        """Waits for the stream's REPORT; when it does not come in time, delivers the result's lines the
+        stream has not, so the live log never misses a line the result's log has (issue 16's race)."""
+        prefix, end = f"REPORT RequestId: {result.request_id}", time.monotonic() + REPORT_WAIT_MAX_S
+        seen = -1
+        # Wait while the stream makes progress (a big log is still flowing), up to a hard bound.
+        while len(self.delivered) != seen and time.monotonic() < end:
+            seen = len(self.delivered)
+            if _await_line(w, prefix, REPORT_WAIT_S):
+                return
+        with self.lock:
+            self.done = True
+            delivered = self.delivered
+        for line in _missing(delivered, result.log_text.splitlines()):
+            with contextlib.suppress(Exception):
+                self.sink(line)
+
+
+def _missing(delivered: list[str], lines: list[str]) -> list[str]:
+    """The result's lines after the last ones the stream delivered (matched on up to 3 lines, so a
+    repeated line does not misplace it); all of them when nothing matches (a duplicate beats a loss)."""
+    for m in (3, 2, 1):
+        if len(delivered) < m:
+            continue
+        tail = delivered[-m:]
+        for j in range(len(lines) - m, -1, -1):
+            if lines[j : j + m] == tail:
+                return lines[j + m :]
+    return lines
+
+
+def _refusal(status: int, body: bytes) -> str:
+    """The emulator's Invoke API error as one message (Lambda's error shape: Type, message)."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+        message = str(data.get("message") or data.get("errorMessage") or body[:300])
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        message = body[:300].decode("utf-8", "replace")
+    return f"the invoke was refused ({status}): {message}"
 
 
 def _fix_report(line: str, metrics: InvokeMetrics) -> str:

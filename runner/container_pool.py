@@ -1,4 +1,4 @@
-"""Warm containers: one per (function, config hash), created, reused, replaced, idled out, cleaned up."""
+"""Warm containers: up to N per function config, created, reused, replaced, idled out, cleaned up."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator.py"
 CONTAINER_PORT = 8080
 EMULATOR_FILE = Path(__file__).resolve().parent / "emulator.py"
 LineSink = Callable[[str], None]
+LINES_BYTES = 4 * 1024 * 1024  # recent output kept per container (lines are <= 256 KB: the emulator cuts)
+MAX_LINE = 256 * 1024  # the image's own RIE does not cut lines: we do, as Lambda does
 
 
 def owner_id() -> str:
@@ -49,10 +51,12 @@ class WarmContainer:
     lock: threading.Lock = field(default_factory=threading.Lock)
     sink: LineSink | None = None
     lines: list[str] = field(default_factory=list)
+    lines_bytes: int = 0
     line_event: threading.Condition = field(default_factory=threading.Condition)
     code_stamp: tuple[int, int, int] | None = None
     next_scan: float = 0.0
     debug: bool = False  # a one-off debug container (runtime under debugpy): never pooled or reused
+    busy: bool = False  # an invoke holds it (set and cleared under the pool's lock)
 
     @property
     def id(self) -> str:
@@ -61,8 +65,11 @@ class WarmContainer:
     def on_line(self, line: str) -> None:
         with self.line_event:
             self.lines.append(line)
-            if len(self.lines) > 5000:
-                del self.lines[:1000]
+            self.lines_bytes += len(line)
+            if len(self.lines) > 5000 or self.lines_bytes > LINES_BYTES:
+                cut = max(1000, len(self.lines) // 2)  # drop in batches: amortised linear
+                self.lines_bytes -= sum(len(x) for x in self.lines[:cut])
+                del self.lines[:cut]
             self.line_event.notify_all()
         sink = self.sink
         if sink is not None and not line.startswith("lambda-studio-emulator listening on"):
@@ -158,8 +165,13 @@ def wait_ready(port: int, deadline_s: float, mode: str, container: Any) -> None:
     )
 
 
+class PoolFull(ContainerBackendError):
+    """Every container the function may have is busy (the caller throttles, as Lambda's 429)."""
+
+
 class ContainerPool:
-    """Owns the warm containers of one project. Thread-safe; every method may block on docker."""
+    """Owns the warm containers of one project: up to ``concurrency`` per function, one invoke in each.
+    Thread-safe; every method may block on docker."""
 
     def __init__(
         self,
@@ -169,6 +181,7 @@ class ContainerPool:
         idle_timeout_s: float = 600.0,
         start_timeout_s: float = 30.0,
         base_env: Mapping[str, str] | None = None,
+        concurrency: int = 10,
     ) -> None:
         self.client = client
         self.base_env = dict(base_env or {})
@@ -177,7 +190,9 @@ class ContainerPool:
         self.idle_timeout_s = idle_timeout_s
         self.start_timeout_s = start_timeout_s
         self._lock = threading.Lock()
-        self._warm: dict[str, WarmContainer] = {}  # function_id -> its current container
+        self._warm: dict[str, list[WarmContainer]] = {}  # function_id -> its containers, oldest first
+        self._starting: dict[str, int] = {}  # function_id -> containers being made (count toward the limit)
+        self.concurrency = max(1, concurrency)
         self._closed = threading.Event()
         self._reaper: threading.Thread | None = None
         self.on_code_change: Callable[[WarmContainer], None] | None = None  # emulator mode: reload it
@@ -193,7 +208,7 @@ class ContainerPool:
             )
         except Exception as exc:  # noqa: BLE001
             raise explain_engine_error(exc) from exc
-        mine = {w.id for w in self._warm.values()}
+        mine = {w.id for found in self._warm.values() for w in found}
         for container in found:
             owner = str(container.labels.get(LABEL_OWNER, ""))
             owner_host, _, pid = owner.rpartition(":")
@@ -209,7 +224,8 @@ class ContainerPool:
         """Stops and removes every container of this pool. Blocks."""
         self._closed.set()
         with self._lock:
-            warm, self._warm = list(self._warm.values()), {}
+            warm = [w for found in self._warm.values() for w in found]
+            self._warm = {}
         for w in warm:
             self._remove(w)
 
@@ -221,12 +237,18 @@ class ContainerPool:
 
     # -- the pool --
     def current(self, function_id: str) -> WarmContainer | None:
+        """The function's most recently made container, or None."""
         with self._lock:
-            return self._warm.get(function_id)
+            found = self._warm.get(function_id)
+            return found[-1] if found else None
+
+    def of(self, function_id: str) -> list[WarmContainer]:
+        """Every container of this function, busy or idle."""
+        with self._lock:
+            return list(self._warm.get(function_id, ()))
 
     def _code_changed(self, w: WarmContainer, config: FunctionConfig) -> bool:
         """Whether the code or layers changed since the last look (scanned on the host, where it is cheap).
-
         The emulator also watches inside the container, but it throttles its scan on slow trees; this
         makes an edit-then-invoke reload for sure. A big tree is looked at less often (50x its cost, <= 1 s).
         """
@@ -243,7 +265,7 @@ class ContainerPool:
 
     def all(self) -> list[WarmContainer]:
         with self._lock:
-            return list(self._warm.values())
+            return [w for found in self._warm.values() for w in found]
 
     def acquire(
         self,
@@ -253,40 +275,74 @@ class ContainerPool:
         config_hash: str,
         log: Callable[[str], None] | None = None,
     ) -> tuple[WarmContainer, bool]:
-        """The warm container for this configuration, made when missing; (container, created)."""
+        """An idle warm container for this configuration, made when none is idle and the function has
+        fewer than ``concurrency`` containers; (container, created). It is busy until release().
+        Raises PoolFull when every one of the function's ``concurrency`` containers is busy."""
+        fid = config.function_id
         with self._lock:
             if self._closed.is_set():
                 raise ContainerBackendError("The container pool is closed.")
-            w = self._warm.get(config.function_id)
-            stale = None
-            if w is not None and (w.config_hash != config_hash or w.mode != mode):
-                stale, w = w, None
-                del self._warm[config.function_id]
-        if stale is not None:
-            self._remove(stale)
+            found = self._warm.setdefault(fid, [])
+            stale = [w for w in found if w.config_hash != config_hash or w.mode != mode]
+            found[:] = [w for w in found if w not in stale]
+            self._prune(fid)
+            idle = [w for w in found if not w.busy]
+            w = idle[-1] if idle else None
+            if w is None and len(found) + self._starting.get(fid, 0) >= self.concurrency:
+                raise PoolFull(f"all {self.concurrency} containers of {fid} are busy")
+            if w is not None:
+                w.busy = True
+            else:
+                self._starting[fid] = self._starting.get(fid, 0) + 1
+        for old in stale:
+            if not old.busy:
+                self._remove(old)  # a busy one is removed when its invoke releases it
         if w is not None and self._code_changed(w, config):
             if mode == "image":  # the image's own runtime cannot hot-reload: a fresh container
                 self.discard(w)
-                w = None
-            elif self.on_code_change is not None:
+                return self.acquire(config, image, mode, config_hash, log)
+            if self.on_code_change is not None:
                 self.on_code_change(w)
         if w is not None:
             return w, False
-        w = self._start(config, image, mode, config_hash, log=log)
+        try:
+            w = self._start(config, image, mode, config_hash, log=log)
+        finally:
+            with self._lock:
+                self._starting[fid] -= 1
+                self._prune(fid)
+        w.busy = True
         with self._lock:
-            old = self._warm.get(config.function_id)
-            self._warm[config.function_id] = w
-        if old is not None:
-            self._remove(old)
+            closed = self._closed.is_set()
+            if not closed:
+                self._warm.setdefault(fid, []).append(w)
+        if closed:  # closed while this one started (e.g. a pre-warm at shutdown): leave nothing behind
+            self._remove(w)
+            raise ContainerBackendError("The container pool is closed.")
         self._ensure_reaper()
         return w, True
+
+    def release(self, w: WarmContainer) -> None:
+        """The invoke on this container ended: it is idle again (or removed, if the pool forgot it)."""
+        with self._lock:
+            w.busy = False
+            kept = w in self._warm.get(w.function_id, ())
+        if not kept:
+            self._remove(w)
 
     def discard(self, w: WarmContainer) -> None:
         """Forgets and removes a container (killed, timed out in image mode, or cancelled)."""
         with self._lock:
-            if self._warm.get(w.function_id) is w:
-                del self._warm[w.function_id]
+            found = self._warm.get(w.function_id)
+            if found is not None and w in found:
+                found.remove(w)
+            self._prune(w.function_id)
         self._remove(w)
+
+    def _prune(self, function_id: str) -> None:
+        """Forgets a function with no container left (callers hold the lock): _warm lists only live ones."""
+        if not self._warm.get(function_id):
+            self._warm.pop(function_id, None)
 
     def _remove(self, w: WarmContainer) -> None:
         with contextlib.suppress(Exception):
@@ -303,11 +359,13 @@ class ContainerPool:
             with self._lock:
                 idle = [
                     w
-                    for w in self._warm.values()
-                    if now - w.last_used > self.idle_timeout_s and not w.lock.locked()
+                    for found in self._warm.values()
+                    for w in found
+                    if now - w.last_used > self.idle_timeout_s and not w.busy
                 ]
                 for w in idle:
-                    del self._warm[w.function_id]
+                    self._warm[w.function_id].remove(w)
+                    self._prune(w.function_id)
             for w in idle:
                 self._remove(w)
 
@@ -464,17 +522,23 @@ def _host_port(container: Any) -> int:
 
 def _follow_logs(w: WarmContainer) -> None:
     """Feeds the container's output, line by line, to the warm container (and its current sink)."""
-    partial = b""
+    partial: list[bytes] = []  # linear in the line's length; past MAX_LINE bytes the rest is dropped
+    size = 0
     try:
         for chunk in w.container.logs(stream=True, follow=True, stdout=True, stderr=True):
-            partial += chunk
-            *lines, partial = partial.split(b"\n")
-            for line in lines:
-                w.on_line(line.decode("utf-8", "replace").rstrip("\r"))
+            *lines, rest = chunk.split(b"\n")
+            for piece in lines:
+                if size < MAX_LINE:
+                    partial.append(piece[: MAX_LINE - size])
+                line, partial, size = b"".join(partial), [], 0
+                w.on_line(line[:MAX_LINE].decode("utf-8", "replace").rstrip("\r"))
+            if size < MAX_LINE and rest:
+                partial.append(rest[: MAX_LINE - size])
+            size += len(rest)
     except Exception:  # noqa: BLE001 - the container went away; nothing more to read
         pass
     if partial:
-        w.on_line(partial.decode("utf-8", "replace"))
+        w.on_line(b"".join(partial).decode("utf-8", "replace"))
 
 
 def _start_error(exc: BaseException, image: str) -> ContainerBackendError:

@@ -29,7 +29,9 @@ CLI contract (for the container backend)
   ``X-Amz-Function-Error: Unhandled`` and the error JSON as body (as real Lambda; RIE says 502).
   Over --concurrency in-flight invokes: 429 with ``x-amzn-ErrorType: TooManyRequestsException``;
   unknown function 404 ResourceNotFoundException; a body that is not JSON 400
-  InvalidRequestContentException; over 6,291,556 bytes (1 MB for Event) 413 RequestTooLargeException.
+  InvalidRequestContentException (NaN/Infinity too; an empty or whitespace-only body is ``{}``); over
+  6,291,456 bytes (1 MB for Event) 413 RequestTooLargeException. Event invokes are queued (AsyncQueue:
+  bounded by bytes, retried twice on a function error, anything not run is reported on stderr).
 * Limits: a response over 6,291,556 bytes → Function.ResponseSizeTooLarge; past --timeout the
   runtime is killed (log ``<ts> <id> Task timed out after N.NN seconds``, body Sandbox.Timedout, the
   next invoke is cold); when the runtime's process tree RSS (polled every 5-20 ms) passes
@@ -41,7 +43,7 @@ CLI contract (for the container backend)
   init_error|crash|cancelled), "cold", "durationMs", "billedDurationMs", "initDurationMs" (null when
   warm), "memorySizeMb", "maxMemoryUsedMb", "logBytes"};
   ``X-LambdaStudio-Log``: base64 of the invoke's log text (the last 32 KB; the full text is at
-  ``GET /lambda-studio/logs/{requestId}`` for the last 100 invokes).
+  ``GET /lambda-studio/logs/{requestId}`` for recent invokes, 8 MB of them in all).
 * ``POST /lambda-studio/reload`` restarts the runtimes (hot reload); --watch dirs are also
   mtime-scanned before each invoke and a change restarts the runtimes.
 * --debug (a debugger such as debugpy may hold the runtime): no memory kill, and the init and
@@ -49,7 +51,9 @@ CLI contract (for the container backend)
   for the debugger to attach); ``POST /lambda-studio/debug-hold`` with ``{"held": true|false}`` says
   when a breakpoint stops it or it runs on. Everything else (logs, REPORT, errors) is as without it.
 * Every log line (runtime stdout+stderr, START/END/REPORT, timeout and exit lines) is printed to
-  the emulator's stdout, line-buffered. SIGTERM/SIGINT stop the runtimes and exit 0.
+  the emulator's stdout, line-buffered, in the order the invoke's log keeps them; a line is cut at
+  256 KB as Lambda does; an invoke keeps its first and last 512 KB of lines. SIGTERM/SIGINT stop the
+  runtimes and exit 0.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ import argparse
 import base64
 import contextlib
 import datetime as dt
+import heapq
 import json
 import math
 import os
@@ -68,14 +73,18 @@ import sys
 import threading
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-MAX_SYNC_PAYLOAD = 6_291_556
-MAX_ASYNC_PAYLOAD = 1_048_576
+MAX_SYNC_PAYLOAD = 6_291_556  # a function's response (the Runtime API's limit)
+MAX_REQUEST_PAYLOAD = 6_291_456  # a synchronous invoke's request (the Invoke API's limit)
+MAX_ASYNC_PAYLOAD = 1_048_576  # an Event invoke's request
+MAX_LOG_LINE = 256 * 1024  # Lambda cuts a log line (one CloudWatch event) at 256 KB
+MAX_KEPT_LOG = 1024 * 1024  # an invoke keeps its first and last lines within this; the live sink sees all
+RECENT_LOG_BYTES = 8 * 1024 * 1024  # logs kept for GET /lambda-studio/logs/{id}, all invokes together
 TAIL_BYTES = 4096
 BIG_TREE_FILES = 2000
 HEADER_LOG_BYTES = 32 * 1024  # base64 stays under http.client's 64 KiB header-line limit
@@ -91,6 +100,40 @@ def _now_ts() -> str:
 
 def _ceil_mb(n_bytes: int) -> int:
     return max(1, math.ceil(n_bytes / (1024 * 1024)))
+
+
+class RequestTooLarge(ValueError):
+    """The request is over the Invoke API's limit; the message is Lambda's RequestTooLargeException."""
+
+
+class InvalidEvent(ValueError):
+    """The event is not JSON as the Invoke API reads it (Lambda's InvalidRequestContentException)."""
+
+
+def check_request_size(payload: bytes, asynchronous: bool = False) -> None:
+    """Raises RequestTooLarge when an invoke's payload is over Lambda's limit (sync 6 MB, Event 1 MB)."""
+    limit = MAX_ASYNC_PAYLOAD if asynchronous else MAX_REQUEST_PAYLOAD
+    if len(payload) > limit:
+        raise RequestTooLarge(
+            f"RequestTooLargeException: {len(payload)} bytes; the request must be smaller than "
+            f"{limit} bytes for the InvokeFunction operation"
+        )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_event(payload: bytes) -> bytes:
+    """The event as the runtime gets it: JSON checked as the Invoke API does (no NaN/Infinity), and an
+    empty or whitespace-only body (no JSON document) read as ``{}``. Raises InvalidEvent."""
+    if not payload.strip():
+        return b"{}"
+    try:
+        json.loads(payload, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidEvent(f"Could not parse request body into json: {exc}") from None
+    return payload
 
 
 def exit_text(code: int) -> str:
@@ -235,6 +278,7 @@ class Invocation:
             f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
         )
         self.done = threading.Event()
+        self.lock = threading.Lock()  # keeping a line, its live sinks and its echo happen as one
         self.started = time.monotonic()
         self.delivered_at: float | None = None
         self.finished_at: float | None = None
@@ -244,7 +288,9 @@ class Invocation:
         self.error: bytes | None = None
         self.error_type_header: str | None = None
         self.too_large = False
-        self.lines: list[str] = []
+        self._head: list[str] = []  # the first lines (START...) up to half the kept bytes
+        self._tail: deque[str] = deque()  # the last lines, oldest dropped past the cap
+        self._head_bytes = self._tail_bytes = self.dropped_bytes = 0
         self.closed = False  # set after REPORT: later output belongs to no invoke
         self.on_log: LogSink | None = None
         self.cold = False
@@ -258,6 +304,27 @@ class Invocation:
     @property
     def function_error(self) -> bool:
         return self.outcome != "success"
+
+    def add_line(self, line: str) -> None:
+        """Keeps a log line: the log kept per invoke is bounded (its start and its end: END/REPORT)."""
+        size = len(line) + 1
+        if not self._tail and self._head_bytes + size <= MAX_KEPT_LOG // 2:
+            self._head.append(line)
+            self._head_bytes += size
+            return
+        self._tail.append(line)
+        self._tail_bytes += size
+        while self._tail_bytes > MAX_KEPT_LOG // 2 and len(self._tail) > 1:
+            dropped = len(self._tail.popleft()) + 1
+            self._tail_bytes -= dropped
+            self.dropped_bytes += dropped
+
+    @property
+    def lines(self) -> list[str]:
+        if not self.dropped_bytes:
+            return [*self._head, *self._tail]
+        note = f"lambda-studio: {self.dropped_bytes} bytes of log lines not kept here (the live log had them)"
+        return [*self._head, note, *self._tail]
 
     @property
     def log_text(self) -> str:
@@ -299,7 +366,9 @@ class _Runtime:
         self.init_error: bytes | None = None
         self.seen_rss = 0
         self.read_lock = threading.Lock()
-        self.partial = b""
+        self.partial: list[bytes] = []  # the line being read, at most MAX_LOG_LINE bytes of it
+        self.partial_len = 0  # its full length so far (what is past the cut is dropped)
+        self.after_cr = False
         self.fd = -1
         self.server = _QuietServer(("127.0.0.1", 0), _RuntimeApiHandler)
         self.server.daemon_threads = True
@@ -316,7 +385,8 @@ class _Runtime:
 
     def spawn(self) -> None:
         env = self.emu.runtime_env(self.port)
-        self.ready_at, self.init_error, self.seen_rss, self.partial = None, None, 0, b""
+        self.ready_at, self.init_error, self.seen_rss = None, None, 0
+        self.partial, self.partial_len, self.after_cr = [], 0, False
         self.oom_killed = False
         self.served = 0
         self.generation = self.emu.generation
@@ -405,18 +475,39 @@ class _Runtime:
             self._feed(b"", True)
 
     def _feed(self, data: bytes, flush: bool) -> None:
-        buf = self.partial + data
-        parts = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-        self.partial = parts.pop()
-        if flush and self.partial:
-            parts.append(self.partial)
-            self.partial = b""
-        for raw in parts:
-            self.emu.emit(raw.decode("utf-8", "replace"), self.current)
+        """Splits output into lines in linear time; a line is cut at MAX_LOG_LINE bytes as Lambda does."""
+        if data:
+            if self.after_cr and data[:1] == b"\n":
+                data = data[1:]  # the \n of a \r\n split across two reads
+            self.after_cr = data[-1:] == b"\r"
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        start = 0
+        while True:
+            nl = data.find(b"\n", start)
+            piece = data[start:] if nl < 0 else data[start:nl]
+            room = MAX_LOG_LINE - self.partial_len
+            if room > 0 and piece:
+                self.partial.append(piece[:room])
+            self.partial_len += len(piece)
+            if nl < 0:
+                break
+            self._line_done()
+            start = nl + 1
+        if flush and self.partial_len:
+            self._line_done()
+
+    def _line_done(self) -> None:
+        raw = b"".join(self.partial)
+        self.partial, self.partial_len = [], 0
+        text = raw.decode("utf-8", "replace")
+        if len(raw) >= MAX_LOG_LINE and len(text.encode()) > MAX_LOG_LINE:
+            text = text.encode()[:MAX_LOG_LINE].decode("utf-8", "ignore")
+        self.emu.emit(text, self.current)
 
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # listen backlog: 50 clients connecting at once must not be reset (was 5)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a runtime killed mid-request resets its connection: expected, not worth a traceback
@@ -584,6 +675,7 @@ class Emulator:
         cgroup_memory: bool = False,
         init_timeout_s: float = 10.0,
         debug: bool = False,
+        recent_log_bytes: int = RECENT_LOG_BYTES,
     ) -> None:
         self.function_name = function_name
         self.handler = handler
@@ -609,7 +701,7 @@ class Emulator:
         self.generation = 0
         self.lock = threading.Lock()
         self.runtimes: list[_Runtime] = []
-        self.recent: OrderedDict[str, str] = OrderedDict()
+        self.recent = RecentLogs(recent_log_bytes)  # request id -> log text, capped by bytes
         self.closed = False
         self._snapshot = self._scan() if self.watch else None
         self._next_scan = 0.0
@@ -642,16 +734,25 @@ class Emulator:
 
     # -- logs --
     def emit(self, line: str, inv: Invocation | None) -> None:
-        if inv is not None and not inv.closed:
-            inv.lines.append(line)
-            if inv.on_log is not None:
-                inv.on_log(line)
-        if self.log_sink is not None:
-            self.log_sink(line)
-        if self.echo_stdout:
-            with self._print_lock:
-                sys.stdout.write(line + "\n")
-                sys.stdout.flush()
+        # Keeping, the live sinks and the echo under one lock per invoke: the invoke's log, the live log
+        # and the container's stdout see its lines in the same order (a line kept before END is printed
+        # before END, so a follower that stops at REPORT cannot miss it). Other invokes' lines need no
+        # order among them, so concurrent invokes do not queue on one lock; the echo's lock keeps lines whole.
+        with inv.lock if inv is not None else self._print_lock:
+            if inv is not None and not inv.closed:
+                inv.add_line(line)
+                if inv.on_log is not None:
+                    inv.on_log(line)
+            if self.log_sink is not None:
+                self.log_sink(line)
+            if self.echo_stdout:
+                if inv is None:
+                    sys.stdout.write(line + "\n")
+                    sys.stdout.flush()
+                else:
+                    with self._print_lock:
+                        sys.stdout.write(line + "\n")
+                        sys.stdout.flush()
 
     # -- hot reload --
     def _scan(self) -> tuple[int, int, int]:
@@ -743,7 +844,9 @@ class Emulator:
         on_log: LogSink | None = None,
         request_id: str | None = None,
     ) -> Invocation:
-        """Runs one invoke and returns it finished; blocks. Raises Throttled when all runtimes are busy."""
+        """Runs one invoke and returns it finished; blocks. Raises Throttled when all runtimes are busy,
+        RequestTooLarge when the payload is over Lambda's synchronous limit (before any runtime runs)."""
+        check_request_size(payload)
         self.check_changes()
         rt = self._acquire()
         inv = Invocation(request_id or str(uuid.uuid4()), payload, client_context, cognito_identity)
@@ -812,11 +915,16 @@ class Emulator:
                 polled_delivery = True  # the handler runs from now: poll memory closely again
                 check_every, next_check = 0.005, min(next_check, now + 0.005)
                 held_mark = self.held_seconds()
-            if inv.delivered_at is None:
-                deadline = rt.spawned_at + self.init_timeout_s if inv.cold else now + 0.05
+            delivered_at = inv.delivered_at  # read once: the runtime API thread sets it
+            running = delivered_at is not None  # the phase this turn's deadline belongs to
+            if delivered_at is None:
+                # Init counts from when it began serving this invoke: a runtime pre-warmed long
+                # before its first invoke has not overrun its init (Lambda's deadline is per init).
+                start = max(rt.spawned_at, inv.started)
+                deadline = start + self.init_timeout_s if inv.cold else now + 0.05
             else:
-                deadline = inv.delivered_at + self.timeout_s
-            if self.debug and (inv.delivered_at is not None or inv.cold):
+                deadline = delivered_at + self.timeout_s
+            if self.debug and (running or inv.cold):
                 if self._held_since is not None:
                     deadline = now + 3600.0  # held: recomputed every turn, so never reached
                 else:
@@ -829,12 +937,14 @@ class Emulator:
                 inv.outcome = "cancelled"
                 rt.kill()
                 return
-            if inv.delivered_at is not None and now >= deadline:
+            # A deadline computed before the event was delivered is not the handler's: an event
+            # delivered during this wait is judged next turn (was: "timed out after 0.03 seconds").
+            if running and now >= deadline:
                 inv.outcome = "timeout"
                 inv.finished_at = now
                 rt.kill()
                 return
-            if inv.delivered_at is None and inv.cold and now >= deadline:
+            if not running and inv.delivered_at is None and inv.cold and now >= deadline:
                 inv.outcome = "init_error"
                 inv.error = _json({"errorType": "Runtime.InitTimeout", "errorMessage": "INIT timed out"})
                 rt.kill()
@@ -932,10 +1042,11 @@ class Emulator:
             fields.append(f"Init Duration: {inv.init_duration_ms:.2f} ms")
         self.emit("\t".join(fields), inv)
         inv.closed = True
-        with self.lock:
-            self.recent[rid] = inv.log_text
-            while len(self.recent) > 100:
-                self.recent.popitem(last=False)
+        self.recent.put(rid, inv.log_text)
+
+    def recent_log(self, request_id: str) -> str | None:
+        """The log text of a recent invoke (kept within recent_log_bytes), or None."""
+        return self.recent.get(request_id)
 
     def close(self) -> None:
         """Stops every runtime and Runtime API endpoint."""
@@ -989,9 +1100,8 @@ class _InvokeApiHandler(_Handler):
             return
         if path.startswith("/lambda-studio/logs/"):
             rid = unquote(path.rsplit("/", 1)[1])
-            for emu in self._functions().values():
-                with emu.lock:
-                    text = emu.recent.get(rid)
+            for target in self._functions().values():
+                text = target.recent_log(rid) if hasattr(target, "recent_log") else None
                 if text is not None:
                     self.reply(200, text.encode(), {"Content-Type": "text/plain; charset=utf-8"})
                     return
@@ -1007,14 +1117,16 @@ class _InvokeApiHandler(_Handler):
             except (ValueError, AttributeError):
                 _aws_error(self, 400, "InvalidRequestContentException", 'expected {"held": true|false}')
                 return
-            for emu in self._functions().values():
-                emu.debug_hold(held)
+            for target in self._functions().values():
+                if hasattr(target, "debug_hold"):
+                    target.debug_hold(held)
             self.reply(200, b'{"status":"OK"}')
             return
         if path == "/lambda-studio/reload":
             self.read_body(MAX_SYNC_PAYLOAD)
-            for emu in self._functions().values():
-                emu.reload()
+            for target in self._functions().values():
+                if hasattr(target, "reload"):
+                    target.reload()
             self.reply(200, b'{"status":"OK"}')
             return
         if (
@@ -1028,24 +1140,22 @@ class _InvokeApiHandler(_Handler):
             return
         name = unquote(parts[2])
         kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
-        body, size = self.read_body(MAX_ASYNC_PAYLOAD if kind == "Event" else MAX_SYNC_PAYLOAD)
+        limit = MAX_ASYNC_PAYLOAD if kind == "Event" else MAX_REQUEST_PAYLOAD
+        body, size = self.read_body(limit)
         found = _resolve(self._functions(), name)
         if found is None:
             _aws_error(self, 404, "ResourceNotFoundException", f"Function not found: {name}")
             return
         emu = found
         if body is None:
-            limit = MAX_ASYNC_PAYLOAD if kind == "Event" else MAX_SYNC_PAYLOAD
             message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
             _aws_error(self, 413, "RequestTooLargeException", message)
             return
-        if body:
-            try:
-                json.loads(body)
-            except ValueError as exc:  # Lambda refuses a non-JSON payload before any runtime sees it
-                message = f"Could not parse request body into json: {exc}"
-                _aws_error(self, 400, "InvalidRequestContentException", message)
-                return
+        try:  # Lambda refuses a non-JSON payload (NaN too) before any runtime sees it
+            body = parse_event(body)
+        except InvalidEvent as exc:
+            _aws_error(self, 400, "InvalidRequestContentException", str(exc))
+            return
         if kind == "DryRun":
             self.reply(204)
             return
@@ -1058,8 +1168,12 @@ class _InvokeApiHandler(_Handler):
                 _aws_error(self, 400, "InvalidRequestContentException", "Client context must be base64 JSON")
                 return
         if kind == "Event":
-            threading.Thread(target=_invoke_async, args=(emu, body, client_context), daemon=True).start()
-            self.reply(202, b"", {"x-amzn-RequestId": str(uuid.uuid4())})
+            queue: AsyncQueue = self.server.async_queue  # type: ignore[attr-defined]
+            request_id = queue.put(name, emu, body, client_context)
+            if request_id is None:  # the queue is full: not accepted, so nothing is lost
+                _aws_error(self, 429, "TooManyRequestsException", "Rate Exceeded.", Reason="AsyncQueueFull")
+                return
+            self.reply(202, b"", {"x-amzn-RequestId": request_id})
             return
         try:
             inv = emu.invoke(body or b"{}", client_context=client_context)
@@ -1071,6 +1185,12 @@ class _InvokeApiHandler(_Handler):
                 "Rate Exceeded.",
                 Reason="ConcurrentInvocationLimitExceeded",
             )
+            return
+        except RequestTooLarge as exc:
+            _aws_error(self, 413, "RequestTooLargeException", str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a function that cannot start: say why, do not hang up
+            _aws_error(self, 500, "ServiceException", f"{type(exc).__name__}: {exc}")
             return
         log = inv.log_text.encode()
         headers = {
@@ -1086,27 +1206,249 @@ class _InvokeApiHandler(_Handler):
         self.reply(200, inv.body, headers)
 
 
-def _invoke_async(emu: Emulator, body: bytes, client_context: str | None) -> None:
-    """An Event invoke: retried while throttled, as Lambda's async queue does."""
-    for _ in range(600):
-        try:
-            emu.invoke(body or b"{}", client_context=client_context)
+RETRY_DELAYS_S = (60.0, 120.0)  # Lambda retries a failed Event invoke twice: after 1 min, then 2 min
+MAX_EVENT_AGE_S = 6 * 3600.0  # and gives up on an event older than 6 h (MaximumEventAgeInSeconds)
+ASYNC_QUEUE_BYTES = 256 * 1024 * 1024  # events waiting, all functions together; past it Event gets 429
+
+
+class RecentLogs:
+    """Log texts of recent invokes by request id, oldest dropped past ``max_bytes`` in all. Thread-safe."""
+
+    def __init__(self, max_bytes: int = RECENT_LOG_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.lock = threading.Lock()
+        self.texts: OrderedDict[str, str] = OrderedDict()
+
+    def put(self, request_id: str, text: str) -> None:
+        with self.lock:
+            self.texts[request_id] = text
+            self.bytes += len(text)
+            while self.bytes > self.max_bytes and len(self.texts) > 1:
+                self.bytes -= len(self.texts.popitem(last=False)[1])
+
+    def get(self, request_id: str) -> str | None:
+        with self.lock:
+            return self.texts.get(request_id)
+
+    def __len__(self) -> int:
+        with self.lock:
+            return len(self.texts)
+
+    def __contains__(self, request_id: object) -> bool:
+        with self.lock:
+            return request_id in self.texts
+
+    def values(self) -> list[str]:
+        with self.lock:
+            return list(self.texts.values())
+
+
+class Answer:
+    """A finished invoke as the Invoke API answers it (for functions that are not an Emulator)."""
+
+    def __init__(
+        self, request_id: str, body: bytes, function_error: bool, log_text: str, report: dict[str, Any]
+    ) -> None:
+        self.request_id, self.body, self.function_error = request_id, body, function_error
+        self.log_text, self._report = log_text, report
+
+    def report(self) -> dict[str, Any]:
+        return self._report
+
+
+def _stderr_line(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+class _Event:
+    __slots__ = ("name", "target", "body", "client_context", "request_id", "accepted", "attempts")
+
+    def __init__(self, name: str, target: Any, body: bytes, client_context: str | None) -> None:
+        self.name, self.target, self.body, self.client_context = name, target, body, client_context
+        self.request_id = str(uuid.uuid4())
+        self.accepted = time.monotonic()
+        self.attempts = 0
+
+
+class AsyncQueue:
+    """Lambda's asynchronous invoke queue: every accepted event runs, or is reported in the log.
+
+    Bounded by bytes (``put`` returns None when full, so the caller refuses instead of dropping).
+    Workers per function up to its concurrency; a throttled attempt waits and tries again (not counted);
+    a function error is retried after ``retry_delays`` (Lambda: 1 and 2 minutes); an event that fails
+    every attempt, or waits past MAX_EVENT_AGE_S, is reported with its request id.
+    """
+
+    def __init__(
+        self,
+        log: LogSink,
+        retry_delays: Sequence[float] = RETRY_DELAYS_S,
+        max_bytes: int = ASYNC_QUEUE_BYTES,
+        max_age_s: float = MAX_EVENT_AGE_S,
+    ) -> None:
+        self.log = log
+        self.retry_delays = tuple(retry_delays)
+        self.max_bytes = max_bytes
+        self.max_age_s = max_age_s
+        self.cond = threading.Condition()
+        self.waiting: dict[int, list[tuple[float, int, _Event]]] = {}  # function -> heap (not before, seq)
+        self.workers: dict[int, int] = {}
+        self.bytes = 0
+        self.pending = 0  # accepted and not yet finished or reported
+        self.seq = 0
+        self.closed = False
+        self.ran = self.failed = 0
+
+    def put(self, name: str, target: Any, body: bytes, client_context: str | None) -> str | None:
+        """Queues one event; its request id, or None when the queue is full (nothing was accepted)."""
+        event = _Event(name, target, body, client_context)
+        with self.cond:
+            if self.closed or self.bytes + len(body) > self.max_bytes:
+                return None
+            self.bytes += len(body)
+            self.pending += 1
+            self._push(event, 0.0)
+            key, limit = id(target), max(1, int(getattr(target, "concurrency", 10)))
+            if self.workers.get(key, 0) < limit:
+                self.workers[key] = self.workers.get(key, 0) + 1
+                threading.Thread(target=self._work, args=(key,), name="async-invoke", daemon=True).start()
+        return event.request_id
+
+    def _push(self, event: _Event, delay: float) -> None:
+        self.seq += 1
+        heapq.heappush(
+            self.waiting.setdefault(id(event.target), []), (time.monotonic() + delay, self.seq, event)
+        )
+        self.cond.notify_all()
+
+    def _next(self, key: int) -> _Event | None:
+        with self.cond:
+            while not self.closed:
+                heap = self.waiting.get(key) or []
+                now = time.monotonic()
+                if heap and heap[0][0] <= now:
+                    return heapq.heappop(heap)[2]
+                if not heap and self.pending == 0:
+                    self.workers[key] -= 1  # nothing left for this function: the worker ends
+                    return None
+                self.cond.wait(min(1.0, heap[0][0] - now) if heap else 1.0)
+            self.workers[key] -= 1
+            return None
+
+    def _done(self, event: _Event) -> None:
+        with self.cond:
+            self.bytes -= len(event.body)
+            self.pending -= 1
+            self.cond.notify_all()
+
+    def _work(self, key: int) -> None:
+        while True:
+            event = self._next(key)
+            if event is None:
+                return
+            self._attempt(event)
+
+    def _attempt(self, event: _Event) -> None:
+        backoff = 0.02
+        while True:
+            if time.monotonic() - event.accepted > self.max_age_s:
+                self._give_up(event, f"it waited more than {self.max_age_s:.0f} s (MaximumEventAgeInSeconds)")
+                return
+            try:
+                answer = event.target.invoke(event.body, client_context=event.client_context)
+                break
+            except Throttled:  # every runtime busy: wait, not an attempt (Lambda's queue does the same)
+                if self.closed:
+                    self._give_up(event, "serve stopped before it could run")
+                    return
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 0.5)
+            except Exception as exc:  # noqa: BLE001 - closed emulator, setup error: report, never lose
+                self._give_up(event, f"{type(exc).__name__}: {exc}")
+                return
+        event.attempts += 1
+        if not answer.function_error:
+            with self.cond:
+                self.ran += 1
+            self._done(event)
             return
-        except Throttled:
-            time.sleep(0.1)
-        except RuntimeError:
+        if event.attempts <= len(self.retry_delays) and not self.closed:
+            delay = self.retry_delays[event.attempts - 1]
+            self.log(
+                f"lambda-studio: async invoke {event.request_id} of {event.name} failed (attempt "
+                f"{event.attempts}, request {answer.request_id}); retrying in {delay:g} s"
+            )
+            with self.cond:
+                self._push(event, delay)
             return
+        self._give_up(
+            event, f"the function failed on all {event.attempts} attempts: {_error_text(answer.body)}"
+        )
+
+    def _give_up(self, event: _Event, why: str) -> None:
+        with self.cond:
+            self.failed += 1
+        self.log(
+            f"lambda-studio: async invoke {event.request_id} of {event.name} was not run successfully: {why}"
+        )
+        self._done(event)
+
+    def join(self, timeout_s: float) -> bool:
+        """Waits until every accepted event has run or been reported; False on timeout. Blocks."""
+        end = time.monotonic() + timeout_s
+        with self.cond:
+            while self.pending:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(min(left, 0.5))
+        return True
+
+    def close(self) -> None:
+        """Stops taking events; events still waiting are reported in the log (not silently dropped)."""
+        with self.cond:
+            self.closed = True
+            left = [item[2] for heap in self.waiting.values() for item in heap]
+            self.waiting.clear()
+            self.cond.notify_all()
+        for event in left:
+            self._give_up(event, "serve stopped before it ran")
+
+
+def _error_text(body: bytes) -> str:
+    try:
+        data = json.loads(body)
+        return f"{data.get('errorType')}: {data.get('errorMessage')}"
+    except (ValueError, AttributeError):
+        return body[:200].decode("utf-8", "replace")
 
 
 class InvokeServer:
-    """Serves the Invoke API for a changing set of emulators (``functions`` is read per request)."""
+    """Serves the Invoke API for a changing set of functions (``functions`` is read per request).
+
+    A function is an Emulator or anything with ``invoke(payload, *, client_context=None)`` returning an
+    object with request_id, body, function_error, log_text and report() (an Invocation or an
+    ``Answer``), raising Throttled when busy; optional recent_log(id), reload(), debug_hold(held).
+    Event invokes go through ``async_queue``; its reports go to ``log`` (stderr by default).
+    """
 
     def __init__(
-        self, functions: Callable[[], Mapping[str, Emulator]], host: str = "127.0.0.1", port: int = 0
+        self,
+        functions: Callable[[], Mapping[str, Any]],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        log: LogSink | None = None,
+        retry_delays: Sequence[float] = RETRY_DELAYS_S,
+        async_queue_bytes: int = ASYNC_QUEUE_BYTES,
     ) -> None:
         self.httpd = _QuietServer((host, port), _InvokeApiHandler)
         self.httpd.daemon_threads = True
         self.httpd.functions = functions  # type: ignore[attr-defined]
+        self.async_queue = AsyncQueue(log or _stderr_line, retry_delays, async_queue_bytes)
+        self.httpd.async_queue = self.async_queue  # type: ignore[attr-defined]
         self.thread: threading.Thread | None = None
 
     @property
@@ -1121,6 +1463,7 @@ class InvokeServer:
     def shutdown(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.async_queue.close()
 
 
 def _in_container() -> bool:

@@ -20,6 +20,7 @@ from runner.config import FunctionConfig
 from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
 from runner.emulator import Emulator, Invocation, Throttled
 from runner.isolation import linked_packages
+from runner.limits import check_request
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
 PRESTART_WAIT_S = 30.0  # the longest a pre-start waits for a runtime's init (Lambda allows 10 s)
@@ -299,6 +300,7 @@ class ProcessBackend:
 
         With ``debug`` the invoke runs in a fresh runtime started under debugpy (listening on
         debug.host:debug.port, waiting for a debugger), with no timeout enforced; it is not kept warm."""
+        check_request(event)
         if debug is not None:
             return self._debug_invoke(config, event, sink, cancel, client_context, debug)
         emu = self.emulator_for(config, sink)

@@ -1,4 +1,4 @@
-"""The AWS dock: who we are, the region's deployed functions, and per function details, invoke, logs, download."""
+"""The AWS dock: who we are, the region's functions (details, invoke, logs, download) and its stacks."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -92,8 +93,14 @@ class AwsExplorer(QWidget):
         for button in (self.invoke_button, self.logs_button, self.follow_button, self.download_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        from widgets.stack_explorer import StackExplorer
+
+        self.stacks = StackExplorer(aws, jobs)
+        self.views = QTabWidget()
+        self.views.addTab(self.tree, "Functions")
+        self.views.addTab(self.stacks, "Stacks")
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.tree)
+        split.addWidget(self.views)
         split.addWidget(self.details)
         split.setSizes([300, 200])
         layout = QVBoxLayout(self)
@@ -107,7 +114,14 @@ class AwsExplorer(QWidget):
         self.logs_button.clicked.connect(self.fetch_logs)
         self.follow_button.toggled.connect(self.set_following)
         self.download_button.clicked.connect(self.download)
+        self.stacks.function_selected.connect(self._show_function)
+        self.stacks.message.connect(self.message.emit)
         self._on_selection()
+
+    def _show_function(self, name: str) -> None:
+        """A stack's function was chosen: show its function node."""
+        self.views.setCurrentWidget(self.tree)
+        self.select(name)
 
     # --- listing ----------------------------------------------------------------------------------
     def refresh(self) -> Job | None:
@@ -125,6 +139,7 @@ class AwsExplorer(QWidget):
             return label, list_functions(conn, cancel=cancel)
 
         job = self._list_job = self._submit(work, "aws-list", self._on_listed, self._on_list_failed)
+        self.stacks.refresh()
         return job
 
     def _on_listed(self, value: tuple[str, list[Any]]) -> None:

@@ -75,6 +75,8 @@ class AwsWorkbench(QObject):
         ex = self.explorer
         ex.identity_changed.connect(lambda label: self.status_label.setText(f"AWS: {label}"))
         ex.message.connect(self.message.emit)
+        self._pending_stack = ""  # a stack chosen in the dock: the next dialog opens on it
+        ex.stacks.deploy_requested.connect(self._deploy_stack_requested)
 
     # --- deploy -----------------------------------------------------------------------------------
     def open_deploy_dialog(self, function: FunctionSpec) -> Any:
@@ -86,10 +88,20 @@ class AwsWorkbench(QObject):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.deployed.connect(lambda name: self._after_deploy(name))
+        if dialog.stack_panel is not None:
+            dialog.stack_panel.deployed.connect(lambda name: self._after_deploy(f"stack {name}"))
         dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
+        if self._pending_stack and dialog.stack_panel is not None:
+            dialog.modes.setCurrentWidget(dialog.stack_panel)
+            dialog.stack_panel.stack_name.setText(self._pending_stack)
+        self._pending_stack = ""
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _deploy_stack_requested(self, stack: str) -> None:
+        self._pending_stack = stack
+        self.deploy_requested.emit()  # the window knows the project and calls open_deploy_dialog
 
     def _after_deploy(self, name: str) -> None:
         self.message.emit(f"Deployed {name}")

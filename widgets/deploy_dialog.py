@@ -1,4 +1,4 @@
-"""The Deploy… dialog: connection and options, a plan (what would change), then deploy with progress and cancel."""
+"""The Deploy… dialog: the whole application as a stack, or this function only (plan, deploy, progress, cancel)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -105,10 +106,13 @@ class DeployDialog(QDialog):
         jobs: JobBridge,
         cache_dir: Path,
         parent: QWidget | None = None,
+        project_root: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Deploy {function.logical_id}")
-        self.resize(820, 640)
+        self.resize(900, 660)  # fits a 1280×720 screen
+        template = function.template_path
+        self.project_root = project_root or (template.parent if template is not None else None)
         self.function = function
         self._aws, self._jobs, self._cache_dir = aws, jobs, cache_dir
         self._job: Job | None = None
@@ -161,7 +165,6 @@ class DeployDialog(QDialog):
         version_row.addWidget(self.alias, 1)
         oform.addRow("Version", version_row)
         top = QHBoxLayout()
-        top.addWidget(connection, 1)
         top.addWidget(options, 1)
 
         self.headline = QLabel(f"<b>{html.escape(self.function.function_name)}</b>: press Plan to compare")
@@ -201,18 +204,39 @@ class DeployDialog(QDialog):
         self.close_button = QPushButton("Close")
         buttons = QHBoxLayout()
         buttons.addWidget(self.step, 1)
-        for button in (self.plan_button, self.deploy_button, self.cancel_button, self.close_button):
+        for button in (self.plan_button, self.deploy_button, self.cancel_button):
             buttons.addWidget(button)
 
+        quick = QWidget()
+        qlayout = QVBoxLayout(quick)
+        qlayout.setContentsMargins(4, 4, 4, 4)
+        qlayout.addLayout(top)
+        qlayout.addWidget(self.headline)
+        qlayout.addWidget(self.changes, 3)
+        qlayout.addWidget(self.details)
+        qlayout.addWidget(self.log, 1)
+        qlayout.addWidget(self.bar)
+        qlayout.addWidget(self.outcome)
+        qlayout.addLayout(buttons)
+        self.modes = QTabWidget()
+        self.stack_panel: Any = None
+        if self.project_root is not None:
+            from widgets.stack_panel import StackDeployPanel
+
+            self.stack_panel = StackDeployPanel(
+                self.project_root, self._aws, self._jobs, self._cache_dir, self._key, parent=self
+            )
+            self.modes.addTab(self.stack_panel, "Application (stack)")
+            self.stack_panel.job_finished.connect(self._stack_job_finished)
+        self.modes.addTab(quick, "This function only (quick)")
+        self.modes.setCurrentWidget(quick)  # the dialog opens on the function it was asked for
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.changes, 3)
-        layout.addWidget(self.details)
-        layout.addWidget(self.log, 1)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.outcome)
-        layout.addLayout(buttons)
+        layout.addWidget(connection)
+        layout.addWidget(self.modes, 1)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
+        layout.addLayout(bottom)
 
         self.plan_button.clicked.connect(self.start_plan)
         self.deploy_button.clicked.connect(self.start_deploy)
@@ -227,7 +251,7 @@ class DeployDialog(QDialog):
 
     # --- state ------------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self._job is not None
+        return self._job is not None or (self.stack_panel is not None and self.stack_panel.is_running())
 
     def _options_changed(self, *_: object) -> None:
         """A plan is only good for the options it was made with: any change asks for a new one."""
@@ -285,6 +309,8 @@ class DeployDialog(QDialog):
                 self._close_when_done = True
                 self.cancel()
             return
+        if self.stack_panel is not None:
+            self.stack_panel.discard_pending()  # a reviewed change set that was not deployed is removed
         event.accept()
 
     def reject(self) -> None:  # Escape goes through the same question as the close button
@@ -336,6 +362,8 @@ class DeployDialog(QDialog):
         if self._job is not None:
             self._job.cancel()
             self.step.setText("Cancelling at the next safe point…")
+        if self.stack_panel is not None:
+            self.stack_panel.cancel()
 
     def _sink(self, log: Callable[[str], None]) -> Callable[[Any], None]:
         def sink(progress: Any) -> None:  # worker thread: a log line plus a queued signal, nothing else
@@ -353,6 +381,11 @@ class DeployDialog(QDialog):
         job.failed.connect(lambda message: self._finish(on_done, _Outcome(error=message)))
         self._update_buttons()
         return job
+
+    def _stack_job_finished(self) -> None:
+        self._update_buttons()
+        if self._close_when_done and not self.is_running():
+            self.close()
 
     def _finish(self, on_done: Callable[[_Outcome], None], outcome: _Outcome) -> None:
         self._job = None

@@ -8,10 +8,11 @@ import sys
 import threading
 from typing import Any
 
-from app.invoke import function_config, profile_credentials
+from app.invoke import BACKENDS, profile_credentials, select_backend
+from app.local.functions import LocalFunctions
 from app.project.loader import ProjectLoadError, load_project
-from runner.emulator import Emulator, InvokeServer
-from runner.process import ProcessBackend, load_env_vars_file
+from runner.emulator import InvokeServer
+from runner.process import load_env_vars_file
 from runner.result import SetupError
 
 NAME = "serve"
@@ -30,7 +31,24 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--profile", help="pass this AWS profile's credentials to the functions (default: dummy ones)"
     )
+    p.add_argument("--backend", choices=BACKENDS, default="auto", help="where functions run (as `invoke`)")
+    p.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=10,
+        help="concurrent invokes per function; more are throttled with 429 (default 10)",
+    )
     p.set_defaults(func=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _log(line: str) -> None:
@@ -38,52 +56,48 @@ def _log(line: str) -> None:
     sys.stderr.flush()
 
 
-def build(project_path: str, env_vars_file: str | None, backend: ProcessBackend) -> dict[str, Emulator]:
-    """Emulators for every function that can run locally, by function name and logical id; blocks."""
-    project = load_project(project_path)
-    env_vars = load_env_vars_file(env_vars_file) if env_vars_file else None
-    functions: dict[str, Emulator] = {}
-    for spec in project.functions:
-        try:
-            emu = backend.emulator_for(function_config(project, spec, env_vars), _log)
-        except SetupError as exc:
-            _log(f"lambda-studio: skipping {spec.logical_id}: {exc}")
-            continue
-        emu.log_sink = _log
-        functions[spec.function_name] = emu
-        functions[spec.logical_id] = emu
-    return functions
+def build(args: argparse.Namespace) -> LocalFunctions:
+    """The project's functions behind the chosen backend; raises SetupError or ProjectLoadError. Blocks."""
+    credentials = profile_credentials(args.profile) if getattr(args, "profile", None) else None
+    project = load_project(args.project)
+    env_vars = load_env_vars_file(args.env_vars) if getattr(args, "env_vars", None) else None
+    options: dict[str, Any] = {"concurrency": getattr(args, "concurrency", 10)}
+    if credentials:
+        options["credentials"] = credentials
+    backend = select_backend(getattr(args, "backend", "auto"), **options)
+    return LocalFunctions(project, backend, env_vars)
 
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     try:
-        credentials = profile_credentials(args.profile) if getattr(args, "profile", None) else None
-    except SetupError as exc:
+        local = build(args)
+    except (ProjectLoadError, SetupError) as exc:
         print(f"lambda-studio: {exc}", file=sys.stderr)
         return 2
-    backend = ProcessBackend(credentials=credentials)
     try:
-        try:
-            functions = build(args.project, args.env_vars, backend)
-        except (ProjectLoadError, SetupError) as exc:
-            print(f"lambda-studio: {exc}", file=sys.stderr)
-            return 2
-        if not functions:
+        targets = local.served(_log)
+        for logical_id, why in local.skipped.items():
+            _log(f"lambda-studio: skipping {logical_id}: {why}")
+        if not targets:
             print(f"lambda-studio: no function of {args.project} can run locally", file=sys.stderr)
             return 2
         try:
-            server = InvokeServer(lambda: functions, args.host, args.port).start()
+            server = InvokeServer(lambda: targets, args.host, args.port, log=_log).start()
         except OSError as exc:
             print(
                 f"lambda-studio: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
                 file=sys.stderr,
             )
             return 2
-        for emu in set(functions.values()):
-            emu.prewarm()
+        # Containers take a second or two each to start: warm them while serve already answers.
+        threading.Thread(target=local.prewarm, args=(_log,), name="prewarm", daemon=True).start()
         url = f"http://{args.host}:{server.port}"
-        print(f"Serving the Lambda Invoke API on {url} (Ctrl-C to stop); functions:", file=sys.stderr)
-        for name in sorted(functions):
+        print(
+            f"Serving the Lambda Invoke API on {url} ({local.backend.name} backend, up to "
+            f"{getattr(args, 'concurrency', 10)} concurrent invokes per function; Ctrl-C to stop); functions:",
+            file=sys.stderr,
+        )
+        for name in sorted(targets):
             print(f"    {name}", file=sys.stderr)
         print(f'    boto3.client("lambda", endpoint_url="{url}").invoke(FunctionName=...)', file=sys.stderr)
         sys.stderr.flush()
@@ -96,7 +110,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                 pass
         except KeyboardInterrupt:
             pass
-        server.shutdown()
+        server.shutdown()  # events still queued are reported in the log, not dropped silently
         return 0
     finally:
-        backend.close()
+        local.close()

@@ -36,6 +36,9 @@ LABELS = {
 }
 
 
+STACK_TAG = "aws:cloudformation:stack-name"  # CloudFormation tags every resource it makes
+
+
 @dataclass
 class DeployOptions:
     """What the user chose in the dialog or on the command line."""
@@ -123,6 +126,7 @@ class DeployPlan:
     problems: list[str] = field(default_factory=list)  # any problem blocks the deploy
     notes: list[str] = field(default_factory=list)  # worth reading, not blocking
     function_arn: str | None = None
+    stack_name: str | None = None  # the CloudFormation stack the deployed function belongs to
 
     @property
     def action(self) -> str:
@@ -160,6 +164,7 @@ class DeployPlan:
             "role": {"action": self.role_action, "name": self.role_name, "arn": self.desired.get("Role")},
             "problems": list(self.problems),
             "notes": list(self.notes),
+            "stack": self.stack_name,
         }
 
     def render(self) -> str:
@@ -373,6 +378,12 @@ def make_plan(
             f"function ({human_size(package.unzipped_size)}) plus local layers ({human_size(layer_bytes)}) "
             f"is {human_size(total)} unzipped; Lambda allows {human_size(options.limits.unzipped_bytes)}"
         )
+    stack_name = ((deployed or {}).get("Tags") or {}).get(STACK_TAG)
+    if stack_name:
+        notes.append(
+            f"{name} belongs to the CloudFormation stack {stack_name}: a quick deploy drifts the stack "
+            "(its next stack deploy puts the stack's version back); deploy the application as a stack instead"
+        )
     remote_sha = config.get("CodeSha256") if deployed else None
     changes: list[FieldChange] = []
     code_changed = not deployed
@@ -400,6 +411,7 @@ def make_plan(
         problems=problems,
         notes=notes,
         function_arn=config.get("FunctionArn"),
+        stack_name=str(stack_name) if stack_name else None,
     )
 
 

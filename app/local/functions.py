@@ -13,7 +13,8 @@ from typing import Any
 from app.invoke import Backend, function_config
 from app.project.model import FunctionSpec, Project
 from runner.config import FunctionConfig
-from runner.result import InvokeResult, SetupError
+from runner.emulator import Answer, RecentLogs, Throttled
+from runner.result import InvokeResult, Outcome, SetupError
 
 LineSink = Callable[[str], None]
 
@@ -94,6 +95,75 @@ class LocalFunctions:
             return self.backend.invoke(config, event, sink, cancel)
         return self.backend.invoke(config, event, sink, cancel, client_context=client_context)  # type: ignore[call-arg]
 
+    def served(self, sink: LineSink | None = None) -> dict[str, ServedFunction]:
+        """The runnable functions as Invoke API targets (runner.emulator.InvokeServer), by logical id and
+        by function name; every invoke's log lines go to ``sink``."""
+        recent = RecentLogs()
+        out: dict[str, ServedFunction] = {}
+        for spec in self.runnable():
+            target = ServedFunction(self, spec.logical_id, sink, recent)
+            out[spec.logical_id] = target
+            out.setdefault(spec.function_name, target)
+        return out
+
+    def prewarm(self, log: LineSink | None = None) -> None:
+        """Starts each runnable function's first runtime (process or container) ahead of its first
+        invoke; its init is reported on that invoke. A function that cannot start is logged. Blocks."""
+        prewarm = getattr(self.backend, "prewarm", None)
+        emulator_for = getattr(self.backend, "emulator_for", None)
+        for spec in self.runnable():
+            try:
+                config = self.config(spec.logical_id)
+                if prewarm is not None:
+                    prewarm(config)
+                elif emulator_for is not None:
+                    emulator_for(config).prewarm()
+            except SetupError as exc:  # ContainerBackendError too: the invoke will say it again
+                if log is not None:
+                    log(f"lambda-studio: could not pre-warm {spec.logical_id}: {exc}")
+
     def close(self) -> None:
         """Stops every runtime of the backend. Blocks."""
         self.backend.close()
+
+
+class ServedFunction:
+    """One function as the Invoke API server runs it: through LocalFunctions, so through the backend."""
+
+    def __init__(
+        self, local: LocalFunctions, function: str, sink: LineSink | None, recent: RecentLogs
+    ) -> None:
+        self.local = local
+        self.function = function
+        self.sink = sink
+        self.recent = recent
+        self.concurrency = int(getattr(local.backend, "concurrency", 10) or 10)
+
+    def invoke(self, payload: bytes, *, client_context: str | None = None) -> Answer:
+        """Runs one invoke; blocks. Raises Throttled over the concurrency limit, SetupError for user errors."""
+        result = self.local.invoke(self.function, payload, self.sink, client_context=client_context)
+        if result.outcome is Outcome.THROTTLED:
+            raise Throttled()
+        self.recent.put(result.request_id, result.log_text)
+        metrics = result.metrics
+        report = {
+            "requestId": result.request_id,
+            "outcome": result.outcome.value,
+            "cold": result.cold_start,
+            "durationMs": metrics.duration_ms if metrics else None,
+            "billedDurationMs": metrics.billed_duration_ms if metrics else None,
+            "initDurationMs": metrics.init_duration_ms if metrics else None,
+            "memorySizeMb": metrics.memory_size_mb if metrics else None,
+            "maxMemoryUsedMb": metrics.max_memory_used_mb if metrics else None,
+            "logBytes": len(result.log_text.encode()),
+            "backend": result.backend,
+        }
+        return Answer(result.request_id, result.payload, not result.ok, result.log_text, report)
+
+    def recent_log(self, request_id: str) -> str | None:
+        return self.recent.get(request_id)
+
+    def reload(self) -> None:
+        reload = getattr(self.local.backend, "reload", None)
+        if reload is not None:
+            reload(self.local.config(self.function))

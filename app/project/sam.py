@@ -100,6 +100,31 @@ def parse_parameter_overrides(value: Any) -> dict[str, str]:
     return out
 
 
+def read_samconfig(folder: Path) -> tuple[dict[str, Any], str | None]:
+    """The whole samconfig.toml of folder as data ({} when absent); returns (data, problem or None)."""
+    path = folder / "samconfig.toml"
+    if not path.is_file():
+        return {}, None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), None
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+        return {}, f"samconfig.toml ignored: {exc}"
+
+
+def command_parameters(data: Mapping[str, Any], env: str, commands: tuple[str, ...]) -> dict[str, Any]:
+    """The [env.COMMAND.parameters] tables merged in the order given (later commands win), as SAM CLI does."""
+    out: dict[str, Any] = {}
+    section = data.get(env, {}) if isinstance(data, Mapping) else {}
+    if not isinstance(section, Mapping):
+        return out
+    for name in commands:
+        table = section.get(name)
+        params = table.get("parameters", {}) if isinstance(table, Mapping) else {}
+        if isinstance(params, Mapping):
+            out.update(params)
+    return out
+
+
 class SamConfig:
     """The parts of samconfig.toml that matter locally, for one config environment."""
 
@@ -109,13 +134,8 @@ class SamConfig:
         self.parameter_overrides: dict[str, str] = {}
         self.stack_name: str | None = None
         self.region: str | None = None
-        section = data.get(env, {}) if isinstance(data, Mapping) else {}
         for name in self.SECTIONS:
-            params = (
-                section.get(name, {}).get("parameters", {}) if isinstance(section.get(name), Mapping) else {}
-            )
-            if not isinstance(params, Mapping):
-                continue
+            params = command_parameters(data, env, (name,))
             self.parameter_overrides.update(parse_parameter_overrides(params.get("parameter_overrides")))
             self.stack_name = str(params["stack_name"]) if "stack_name" in params else self.stack_name
             self.region = str(params["region"]) if "region" in params else self.region
@@ -123,13 +143,8 @@ class SamConfig:
     @classmethod
     def load(cls, folder: Path, env: str = "default") -> tuple[SamConfig, str | None]:
         """Read samconfig.toml in folder; returns (config, problem message or None)."""
-        path = folder / "samconfig.toml"
-        if not path.is_file():
-            return cls({}, env), None
-        try:
-            return cls(tomllib.loads(path.read_text(encoding="utf-8")), env), None
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-            return cls({}, env), f"samconfig.toml ignored: {exc}"
+        data, problem = read_samconfig(folder)
+        return cls(data, env), problem
 
 
 def parameter_values(

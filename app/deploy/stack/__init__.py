@@ -1,0 +1,1 @@
+"""Deploying a whole project as a CloudFormation stack (build, package, review, execute, follow)."""

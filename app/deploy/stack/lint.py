@@ -1,0 +1,68 @@
+"""cfn-lint on the project's template: findings at their line and column, for the deploy and the editor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from app.project.model import Diagnostic, Severity
+
+_SEVERITIES = {"error": Severity.ERROR}
+
+
+def lint_text(text: str, *, filename: Path | None = None, region: str = "us-east-1") -> list[Diagnostic]:
+    """Blocks: cfn-lint findings for template text (SAM templates are transformed by cfn-lint itself).
+
+    Errors are Severity.ERROR; warnings and informational findings are Severity.WARNING. The template
+    editor can call this with the buffer's text and mark each finding at its line and column.
+    """
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(text, config=ManualArgs(regions=[region]))
+    out = []
+    for m in matches:
+        rule = m.rule
+        severity = _SEVERITIES.get(str(getattr(rule, "severity", "error")).lower(), Severity.WARNING)
+        out.append(
+            Diagnostic(
+                severity,
+                f"cfn-lint {rule.id}",
+                str(m.message),
+                filename,
+                int(m.linenumber) if m.linenumber else None,
+                int(m.columnnumber) if m.columnnumber else None,
+            )
+        )
+    return out
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("cfn-lint")
+
+
+def lint_template(path: Path, *, region: str, cache_dir: Path | None = None) -> list[Diagnostic]:
+    """Blocks: cfn-lint the template file; results are cached by content (the same text, the same findings)."""
+    text = path.read_text(encoding="utf-8")
+    cache: Path | None = None
+    if cache_dir is not None:
+        key = hashlib.sha256(f"{_version()}|{region}|{text}".encode()).hexdigest()[:32]
+        cache = cache_dir / "lint" / f"{key}.json"
+        try:
+            rows = json.loads(cache.read_text(encoding="utf-8"))
+            return [
+                Diagnostic(Severity(r["severity"]), r["code"], r["message"], path, r["line"], r["column"])
+                for r in rows
+            ]
+        except (OSError, ValueError, KeyError):
+            pass
+    found = lint_text(text, filename=path, region=region)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        rows = [d.to_json() for d in found]
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rows), encoding="utf-8")
+        tmp.replace(cache)
+    return found

@@ -1,0 +1,153 @@
+"""SAM CLI's samconfig.toml deploy parameters per config environment: read (via app.project.sam) and write."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.deploy.errors import KIND_INVALID, DeployError
+from app.project.sam import command_parameters, parse_parameter_overrides, read_samconfig
+
+FILE = "samconfig.toml"
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _words(value: Any) -> list[str]:
+    """SAM accepts "A B" or ["A", "B"] for list-like settings."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+@dataclass
+class DeployConfig:
+    """The deploy settings of one config environment (global + deploy tables, deploy wins)."""
+
+    env: str = "default"
+    stack_name: str | None = None
+    s3_bucket: str | None = None
+    s3_prefix: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    capabilities: list[str] = field(default_factory=list)
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    confirm_changeset: bool | None = None
+    resolve_s3: bool = False
+    exists: bool = False  # the environment had a deploy or global table
+
+    @classmethod
+    def load(cls, root: Path, env: str = "default") -> DeployConfig:
+        """Read root/samconfig.toml; a broken file is refused (DeployError), never silently ignored."""
+        data, problem = read_samconfig(root)
+        if problem:
+            raise DeployError(f"{root / FILE}: {problem}", "Fix the file (it is TOML).", KIND_INVALID)
+        params = command_parameters(data, env, ("global", "deploy"))
+
+        def text(key: str) -> str | None:
+            value = params.get(key)
+            return str(value) if value is not None and value != "" else None
+
+        confirm = params.get("confirm_changeset")
+        return cls(
+            env=env,
+            stack_name=text("stack_name"),
+            s3_bucket=text("s3_bucket"),
+            s3_prefix=text("s3_prefix"),
+            region=text("region"),
+            profile=text("profile"),
+            capabilities=_words(params.get("capabilities")),
+            parameter_overrides=parse_parameter_overrides(params.get("parameter_overrides")),
+            tags=parse_parameter_overrides(params.get("tags")),
+            confirm_changeset=bool(confirm) if isinstance(confirm, bool) else None,
+            resolve_s3=params.get("resolve_s3") is True,
+            exists=bool(params),
+        )
+
+    def deploy_table(self) -> dict[str, Any]:
+        """The [env.deploy.parameters] table, in SAM CLI's spelling."""
+        out: dict[str, Any] = {}
+        for key in ("stack_name", "s3_bucket", "s3_prefix", "region", "profile"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        if not self.s3_bucket and self.resolve_s3:
+            out["resolve_s3"] = True
+        if self.capabilities:
+            out["capabilities"] = " ".join(self.capabilities)
+        if self.parameter_overrides:
+            out["parameter_overrides"] = " ".join(
+                f"{k}={shlex.quote(v)}" for k, v in self.parameter_overrides.items()
+            )
+        if self.tags:
+            out["tags"] = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.tags.items())
+        if self.confirm_changeset is not None:
+            out["confirm_changeset"] = self.confirm_changeset
+        return out
+
+
+def save_deploy_config(root: Path, config: DeployConfig) -> Path:
+    """Write config into [env.deploy.parameters] of root/samconfig.toml, keeping every other table.
+
+    Comments in an existing file are not kept (the file is rewritten); the result is read back and
+    compared before it replaces the old file, so a write never loses a setting.
+    """
+    path = root / FILE
+    data, problem = read_samconfig(root)
+    if problem:
+        raise DeployError(f"{path}: {problem}", "Fix the file before saving deploy settings.", KIND_INVALID)
+    data.setdefault("version", 0.1)
+    env_table = data.setdefault(config.env, {})
+    deploy = env_table.setdefault("deploy", {})
+    params = deploy.setdefault("parameters", {})
+    params.update(config.deploy_table())
+    text = dumps(data)
+    if tomllib.loads(text) != data:  # pragma: no cover - a writer bug must not reach the user's file
+        raise DeployError(f"Writing {path} would change settings it should keep; not written.")
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
+    raise DeployError(f"samconfig.toml holds a value this writer cannot keep: {value!r}")
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """TOML for samconfig-shaped data: top-level scalars, then one [a.b.c] table per group of scalars."""
+    lines = [f"{_key(k)} = {_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+
+    def walk(prefix: list[str], table: dict[str, Any]) -> None:
+        scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+        if prefix and (scalars or not any(isinstance(v, dict) for v in table.values())):
+            lines.append("")
+            lines.append("[" + ".".join(_key(p) for p in prefix) + "]")
+            lines.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars.items())
+        for k, v in table.items():
+            if isinstance(v, dict):
+                walk([*prefix, k], v)
+
+    walk([], data)
+    return "\n".join(lines).lstrip("\n") + "\n"
