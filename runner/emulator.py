@@ -1095,7 +1095,8 @@ class _InvokeApiHandler(_Handler):
         path = self.path.split("?", 1)[0]
         if path == "/lambda-studio/health":
             functions = self._functions()
-            warm = sum(emu.warm_count for emu in functions.values())
+            # what serves a name may be a lazily made function (serve): count only what reports it
+            warm = sum(int(getattr(emu, "warm_count", 0) or 0) for emu in functions.values())
             self.reply(200, _json({"status": "ok", "functions": sorted(functions), "warm": warm}))
             return
         if path.startswith("/lambda-studio/logs/"):

@@ -314,7 +314,23 @@ class ProcessBackend:
                 error=InvokeError("TooManyRequestsException", "Rate Exceeded."),
                 backend=self.name,
             )
-        return to_result(inv, config, self.name, path_map(config))
+        result = to_result(inv, config, self.name, path_map(config))
+        mismatch = self.version_note(config)
+        if mismatch:
+            result.note = f"{mismatch} {result.note}" if result.note else mismatch
+        return result
+
+    def version_note(self, config: FunctionConfig) -> str | None:
+        """What to say when the function's runtime is another Python than the interpreter that ran it."""
+        if os.path.realpath(self.python) != os.path.realpath(sys.executable) or not config.python_version:
+            return None  # another interpreter's version is not known here without running it
+        here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        if config.python_version == here:
+            return None
+        return (
+            f"Ran on Python {here}, not {config.runtime}: the process backend uses this interpreter "
+            "(the container backend runs the function's own runtime)."
+        )
 
     def prestart(
         self, config: FunctionConfig, sink: LogSink | None = None, cancel: threading.Event | None = None

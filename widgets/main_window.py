@@ -634,7 +634,9 @@ class MainWindow(QMainWindow):
         metrics = entry.result.metrics
         took = f" in {metrics.duration_ms:.0f} ms" if metrics else ""
         outcome = OUTCOME_TEXT.get(entry.result.outcome, str(entry.result.outcome))
-        self.show_message(f"{entry.function_id}: {outcome}{took}")
+        note = entry.result.note or ""
+        said = f" — {note}" if note.startswith("Ran on Python") else ""  # the one note worth a glance
+        self.show_message(f"{entry.function_id}: {outcome}{took}{said}")
 
     def _on_invoke_failed(self, message: str) -> None:
         self.result_view.show_failure(message)

@@ -257,3 +257,18 @@ def test_a_slow_first_step_says_what_it_does(qtbot, make_window, example_project
     assert blocker.args[0].result.ok, blocker.args[0].result.log_text
     assert shown[0] == "starting the backend…"
     assert any(text.startswith("installing") and "requirements.txt" in text for text in shown), shown
+
+
+def test_a_python312_function_on_this_interpreter_says_so(qtbot, make_window, tmp_path):
+    import sys
+
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    other = "3.12" if here != "3.12" else "3.11"
+    w = make_window()
+    root = _project(tmp_path / "p")
+    (root / "template.yaml").write_text(TEMPLATE.replace("python3.11", f"python{other}"))
+    assert w.open_project(root)
+    entry = _invoke(qtbot, w, "BetaFunction", "")
+    assert f"Ran on Python {here}, not python{other}" in (entry.result.note or "")
+    assert f"Ran on Python {here}" in w.status.currentMessage()
+    assert f"not python{other}" in w.result_view.detail.toolTip()
