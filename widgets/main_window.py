@@ -6,16 +6,14 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QFrame,
     QInputDialog,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QScrollArea,
     QSplitter,
@@ -32,7 +30,6 @@ from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
 from app.settings import Settings
 from widgets.code_editor import CompletionRequest
-from widgets.debug_workbench import DebugWorkbench
 from widgets.editor_tabs import CANCEL, SAVE, EditorTabs
 from widgets.elided_label import ElidedLabel
 from widgets.event_editor import EventEditor
@@ -49,6 +46,9 @@ from widgets.run_toolbar import RunToolbar
 from widgets.start_page import StartPage
 from widgets.status_bar import StatusBar
 from widgets.themes import style_sheet, theme_named
+from widgets.window_actions import MenuActionsMixin
+from widgets.window_aws import AwsMixin
+from widgets.window_debugging import DebuggingMixin
 from widgets.window_layout import (
     apply_default_layout,
     diagnostics_by_file,
@@ -62,7 +62,6 @@ from widgets.window_layout import (
 from widgets.window_menus import WindowMenus, build_menus
 
 BACKUP_INTERVAL_MS = 30_000
-DEBUG_DOCKS = ("callStackDock", "variablesDock", "debugConsoleDock")
 HISTORY_SAVE_DELAY_MS = 1_000
 PRESTART_DELAY_MS = 250  # a selection that rests this long is pre-started (not every row passed over)
 
@@ -72,7 +71,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
     """Owns the open Project; widgets talk to each other only through the connections made here."""
 
     def __init__(
@@ -611,12 +610,6 @@ class MainWindow(QMainWindow):
                     continue
             self.tabs.save(path)
 
-    def _debug_from_tree(self, function_id: str, event_name: str) -> None:
-        self._select_function(function_id)
-        if event_name:
-            self._select_event(function_id, event_name)
-        self.debug_invoke()
-
     def _invoke_with_event(self, function_id: str) -> None:
         self._select_function(function_id)
         names = self.event_editor.event_names() or [""]
@@ -685,111 +678,6 @@ class MainWindow(QMainWindow):
         target = Path(path)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(target if target.is_dir() else target.parent)))
 
-    # --- the menus' entry points (widgets.window_menus.MenuHost) ------------------------------------
-    def save_focused(self) -> None:
-        """Ctrl+S: the event when the event editor has the focus, else the code tab."""
-        focus = self.focusWidget()  # this window's focused child (the app's may be a dialog or none)
-        if focus is not None and (focus is self.event_editor or self.event_editor.isAncestorOf(focus)):
-            self.event_editor.save()
-        else:
-            self.tabs.save()
-
-    def save_all(self) -> None:
-        self.tabs.save_all()
-
-    def close_current_tab(self) -> None:
-        if self.tabs.count():
-            self.tabs.close_tab(self.tabs.currentIndex())
-
-    def quick_open(self) -> None:
-        """Ctrl+P: any file of the project by (part of) its name."""
-        if self.project is None:
-            self.show_message("Open a project first (File ▸ Open Folder…)")
-            return
-        root = self.project.root
-        skip = {".git", ".aws-sam", ".lambda-studio", "__pycache__", ".venv", "node_modules"}
-        names: list[str] = []
-        for path in sorted(root.rglob("*")):
-            rel = path.relative_to(root)
-            if path.is_file() and not skip.intersection(rel.parts) and len(names) < 5000:
-                names.append(str(rel))
-        name, ok = QInputDialog.getItem(self, "Go to file", "File:", names, 0, True)
-        if ok and name and (root / name).is_file():
-            self.open_file(str(root / name))
-
-    def show_find(self, replace: bool = False) -> None:
-        self.find_bar.show_bar(replace=replace)
-
-    def set_theme(self, name: str) -> None:
-        self.settings.set("theme", name)
-
-    def reset_layout(self) -> None:
-        """View ▸ Reset Layout: every panel back where it starts, the debug panels hidden."""
-        previous: QDockWidget | None = None
-        for name, dock in self.docks.items():
-            dock.setFloating(False)
-            area, tab_with = self._dock_homes[name]
-            if name in DEBUG_DOCKS and previous is not None:
-                self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
-            else:
-                self.addDockWidget(area, dock)
-            if tab_with is not None:
-                self.tabifyDockWidget(self.docks[tab_with], dock)
-            if name in DEBUG_DOCKS:
-                previous = dock
-            dock.setVisible(
-                name not in DEBUG_DOCKS and not (name == "eventDock" and self.event_place == "beside")
-            )
-        self.docks["projectDock"].raise_()
-        apply_default_layout(self)
-
-    def show_about(self) -> None:
-        """The About dialog, window-modal and without blocking the event loop."""
-        from widgets.about_dialog import AboutDialog  # reads licence metadata: only when asked
-
-        dialog = AboutDialog(self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-
-    def toggle_breakpoint(self) -> None:
-        editor = self.tabs.current_editor()
-        if editor is not None:
-            editor.toggle_breakpoint()
-
-    def go_to_line_dialog(self) -> None:
-        editor = self.tabs.current_editor()
-        if editor is not None:
-            line, ok = QInputDialog.getInt(
-                self, "Go to line", "Line:", editor.cursor_position()[0], 1, editor.line_count()
-            )
-            if ok:
-                editor.go_to_line(line)
-
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open project folder")
-        if folder:
-            self.open_project(folder)
-
-    def fill_recent_menu(self, menu: QMenu) -> None:
-        menu.clear()
-        for path in self.settings.recent_projects():
-            action = menu.addAction(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
-        if not menu.actions():
-            menu.addAction("(none yet)").setEnabled(False)
-
-    def new_project_dialog(self) -> None:
-        from widgets.new_project_dialog import NewProjectDialog
-
-        dialog = NewProjectDialog(self)
-        if dialog.exec() and dialog.created_path:
-            self.open_project(dialog.created_path)
-
-    def open_settings(self) -> None:
-        from widgets.settings_dialog import SettingsDialog
-
-        SettingsDialog(self.settings, self).exec()
-
     # --- settings, theme, layout ------------------------------------------------------------------
     def _on_setting_changed(self, key: str) -> None:
         if key == "theme":
@@ -813,189 +701,6 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setStyleSheet(style_sheet(theme))
-
-    # --- debugging: the workbench owns the debugger's widgets; the window docks and links them ------
-    def _build_debugger(self) -> None:
-        wb = self.debug = DebugWorkbench(
-            self.jobs,
-            self,
-            breakpoints=self.tabs.breakpoints,
-            invoke_action=self.toolbar.invoke_action,
-            backend_options=self._backend_options,
-            region=self._region,
-            project=lambda: self.project,
-        )
-        self.addToolBar(wb.toolbar)
-        previous: QDockWidget | None = None
-        for title, widget, name in (
-            ("Call Stack", wb.call_stack, "callStackDock"),
-            ("Variables", wb.variables, "variablesDock"),
-            ("Watch / Console", wb.console, "debugConsoleDock"),
-        ):
-            dock = self.add_dock(name, title, widget, Qt.DockWidgetArea.BottomDockWidgetArea)
-            if previous is not None:
-                self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
-            dock.hide()  # shown by the first debug invoke
-            previous = dock
-        # the debug actions in the Run menu too: their keys work with the toolbar hidden
-        tb = wb.toolbar
-        named = {
-            "debug": tb.debug_action,
-            "continue": tb.continue_action,
-            "step_over": tb.step_over_action,
-            "step_in": tb.step_in_action,
-            "step_out": tb.step_out_action,
-            "stop_debugging": tb.stop_action,
-        }
-        self.menus.add_run_actions(list(named.values()), list(named))
-        d = wb.debugger
-        wb.toolbar.debug_action.triggered.connect(self.debug_invoke)
-        self.toolbar.stop_requested.connect(
-            d.stop
-        )  # the run toolbar's Stop (Shift+F5) ends a debug invoke too
-        wb.message.connect(self.show_message)
-        wb.execution_line.connect(self._show_execution_line)
-        d.resumed.connect(lambda: self.status.clearMessage())  # "Paused at …" is over
-        d.running_changed.connect(lambda running: self.toolbar.set_running(running, "debugging…"))
-        d.running_changed.connect(lambda running: running or self._hide_debug_docks())
-        d.started.connect(self.result_view.show_running)
-        d.log_lines.connect(self.log_panel.append_log_lines)
-        d.finished.connect(self._on_invoke_finished)
-        d.failed.connect(self._on_invoke_failed)
-        self.tabs.breakpoints_changed.connect(wb.breakpoints_changed)
-        self.tabs.breakpoint_menu_requested.connect(self._breakpoint_menu)
-        wb.logpoints_changed.connect(self._show_logpoints)
-        self.tabs.current_file_changed.connect(lambda _path: self._show_logpoints())
-
-    # --- AWS: the workbench owns the explorer and the deploy dialog; the window docks and links them ----
-    def _build_aws(self) -> None:
-        from widgets.aws_workbench import AwsWorkbench
-
-        aws = self.aws = AwsWorkbench(self.settings, self.jobs, self)
-        dock = self.add_dock(
-            "awsDock", "AWS", aws.explorer, Qt.DockWidgetArea.LeftDockWidgetArea, tab_with="projectDock"
-        )
-        self.docks["projectDock"].raise_()
-        # listed when the dock is first shown (no AWS call at start-up) and after a settings change
-        self._aws_stale = True
-        dock.visibilityChanged.connect(lambda shown: self._aws_shown(shown))
-        self.toolbar.addSeparator()
-        self.toolbar.addActions([aws.remote_invoke_action, aws.deploy_action])
-        self.menus.add_run_actions([aws.remote_invoke_action, aws.deploy_action], ["invoke_remote", "deploy"])
-        self.status.addPermanentWidget(aws.status_label)
-        self._refresh_aws_soon = QTimer(self, singleShot=True, interval=0)
-        # another profile, region or endpoint: the AWS panel lists that account (when it is shown)
-        self._refresh_aws_soon.timeout.connect(lambda: self._aws_shown(dock.isVisible(), stale=True))
-        self.status.engine_label.setMaximumWidth(220)  # a long engine error must not widen the window
-        self.status.addPermanentWidget(self.prestart_label)
-        ex = aws.explorer
-        aws.deploy_requested.connect(self.deploy_dialog)
-        aws.remote_invoke_requested.connect(
-            lambda: self.invoke_remote(self.toolbar.current_function(), self.toolbar.current_event())
-        )
-        ex.invoke_requested.connect(self._invoke_deployed)
-        ex.logs_started.connect(lambda _name: self.log_panel.clear())
-        ex.log_lines.connect(self.log_panel.append_log_lines)
-        ex.open_project_requested.connect(self.open_project)
-        aws.invoke_started.connect(self.result_view.show_running)
-        aws.log_lines.connect(self.log_panel.append_log_lines)
-        aws.invoke_finished.connect(self._on_invoke_finished)
-        aws.invoke_failed.connect(self._on_invoke_failed)
-        aws.message.connect(self.show_message)
-
-    def _aws_shown(self, shown: bool, *, stale: bool = False) -> None:
-        self._aws_stale = self._aws_stale or stale
-        if shown and (self._aws_stale or not self.aws.explorer.functions):
-            self._aws_stale = False
-            self.aws.explorer.refresh()
-
-    def deploy_dialog(self) -> object:
-        """Deploy… (Ctrl+Shift+D): the selected function, saved first so the package holds what is shown."""
-        spec = self.project.function(self.toolbar.current_function()) if self.project else None
-        if spec is None:
-            self.show_message("Open a project and pick a function to deploy")
-            return None
-        self.tabs.save_all()
-        return self.aws.open_deploy_dialog(spec)
-
-    def invoke_remote(self, function_id: str, event_name: str) -> bool:
-        """The deployed function (its FunctionName) with the selected event; answer in the result view."""
-        spec = self.project.function(function_id) if self.project and function_id else None
-        event = self._event_bytes(function_id, event_name) if spec else None
-        if spec is None or event is None:
-            if spec is None:
-                self.show_message("Open a project and pick a function to invoke remotely")
-            return False
-        self.log_panel.clear()
-        return self.aws.invoke_remote(function_id, spec.function_name, event_name, event) is not None
-
-    def _invoke_deployed(self, name: str) -> None:
-        """The explorer's Invoke: the event editor's text as it is."""
-        if not self.event_editor.is_valid():
-            self.event_editor.say("Not invoked: the event is not valid JSON; fix the underlined spot first")
-            return
-        self.log_panel.clear()
-        self.aws.invoke_remote(
-            name, name, self.event_editor.current_event() or "", self.event_editor.event_bytes()
-        )
-
-    def _breakpoint_menu(self, path: str, line: int, pos: QPoint) -> None:
-        editor = self.tabs.editor_for(path)
-        if editor is None:
-            return
-
-        def set_marker(on: bool) -> None:
-            if (line in editor.breakpoints()) != on:
-                editor.toggle_breakpoint(line)
-
-        self.breakpoint_menu = self.debug.breakpoint_menu(
-            path, line, line in editor.breakpoints(), set_marker
-        )
-        self.breakpoint_menu.popup(pos)  # not exec(): no nested event loop
-
-    def debug_invoke(self) -> bool:
-        """Ctrl+F5: the selected function and event under the debugger, stopping at the editor's breakpoints."""
-        function_id, event_name = self.toolbar.current_function(), self.toolbar.current_event()
-        if self.invoker.is_running():
-            self.show_message("An invocation is running; stop it first (Shift+F5)")
-            return False
-        event = self._event_bytes(function_id, event_name) if function_id else None
-        if event is None:
-            return False
-        self._save_before_run()
-        self.log_panel.clear()
-        docks = [self.docks[name] for name in ("callStackDock", "variablesDock", "debugConsoleDock")]
-        if not any(dock.isVisible() for dock in docks):  # first shown: the variables get the most room
-            for dock in docks:
-                dock.show()
-            width = self.width()
-            self.resizeDocks(
-                docks, [width * 3 // 10, width * 4 // 10, width * 3 // 10], Qt.Orientation.Horizontal
-            )
-        return self.debug.start(function_id, event_name, event, self.toolbar.backend())
-
-    def _show_logpoints(self) -> None:
-        for path in self.tabs.open_paths():
-            editor = self.tabs.editor_for(path)
-            if editor is not None:
-                editor.set_logpoints(self.debug.logpoint_lines(path))
-
-    def _hide_debug_docks(self) -> None:
-        """Debugging ended: its panels go (the next debug invoke shows them again)."""
-        for name in DEBUG_DOCKS:
-            self.docks[name].hide()
-
-    def _show_execution_line(self, path: str, line: int) -> None:
-        """The debugger stopped at path:line (open it, mark the line), or resumed ("": clear the marks)."""
-        for open_path in self.tabs.open_paths():
-            editor = self.tabs.editor_for(open_path)
-            if editor is not None:
-                editor.show_execution_line(None)
-        if path and Path(path).is_file():
-            editor = self.tabs.open_file(path, line)
-            if editor is not None:
-                editor.show_execution_line(line)
-                self.activateWindow()
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)  # type: ignore[arg-type]

@@ -9,7 +9,8 @@ import pytest
 from app.settings import Settings
 from widgets.editor_tabs import DISCARD
 from widgets.jobs import JobBridge
-from widgets.main_window import DEBUG_DOCKS, MainWindow
+from widgets.main_window import MainWindow
+from widgets.window_debugging import DEBUG_DOCKS
 
 pytestmark = [pytest.mark.timeout(120)]
 
