@@ -191,3 +191,20 @@ def test_refused_invoke_and_rename_conflict_are_said_in_the_event_panel(qtbot, m
     ee.ask_name = lambda title, default: "taken"
     assert not ee.rename()
     assert "taken" in ee.status.text()  # the conflict is shown where the user renamed
+
+
+def test_template_picker_keeps_its_width_while_typing(qtbot):
+    from app.events.catalog import shipped_catalog
+    from widgets.template_picker import TemplatePicker
+
+    picker = TemplatePicker(shipped_catalog(), suggested=("s3", "put"))
+    qtbot.addWidget(picker)
+    picker.show()
+    width = picker.width()
+    picker.set_parameter("size", "not a number " + "x" * 300)  # a long error appears under the form
+    qtbot.wait(50)
+    assert picker.error.text() and not picker.buttons.button(picker.buttons.StandardButton.Ok).isEnabled()
+    assert picker.width() == width and picker.minimumSizeHint().width() <= width
+    picker.name_edit.setText("a-very-long-event-name-" * 10)
+    qtbot.wait(50)
+    assert picker.width() == width
