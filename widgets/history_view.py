@@ -14,7 +14,6 @@ from runner.result import InvokeResult
 from widgets.result_view import OUTCOME_TEXT
 
 COLUMNS = ("Function", "Event", "Time", "Outcome", "Duration")
-COLUMN_WIDTHS = (120, 110, 70, 90, 70)  # readable at first sight; the user may drag them
 
 
 @dataclass
@@ -46,11 +45,12 @@ class HistoryView(QTableWidget):
         self.setWordWrap(False)
         self.verticalHeader().hide()
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         header.setMinimumSectionSize(40)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.setColumnWidth(column, width)
+        # Names share what is left (elided, whole in the tooltip); time, outcome and duration are short
+        # and always shown whole: every column readable in a narrow panel, no sideways scrolling.
+        for column in range(len(COLUMNS)):
+            mode = QHeaderView.ResizeMode.Stretch if column < 2 else QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(column, mode)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
         self.itemSelectionChanged.connect(self._on_selection)

@@ -14,6 +14,8 @@ from app.project.model import Project, Severity
 from runner.result import InvokeResult
 from widgets.python_checks import Problem
 
+NARROW_WINDOW = 1400  # px: below this, History shares the left side with Project
+
 
 class LayoutHost(Protocol):
     """The main window as the layout helpers see it (typed structurally: no import cycle)."""
@@ -31,6 +33,7 @@ class LayoutHost(Protocol):
     def restoreState(
         self, state: QByteArray | bytes | bytearray | memoryview, version: int = ...
     ) -> bool: ...  # noqa: N802
+    def tabifyDockWidget(self, first: QDockWidget, second: QDockWidget) -> None: ...  # noqa: N802
     def resizeDocks(
         self, docks: Sequence[QDockWidget], sizes: Sequence[int], orientation: Qt.Orientation
     ) -> None: ...  # noqa: N802
@@ -68,10 +71,18 @@ def apply_default_layout(window: LayoutHost) -> None:
     width, height = window.width(), window.height()
     project, event, history = (window.docks[n] for n in ("projectDock", "eventDock", "historyDock"))
     right = event if event.isVisible() else history
+    if not event.isVisible() and width < NARROW_WINDOW:  # a laptop: History tabbed with Project
+        window.tabifyDockWidget(project, history)
+        project.raise_()
+        right = event
     sizes = [min(280, max(170, width * 3 // 20)), min(460, max(260, width * 6 // 25))]
     if not event.isVisible():  # the event editor is beside the code: History needs less
-        sizes[1] = min(360, max(200, width // 6))
-    window.resizeDocks([project, right], sizes, Qt.Orientation.Horizontal)
+        sizes[1] = min(380, max(260, width // 5))
+    window.resizeDocks(
+        [project, right] if right.isVisible() else [project],
+        sizes[: 2 if right.isVisible() else 1],
+        Qt.Orientation.Horizontal,
+    )
     if event.isVisible():
         window.resizeDocks([event, history], [height * 3 // 5, height * 2 // 5], Qt.Orientation.Vertical)
     window.vertical.setSizes([height * 3 // 5, height * 2 // 5])

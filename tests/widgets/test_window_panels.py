@@ -140,7 +140,17 @@ def test_history_is_kept_across_restarts_and_reruns_on_double_click(qtbot, make_
         ("AlphaFunction", "good", "success")
     ]
     assert again.history.item(0, 0).text() == "AlphaFunction"
-    assert again.history.columnWidth(0) >= 100  # readable, not squeezed to its contents
+    from widgets.history_view import HistoryView
+
+    h = HistoryView()  # as wide as a History panel beside a 1280 px window's code
+    qtbot.addWidget(h)
+    h.set_entries(entries)
+    h.resize(340, 200)
+    h.show()
+    qtbot.wait(20)
+    total = sum(h.columnWidth(c) for c in range(h.columnCount()))
+    assert total <= h.viewport().width() + 2  # every column in view, no sideways scrolling
+    assert h.columnWidth(2) >= h.fontMetrics().horizontalAdvance("00:00:00")  # the time is whole
     with qtbot.waitSignal(again.invoker.finished, timeout=60_000):
         again.toolbar.set_backend("process")
         again.history.cellDoubleClicked.emit(0, 1)
