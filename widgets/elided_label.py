@@ -25,6 +25,7 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self._min_chars = min_chars
         self._mode = mode
+        self._floor: tuple[tuple[str, int], QSize] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setText(text)
 
@@ -34,10 +35,16 @@ class ElidedLabel(QLabel):
         self.updateGeometry()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        metrics = self.fontMetrics()
-        margins = self.contentsMargins()
-        width = metrics.horizontalAdvance("M" * self._min_chars) + margins.left() + margins.right()
-        return QSize(min(width, super().sizeHint().width()), super().minimumSizeHint().height())
+        # Layouts ask often (hundreds of times per invoke): the floor depends on the font only.
+        key = (self.font().key(), self._min_chars)
+        if self._floor is None or self._floor[0] != key:
+            metrics = self.fontMetrics()
+            margins = self.contentsMargins()
+            width = metrics.horizontalAdvance("M" * self._min_chars) + margins.left() + margins.right()
+            height = metrics.height() + margins.top() + margins.bottom()
+            self._floor = (key, QSize(width, height))
+        floor = self._floor[1]
+        return QSize(min(floor.width(), self.sizeHint().width()), floor.height())
 
     def elided_text(self) -> str:
         """The text as drawn at the current width."""

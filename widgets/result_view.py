@@ -172,6 +172,9 @@ class ResultView(QWidget):
     def _style_badge(self, outcome: Outcome | str | None) -> None:
         t = self._theme
         colour = {Outcome.SUCCESS: t.success, "running": t.info, None: t.margin_fore}.get(outcome, t.error)
+        if getattr(self, "_badge_colour", None) == colour:
+            return  # restyling costs a style sheet parse and a relayout on every invoke
+        self._badge_colour = colour
         self.badge.setStyleSheet(
             f"QLabel#outcomeBadge {{ background: {colour}; color: white; border-radius: 8px;"
             " padding: 3px 10px; font-weight: bold; }"
