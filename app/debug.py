@@ -59,7 +59,9 @@ def _container_backend(options: dict[str, Any]) -> ContainerBackend:
     ):
         if options.get(key):
             extra[arg] = options[key]
-    project = str(options.get("project") or "default")
+    from runner.container_sandbox import project_label
+
+    project = project_label(options.get("project"))
     return ContainerBackend(client, project, cache_dir, remove_orphans=False, **extra)
 
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.events.store import atomic_write_bytes
+from app.fsutil import atomic_write
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, StackFrame
 
 KEEP_ENTRIES = 100
@@ -85,7 +85,7 @@ def result_from_json(data: dict[str, Any]) -> InvokeResult:
 def save_history(path: Path, entries: list[dict[str, Any]]) -> None:
     """Newest first, at most KEEP_ENTRIES; written atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, json.dumps(entries[:KEEP_ENTRIES]).encode("utf-8"))
+    atomic_write(path, json.dumps(entries[:KEEP_ENTRIES]).encode("utf-8"))
 
 
 def load_history(path: Path) -> list[tuple[str, str, dt.datetime, InvokeResult, list[str]]]:

@@ -80,6 +80,7 @@ def function_config(
         account_id=account_id or "123456789012",
         log_format=logging_config.get("LogFormat"),
         log_level=logging_config.get("ApplicationLogLevel"),
+        ephemeral_storage_mb=int(spec.ephemeral_storage),
     )
 
 
@@ -130,9 +131,10 @@ def select_backend(name: str = "auto", **options: Any) -> Backend:
     from runner.auto_backend import AutoBackend
     from runner.container import ContainerBackend
     from runner.container_engine import connect
+    from runner.container_sandbox import project_label
 
     client = picked.pop("docker_client", None)
-    project = str(picked.pop("project", None) or "default")
+    project = project_label(picked.pop("project", None))  # by path hash: never another project's
     container_options: dict[str, Any] = {k: v for k, v in picked.items() if v is not None}
     if "container_image" in container_options:
         container_options["image_override"] = container_options.pop("container_image")

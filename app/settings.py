@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "local_credentials": False,  # give local invokes the profile's credentials (else dummy ones)
     "aws_region": "us-east-1",
     "aws_endpoint_url": "",  # LocalStack or a test endpoint for every AWS call; "" means AWS itself
+    "deploy_allow_secrets": False,  # package credential-looking files instead of refusing them
+    "deploy_cache_max_mb": 2048,  # the deploy cache (zips, installed requirements) is pruned to this
+    "deploy_cache_max_age_days": 30,  # and entries unused for this long are removed
     "theme": "light",
     "font_size": 11,
     "recent_projects": [],

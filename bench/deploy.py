@@ -93,7 +93,7 @@ def run() -> str:
         "deploy includes cfn-lint, the two builds and the layer (requirements already cached by the rows above), "
         "creating the artifacts bucket, three uploads, the change set and its execution; moto executes change "
         "sets synchronously, so the time to the first stack event here is the client's own overhead, not "
-        "CloudFormation's. The no-op stack deploy sends DescribeStacks and GetTemplate and finds nothing "
+        "CloudFormation's. The no-op stack deploy sends GetCallerIdentity, DescribeStacks and GetTemplate and finds nothing "
         "changed: no upload, no change set (asserted in tests/integration/test_stack_moto.py).",
         f"Load average (1 min) when this section finished: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
     ]

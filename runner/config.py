@@ -28,6 +28,7 @@ class FunctionConfig:
     account_id: str = "123456789012"
     log_format: str | None = None
     log_level: str | None = None
+    ephemeral_storage_mb: int = 512  # /tmp's size (EphemeralStorage.Size)
 
     @property
     def python_version(self) -> str | None:
@@ -53,5 +54,6 @@ class FunctionConfig:
             "arch": self.architecture,
             "requirements": str(self.requirements_file) if self.requirements_file else None,
             "log": [self.log_format, self.log_level],
+            "tmp": self.ephemeral_storage_mb,
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

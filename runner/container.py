@@ -24,7 +24,7 @@ from runner.container_engine import (
     image_for,
     platform_for,
 )
-from runner.container_pool import ContainerPool, PoolFull, WarmContainer
+from runner.container_pool import TOKEN_HEADER, ContainerPool, PoolFull, WarmContainer
 from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
 from runner.limits import check_request
 from runner.process import DUMMY_CREDENTIALS, PRESTART_WAIT_S
@@ -113,7 +113,7 @@ class ContainerBackend:
     def _reload_container(self, w: WarmContainer) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", w.port, timeout=10)
         try:
-            conn.request("POST", "/lambda-studio/reload", body=b"")
+            conn.request("POST", "/lambda-studio/reload", body=b"", headers=w.auth_headers())
             conn.getresponse().read()
         except (OSError, http.client.HTTPException):
             self.pool.discard(w)
@@ -225,7 +225,7 @@ class ContainerBackend:
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
             raise explain_engine_error(exc) from exc
         if w.mode == "emulator":
-            _await_warm(w.port, cancel, PRESTART_WAIT_S)
+            _await_warm(w.port, cancel, PRESTART_WAIT_S, w.token)
 
     def _debug_invoke(
         self,
@@ -248,7 +248,7 @@ class ContainerBackend:
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
             raise explain_engine_error(exc) from exc
         if debug.clock is not None:  # the session says when the timeout may count
-            debug.clock.connect(lambda held: _post_hold(w.port, held))
+            debug.clock.connect(lambda held: _post_hold(w.port, held, w.token))
         try:
             with w.lock:
                 w.sink = sink
@@ -277,7 +277,7 @@ class ContainerBackend:
         client_context: str | None = None,
     ) -> InvokeResult:
         first_line = len(w.lines)
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **w.auth_headers()}
         if client_context:
             headers["X-Amz-Client-Context"] = base64.b64encode(client_context.encode()).decode()
         done = threading.Event()
@@ -470,13 +470,13 @@ class ContainerBackend:
         )
 
 
-def _await_warm(port: int, cancel: CancelToken | None, limit_s: float) -> None:
+def _await_warm(port: int, cancel: CancelToken | None, limit_s: float, token: str | None = None) -> None:
     """Blocks until the container's emulator reports a runtime whose init finished (or limit_s passes)."""
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline and not (cancel is not None and cancel.is_set()):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2.0)
         try:
-            conn.request("GET", "/lambda-studio/health")
+            conn.request("GET", "/lambda-studio/health", headers={TOKEN_HEADER: token} if token else {})
             if int(json.loads(conn.getresponse().read() or b"{}").get("warm") or 0) > 0:
                 return
         except (OSError, ValueError, http.client.HTTPException):
@@ -486,11 +486,13 @@ def _await_warm(port: int, cancel: CancelToken | None, limit_s: float) -> None:
         time.sleep(0.01)
 
 
-def _post_hold(port: int, held: bool) -> None:
+def _post_hold(port: int, held: bool, token: str | None = None) -> None:
     """Tells the emulator in a debug container whether the debugger holds the runtime."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
-        conn.request("POST", "/lambda-studio/debug-hold", body=json.dumps({"held": held}).encode())
+        body = json.dumps({"held": held}).encode()
+        headers = {TOKEN_HEADER: token} if token else {}
+        conn.request("POST", "/lambda-studio/debug-hold", body=body, headers=headers)
         conn.getresponse().read()
     finally:
         conn.close()

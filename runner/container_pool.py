@@ -6,8 +6,8 @@ import contextlib
 import hashlib
 import http.client
 import os
+import secrets
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,22 +18,27 @@ from typing import Any
 from runner.config import FunctionConfig
 from runner.container_deps import ensure_container_requirements
 from runner.container_engine import ContainerBackendError, explain_engine_error, platform_for
+from runner.container_sandbox import (
+    PIDS_LIMIT,
+    open_to_lambda_user,
+    owner_id,
+    owner_is_dead,
+    run_user,
+)
 from runner.debug import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
+from runner.emulator import TOKEN_ENV, TOKEN_HEADER
 
 LABEL_PROJECT = "lambda-studio.project"
 LABEL_FUNCTION = "lambda-studio.function"
 LABEL_HASH = "lambda-studio.config-hash"
-LABEL_OWNER = "lambda-studio.owner"  # "<hostname>:<pid>" of the app that made it (orphan detection)
+LABEL_OWNER = "lambda-studio.owner"  # "<hostname>:<pid>:<start>" of the app that made it (orphan sweep)
 EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator.py"
 CONTAINER_PORT = 8080
 EMULATOR_FILE = Path(__file__).resolve().parent / "emulator.py"
 LineSink = Callable[[str], None]
+__all__ = ["TOKEN_ENV", "TOKEN_HEADER", "owner_id"]
 LINES_BYTES = 4 * 1024 * 1024  # recent output kept per container (lines are <= 256 KB: the emulator cuts)
 MAX_LINE = 256 * 1024  # the image's own RIE does not cut lines: we do, as Lambda does
-
-
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
@@ -57,6 +62,10 @@ class WarmContainer:
     next_scan: float = 0.0
     debug: bool = False  # a one-off debug container (runtime under debugpy): never pooled or reused
     busy: bool = False  # an invoke holds it (set and cleared under the pool's lock)
+    token: str | None = None  # the emulator's Invoke API wants it on every request (emulator mode)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {TOKEN_HEADER: self.token} if self.token else {}
 
     @property
     def id(self) -> str:
@@ -134,7 +143,7 @@ def _code_stamp(paths: Sequence[Path]) -> tuple[int, int, int]:
     return count, newest, total
 
 
-def wait_ready(port: int, deadline_s: float, mode: str, container: Any) -> None:
+def wait_ready(port: int, deadline_s: float, mode: str, container: Any, token: str | None = None) -> None:
     """Blocks until the container's server answers HTTP on 127.0.0.1:port (or raises)."""
     path = "/lambda-studio/health" if mode == "emulator" else "/"
     end = time.monotonic() + deadline_s
@@ -142,7 +151,7 @@ def wait_ready(port: int, deadline_s: float, mode: str, container: Any) -> None:
     while time.monotonic() < end:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers={TOKEN_HEADER: token} if token else {})
             resp = conn.getresponse()
             resp.read()
             if mode != "emulator" or resp.status == 200:
@@ -201,7 +210,6 @@ class ContainerPool:
     def remove_orphans(self) -> list[str]:
         """Removes containers of this project left by an app that is gone (crashed); returns their ids."""
         removed: list[str] = []
-        host = socket.gethostname()
         try:
             found = self.client.containers.list(
                 all=True, filters={"label": f"{LABEL_PROJECT}={self.project}"}
@@ -211,9 +219,7 @@ class ContainerPool:
         mine = {w.id for found in self._warm.values() for w in found}
         for container in found:
             owner = str(container.labels.get(LABEL_OWNER, ""))
-            owner_host, _, pid = owner.rpartition(":")
-            alive = owner_host == host and pid.isdigit() and _pid_alive(int(pid))
-            if container.id in mine or (alive and owner != owner_id()):
+            if container.id in mine or not (owner == owner_id() or owner_is_dead(owner)):
                 continue
             with contextlib.suppress(Exception):
                 container.remove(force=True)
@@ -415,7 +421,12 @@ class ContainerPool:
             merged = merge_layers(layers, self.cache_dir / "layers")
             volumes[str(merged)] = {"bind": "/opt", "mode": "ro"}
         kwargs: dict[str, Any] = {}
+        token = None
         if mode == "emulator":
+            # The emulator listens on 0.0.0.0 in the container: only who holds this may invoke it (the
+            # emulator takes it out of its environment and its /proc entry before any runtime starts).
+            token = secrets.token_urlsafe(24)
+            env[TOKEN_ENV] = token
             volumes[str(EMULATOR_FILE)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
             kwargs["entrypoint"] = ["python3", EMULATOR_IN_CONTAINER]
             command = [
@@ -449,6 +460,9 @@ class ContainerPool:
         if debug is not None:
             ports[f"{CONTAINER_DEBUG_PORT}/tcp"] = (debug[0].host, debug[0].port)
         code_stamp = _code_stamp([config.code_dir, *config.layer_dirs])
+        sources = [config.code_dir.resolve(), *(Path(v) for v in volumes if Path(v).is_dir())]
+        open_to_lambda_user(sources, self.cache_dir)
+        user = run_user(sources)
         created = time.monotonic()
         container = None
         for attempt in range(3):
@@ -465,6 +479,13 @@ class ContainerPool:
                     memswap_limit=mem,
                     platform=platform_for(config.architecture),
                     ports=ports,
+                    # Lambda's sandbox: read-only except /tmp, its non-root user, no capabilities.
+                    user=user,
+                    read_only=True,
+                    tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={config.ephemeral_storage_mb}m,mode=1777"},
+                    cap_drop=["ALL"],
+                    security_opt=["no-new-privileges"],
+                    pids_limit=PIDS_LIMIT,
                     **kwargs,
                 )
                 break
@@ -478,9 +499,10 @@ class ContainerPool:
             port = _host_port(container)
             w = WarmContainer(container, config.function_id, config_hash, mode, port, created, created)
             w.debug = debug is not None
+            w.token = token
             w.code_stamp = code_stamp
             threading.Thread(target=_follow_logs, args=(w,), name="container-logs", daemon=True).start()
-            wait_ready(port, self.start_timeout_s, mode, container)
+            wait_ready(port, self.start_timeout_s, mode, container, token)
         except BaseException:
             with contextlib.suppress(Exception):
                 container.remove(force=True)
@@ -548,13 +570,3 @@ def _start_error(exc: BaseException, image: str) -> ContainerBackendError:
     if "Connection aborted" in text or "Permission denied" in text or "connection refused" in text.lower():
         return explain_engine_error(exc)
     return ContainerBackendError(f"Could not start a container from {image}: {text[:400]}")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -54,6 +54,14 @@ CLI contract (for the container backend)
   the emulator's stdout, line-buffered, in the order the invoke's log keeps them; a line is cut at
   256 KB as Lambda does; an invoke keeps its first and last 512 KB of lines. SIGTERM/SIGINT stop the
   runtimes and exit 0.
+* With LAMBDA_STUDIO_TOKEN in its environment (the container backend sets one per container), every
+  Invoke API request must carry it in ``X-LambdaStudio-Token`` (else 403 AccessDeniedException);
+  the emulator drops it from the environment the runtimes get and makes its own /proc entry
+  unreadable to them (non-dumpable).
+* Runtimes (Linux): each is a child subreaper in its own session, so whatever it starts stays in
+  its tree; timeouts, crashes, memory kills, reloads and shutdown kill the whole tree and group.
+  Between invokes, once a runtime waits in /next, its tree is stopped (SIGSTOP) and continued when
+  the next event is delivered, as Lambda freezes the sandbox (not with --debug).
 """
 
 from __future__ import annotations
@@ -63,6 +71,7 @@ import base64
 import contextlib
 import datetime as dt
 import heapq
+import hmac
 import json
 import math
 import os
@@ -79,6 +88,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+TOKEN_ENV = "LAMBDA_STUDIO_TOKEN"  # the container's secret: every Invoke API request must carry it
+TOKEN_HEADER = "X-LambdaStudio-Token"
 MAX_SYNC_PAYLOAD = 6_291_556  # a function's response (the Runtime API's limit)
 MAX_REQUEST_PAYLOAD = 6_291_456  # a synchronous invoke's request (the Invoke API's limit)
 MAX_ASYNC_PAYLOAD = 1_048_576  # an Event invoke's request
@@ -180,6 +191,8 @@ class MemoryProbe:
             try:
                 with open(f"/proc/{p}/status") as f:
                     for line in f:
+                        if line.startswith("Name:") and line.split()[1:] == ["bwrap"]:
+                            break  # the sandbox's own plumbing (runner/sandbox.py), not the function's
                         if line.startswith(key):
                             total += int(line.split()[1]) * 1024
                             break
@@ -264,6 +277,164 @@ def _win_memory(pid: int) -> tuple[int, int]:  # pragma: no cover - Windows only
         k32.CloseHandle(handle)
 
 
+class _Spawner:
+    """Starts every runtime from one long-lived thread.
+
+    A runtime may ask to die with its parent (PR_SET_PDEATHSIG: the sandbox does); Linux counts the
+    *thread* that forked it as the parent, so a runtime started from a short-lived request thread
+    would die with that thread. This one lives as long as the process.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: list[tuple[Callable[[], Any], threading.Event, list[Any]]] = []
+        self.wake = threading.Condition(self.lock)
+        self.thread: threading.Thread | None = None
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        done, box = threading.Event(), []  # type: ignore[var-annotated]
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._loop, name="runtime-spawner", daemon=True)
+                self.thread.start()
+            self.jobs.append((fn, done, box))
+            self.wake.notify()
+        done.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def _loop(self) -> None:
+        while True:
+            with self.lock:
+                while not self.jobs:
+                    self.wake.wait()
+                fn, done, box = self.jobs.pop(0)
+            try:
+                box.append(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                box.append(exc)
+            done.set()
+
+
+_SPAWNER = _Spawner()
+
+
+def _subreaper() -> Callable[[], None] | None:
+    """Linux: makes the runtime a child subreaper (kept across exec), so what its children orphan —
+    a double fork, a setsid'd daemon — is re-parented to it and stays in its tree: measured, and
+    killed with it. Resolved here, not in the forked child, which must only make the call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+_SUBREAPER = _subreaper()
+
+
+def _spawn(cmd: list[str], **kw: Any) -> subprocess.Popen[bytes]:
+    return _SPAWNER.run(lambda: subprocess.Popen(cmd, **kw))
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILLs a process, its process group and (Linux) every descendant; the group and tree are
+    read first, so children that outlive their parent still go."""
+    if os.name != "posix":
+        return
+    tree = MemoryProbe._tree(pid) if os.path.isdir("/proc/self") else [pid]
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    for p in tree:
+        with contextlib.suppress(OSError):
+            os.kill(p, signal.SIGKILL)
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of a process (Linux), so a reused pid is never taken for ours."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _group_members(pgid: int, not_before: int) -> list[int]:
+    """Processes of a process group started no earlier than its leader (a live group's id is never
+    reused as a pid, so these are provably the group's)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and int(fields[19]) >= not_before:
+                out.append(int(entry))
+    return out
+
+
+def _write_pid_file(pid_dir: str, pid: int) -> None:
+    """Records a runtime and its owner (this process), for sweep_runtimes after a kill -9 of the owner."""
+    record = {
+        "pid": pid,
+        "start": _start_time(pid),
+        "owner": os.getpid(),
+        "owner_start": _start_time(os.getpid()),
+    }
+    with contextlib.suppress(OSError):
+        os.makedirs(pid_dir, exist_ok=True)
+        with open(os.path.join(pid_dir, f"{pid}.json"), "w") as f:
+            json.dump(record, f)
+
+
+def sweep_runtimes(pid_dir: str) -> list[int]:
+    """Kills runtimes left by an owner that is gone (e.g. a kill -9'd serve); returns their pids.
+
+    Only provably ours and provably orphaned: the pid file names the runtime and its owner with
+    their kernel start times; a runtime is killed only if it still has that start time and its
+    owner does not (dead, or its pid reused). Linux only (elsewhere the records are kept)."""
+    killed: list[int] = []
+    if not os.path.isdir("/proc/self"):
+        return killed
+    try:
+        names = os.listdir(pid_dir)
+    except OSError:
+        return killed
+    for name in names:
+        path = os.path.join(pid_dir, name)
+        try:
+            with open(path) as f:
+                rec = json.load(f)
+            pid, start, owner, owner_start = (
+                int(rec["pid"]),
+                rec["start"],
+                int(rec["owner"]),
+                rec["owner_start"],
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if owner_start is not None and _start_time(owner) == owner_start:
+            continue  # its owner is alive: not ours to touch
+        if start is not None and _start_time(pid) == start:
+            kill_tree(pid)
+            killed.append(pid)
+        elif start is not None:  # the runtime is gone; what it started in its process group is not
+            for member in _group_members(pid, int(start)):
+                with contextlib.suppress(OSError):
+                    os.kill(member, signal.SIGKILL)
+                    killed.append(member)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return killed
+
+
 class Invocation:
     """One invoke: the event going in, what came back, the log lines and the measured numbers."""
 
@@ -300,6 +471,7 @@ class Invocation:
         self.memory_size_mb = 0
         self.max_memory_used_mb: int | None = None
         self.body = b""
+        self.proc: subprocess.Popen[bytes] | None = None  # the runtime process it runs on
 
     @property
     def function_error(self) -> bool:
@@ -370,6 +542,7 @@ class _Runtime:
         self.partial_len = 0  # its full length so far (what is past the cut is dropped)
         self.after_cr = False
         self.fd = -1
+        self.frozen: list[int] = []  # the stopped tree between invokes (freeze_idle)
         self.server = _QuietServer(("127.0.0.1", 0), _RuntimeApiHandler)
         self.server.daemon_threads = True
         self.server.runtime = self  # type: ignore[attr-defined]
@@ -389,10 +562,13 @@ class _Runtime:
         self.partial, self.partial_len, self.after_cr = [], 0, False
         self.oom_killed = False
         self.served = 0
+        self.frozen = []
         self.generation = self.emu.generation
         self.spawned_at = time.monotonic()
         kw: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
-        self.proc = subprocess.Popen(
+        if _SUBREAPER is not None:
+            kw["preexec_fn"] = _SUBREAPER
+        self.proc = _spawn(
             list(self.emu.runtime_cmd),
             cwd=self.emu.cwd,
             env=env,
@@ -401,6 +577,8 @@ class _Runtime:
             stderr=subprocess.STDOUT,
             **kw,
         )
+        if self.emu.pid_dir:
+            _write_pid_file(self.emu.pid_dir, self.proc.pid)
         assert self.proc.stdout is not None
         self.fd = self.proc.stdout.fileno()
         if os.name == "posix":
@@ -409,24 +587,52 @@ class _Runtime:
         threading.Thread(target=self._watch_exit, args=(self.proc,), daemon=True).start()
 
     def kill(self) -> None:
+        """Kills the runtime's whole tree: its process group and every descendant still attached
+        (under the sandbox, killing its pid 1 ends the pid namespace, so nothing can escape)."""
         proc = self.proc
         if proc is None or proc.poll() is not None:
             return
-        try:
-            if os.name == "posix":
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
+        kill_tree(proc.pid)
+        if os.name != "posix":
+            with contextlib.suppress(OSError):
                 proc.kill()
-        except OSError:
-            pass
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
 
+    def freeze(self) -> None:
+        """SIGSTOPs the runtime's tree (background threads and children included) while it waits for
+        an event; the tree is walked twice so a child forked meanwhile is stopped too."""
+        proc = self.proc
+        if self.frozen or not self.emu.freeze_idle or proc is None or proc.poll() is not None:
+            return
+        for _ in range(2):
+            for p in MemoryProbe._tree(proc.pid):
+                if p not in self.frozen:
+                    with contextlib.suppress(OSError):
+                        os.kill(p, signal.SIGSTOP)
+                        self.frozen.append(p)
+
+    def thaw(self) -> None:
+        """SIGCONTs what freeze stopped (and anything of the tree, should a stop have raced)."""
+        if not self.frozen:
+            return
+        proc = self.proc
+        tree = MemoryProbe._tree(proc.pid) if proc is not None and proc.poll() is None else []
+        for p in dict.fromkeys([*self.frozen, *tree]):
+            with contextlib.suppress(OSError):
+                os.kill(p, signal.SIGCONT)
+        self.frozen = []
+
     def _watch_exit(self, proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
+        if self.emu.pid_dir:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self.emu.pid_dir, f"{proc.pid}.json"))
         with self.lock:
             inv = self.current
-            if inv is not None and self.proc is proc and not inv.done.is_set():
+            # Only an invoke running on this very process: the exit of a runtime killed before a
+            # new invoke started (its watcher may run late) must not end the new one.
+            if inv is not None and self.proc is proc and inv.proc is proc and not inv.done.is_set():
                 inv.done.set()
             self.lock.notify_all()
 
@@ -582,7 +788,9 @@ class _RuntimeApiHandler(_Handler):
                 inv = rt.current
                 if inv is not None and inv.delivered_at is None and not inv.done.is_set():
                     break
+                rt.freeze()  # idle in /next: stopped until its next event, as Lambda freezes it
                 rt.lock.wait(1.0)  # re-check now and then: a dead runtime's poll must not linger
+            rt.thaw()
             inv.delivered_at = time.monotonic()
             inv.deadline_ms = int(time.time() * 1000 + rt.emu.timeout_s * 1000)
         rt.emu.emit(f"START RequestId: {inv.request_id} Version: $LATEST", inv)
@@ -676,8 +884,14 @@ class Emulator:
         init_timeout_s: float = 10.0,
         debug: bool = False,
         recent_log_bytes: int = RECENT_LOG_BYTES,
+        pid_dir: str | None = None,
+        freeze_idle: bool = True,
     ) -> None:
         self.function_name = function_name
+        self.pid_dir = pid_dir  # runtimes recorded here, for sweep_runtimes after a crash of ours
+        # Between invokes a runtime's tree is stopped (SIGSTOP), as Lambda freezes the sandbox; not in
+        # debug mode (the debugger talks to it) and only where /proc shows the tree (Linux).
+        self.freeze_idle = freeze_idle and not debug and os.path.isdir("/proc/self")
         self.handler = handler
         self.runtime_cmd = list(runtime_cmd)
         self.memory_mb = memory_mb
@@ -862,6 +1076,8 @@ class Emulator:
                 if rt.proc is not None:
                     rt.kill()
                 rt.spawn()
+            with rt.lock:
+                inv.proc = rt.proc  # the process this invoke runs on (see _watch_exit)
             inv.cold = rt.served == 0
             rt.served += 1
             with rt.lock:
@@ -872,6 +1088,8 @@ class Emulator:
                 # event: start a fresh one, as Lambda resets the environment, and deliver again.
                 inv.done.clear()
                 rt.spawn()
+                with rt.lock:
+                    inv.proc = rt.proc
                 inv.cold = True
                 rt.served = 1
                 with rt.lock:
@@ -1091,7 +1309,19 @@ class _InvokeApiHandler(_Handler):
     def _functions(self) -> Mapping[str, Emulator]:
         return self.server.functions()  # type: ignore[attr-defined]
 
+    def _refused(self) -> bool:
+        """True (after answering 403) when the server has a token and the request lacks it."""
+        token: str | None = self.server.token  # type: ignore[attr-defined]
+        given = self.headers.get(TOKEN_HEADER) or ""
+        if token is None or hmac.compare_digest(given.encode(), token.encode()):
+            return False
+        self.close_connection = True
+        _aws_error(self, 403, "AccessDeniedException", f"This endpoint needs its {TOKEN_HEADER} header.")
+        return True
+
     def do_GET(self) -> None:  # noqa: N802
+        if self._refused():
+            return
         path = self.path.split("?", 1)[0]
         if path == "/lambda-studio/health":
             functions = self._functions()
@@ -1109,6 +1339,8 @@ class _InvokeApiHandler(_Handler):
         _aws_error(self, 404, "ResourceNotFoundException", f"Not found: {path}")
 
     def do_POST(self) -> None:  # noqa: N802
+        if self._refused():
+            return
         path = self.path.split("?", 1)[0]
         parts = path.strip("/").split("/")
         if path == "/lambda-studio/debug-hold":
@@ -1444,10 +1676,12 @@ class InvokeServer:
         log: LogSink | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS_S,
         async_queue_bytes: int = ASYNC_QUEUE_BYTES,
+        token: str | None = None,
     ) -> None:
         self.httpd = _QuietServer((host, port), _InvokeApiHandler)
         self.httpd.daemon_threads = True
         self.httpd.functions = functions  # type: ignore[attr-defined]
+        self.httpd.token = token  # type: ignore[attr-defined]
         self.async_queue = AsyncQueue(log or _stderr_line, retry_delays, async_queue_bytes)
         self.httpd.async_queue = self.async_queue  # type: ignore[attr-defined]
         self.thread: threading.Thread | None = None
@@ -1465,6 +1699,19 @@ class InvokeServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.async_queue.close()
+
+
+def _hide_own_proc_entry() -> None:
+    """Makes this process non-dumpable (Linux): its /proc entry, environ included, is then root's and
+    unreadable to the runtimes, which run as the same non-root user without capabilities."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        pass
 
 
 def _in_container() -> bool:
@@ -1500,6 +1747,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not runtime_cmd:
         p.error("no runtime command after --")
     cgroup = args.cgroup_memory == "on" or (args.cgroup_memory == "auto" and _in_container())
+    token = os.environ.pop(TOKEN_ENV, None)  # never in a runtime's environment
+    if token is not None:
+        _hide_own_proc_entry()
     emu = Emulator(
         function_name=args.function_name,
         handler=args.handler,
@@ -1516,7 +1766,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         init_timeout_s=args.init_timeout,
         debug=args.debug,
     )
-    server = InvokeServer(lambda: {args.function_name: emu}, args.host, args.port)
+    server = InvokeServer(lambda: {args.function_name: emu}, args.host, args.port, token=token)
     stop = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:

@@ -18,10 +18,12 @@ from typing import Any
 
 from runner.config import FunctionConfig
 from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
-from runner.emulator import Emulator, Invocation, Throttled
+from runner.emulator import Emulator, Invocation, Throttled, sweep_runtimes
 from runner.isolation import linked_packages
 from runner.limits import check_request
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
+from runner.sandbox import choose as choose_sandbox
+from runner.sandbox import runtime_dirs
 
 PRESTART_WAIT_S = 30.0  # the longest a pre-start waits for a runtime's init (Lambda allows 10 s)
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
@@ -179,6 +181,11 @@ class ProcessBackend:
         self.runtime_cmd = runtime_cmd  # e.g. [python, -m, awslambdaric] (the handler is appended)
         self._lock = threading.Lock()
         self._emulators: dict[tuple[str, str], Emulator] = {}
+        self._note: str | None = None  # what the sandbox is (or why there is none): said once
+        self._noted = False
+        # Runtimes left by a copy of us that was killed (kill -9 of serve): provably orphaned ones go.
+        self.pid_dir = self.cache_dir / "runtimes"
+        sweep_runtimes(str(self.pid_dir))
 
     def environment(self, config: FunctionConfig, sys_path: list[Path]) -> dict[str, str]:
         """The runtime's environment: host basics, the Lambda set, the template's variables, credentials."""
@@ -249,6 +256,16 @@ class ProcessBackend:
         python = [self.python, "-S"] if isolate else [self.python]
         cmd = [*self.runtime_cmd, config.handler] if self.runtime_cmd else [*python, "-u", str(BOOTSTRAP)]
         env = self.environment(config, sys_path)
+        if debug is None:  # a debug runtime stays unsandboxed: debugpy's adapter shares its tree
+            seen = runtime_dirs(
+                self.python, [config.code_dir, *config.layer_dirs, *sys_path[1:], BOOTSTRAP.parent]
+            )
+            box = choose_sandbox(seen, tmp_mb=config.ephemeral_storage_mb)
+            if box.active:
+                cmd = [*box.prefix, *cmd]
+                env["TMPDIR"] = "/tmp"  # the host's TMPDIR is read-only in there
+            with self._lock:
+                self._note = box.note
         if debug is not None:  # our bootstrap under debugpy, which waits for the debugger
             cmd = [*python, "-u", "-Xfrozen_modules=off", *debug.runtime_args(), str(BOOTSTRAP)]
             env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # we turned frozen modules off: no warning
@@ -271,6 +288,7 @@ class ProcessBackend:
             region=config.region,
             account_id=config.account_id,
             debug=debug is not None,
+            pid_dir=str(self.pid_dir),
         )
 
     @staticmethod
@@ -315,6 +333,11 @@ class ProcessBackend:
                 backend=self.name,
             )
         result = to_result(inv, config, self.name, path_map(config))
+        with self._lock:
+            note = None if self._noted else self._note
+            self._noted = self._noted or note is not None
+        if note is not None:  # in the result, not the sink: the sink carries the invoke's log only
+            result.note = note
         mismatch = self.version_note(config)
         if mismatch:
             result.note = f"{mismatch} {result.note}" if result.note else mismatch

@@ -18,3 +18,5 @@ else
 fi
 # Qt needs a handful of system libraries that minimal Linux images lack.
 bash scripts/system-libs.sh || true
+# The process backend sandboxes runtimes with bubblewrap on Linux (docs/sandbox.md).
+bash scripts/sandbox-tools.sh || true

@@ -84,7 +84,7 @@ class Debugger(QObject):
         if choice == "process":
             options = {k: v for k, v in options.items() if k not in ("images", "project")}
         elif (project := self._project()) is not None:
-            options.setdefault("project", project.root.name)
+            options.setdefault("project", str(project.root))  # labelled by its path's hash
         return debug_backend(choice, config, **options)
 
     @Slot(object)

@@ -282,8 +282,10 @@ class DeployDialog(QDialog):
         )
 
     def options(self) -> Any:
+        from app.deploy.cache import CacheLimits
         from app.deploy.plan import DeployOptions
 
+        settings = self._aws.settings
         arn = self.role_arn.text().strip() if self.use_role.isChecked() else ""
         return DeployOptions(
             cache_dir=self._cache_dir,
@@ -291,6 +293,10 @@ class DeployDialog(QDialog):
             create_role=self.create_role.isChecked(),
             publish_version=self.publish.isChecked() or bool(self.alias.text().strip()),
             alias=self.alias.text().strip() or None,
+            allow_secrets=bool(settings.get("deploy_allow_secrets")),
+            cache_limits=CacheLimits.from_settings(
+                settings.get("deploy_cache_max_mb"), settings.get("deploy_cache_max_age_days")
+            ),
         )
 
     def _ask_cancel(self) -> bool:

@@ -125,7 +125,7 @@ class Invoker(QObject):
         if name != "process":
             options["pull_progress"] = self._pull_progress
             if self._project is not None:
-                options.setdefault("project", self._project.root.name)
+                options.setdefault("project", str(self._project.root))  # labelled by its path's hash
         else:
             options = {k: v for k, v in options.items() if k not in ("images", "project")}
         return select_backend(name, **options)

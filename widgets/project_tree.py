@@ -131,8 +131,14 @@ class ProjectTree(QTreeWidget):
         for problem in project.diagnostics:
             if problem.file and str(problem.file) in templates:
                 item = templates[str(problem.file)]
-                item.setToolTip(0, (item.toolTip(0) + "\n" + str(problem)).strip())
-                item.setForeground(0, QColor("#d1242f" if problem.severity is Severity.ERROR else "#bf8700"))
+            elif problem.code == "template-unusable" and problem.file:
+                # A template name that is a folder or a link loop: shown, never opened in the editor.
+                item = templates[str(problem.file)] = QTreeWidgetItem(self, [f"{problem.file.name}  ⚠"])
+                item.setData(0, ROLE, ("problem", str(problem.file)))
+            else:
+                continue
+            item.setToolTip(0, (item.toolTip(0) + "\n" + str(problem)).strip())
+            item.setForeground(0, QColor("#d1242f" if problem.severity is Severity.ERROR else "#bf8700"))
         self.expandToDepth(2)
 
     def _template_item(self, template: Path | None, project: Project) -> QTreeWidgetItem:

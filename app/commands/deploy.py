@@ -61,6 +61,20 @@ def stderr_sink(quiet: bool = False) -> Any:
     return sink
 
 
+def _deploy_settings() -> dict[str, Any]:
+    """The user's deploy settings (shared with the window): secrets policy and cache caps."""
+    from app.deploy.cache import CacheLimits
+    from app.settings import Settings
+
+    settings = Settings()
+    return {
+        "allow_secrets": bool(settings.get("deploy_allow_secrets")),
+        "cache_limits": CacheLimits.from_settings(
+            settings.get("deploy_cache_max_mb"), settings.get("deploy_cache_max_age_days")
+        ),
+    }
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         NAME,
@@ -84,6 +98,12 @@ def register(sub: Any) -> None:
     p.add_argument("--publish", action="store_true", help="publish a version after deploying")
     p.add_argument("--alias", help="point this alias at the published version (implies --publish)")
     p.add_argument("--cache-dir", type=Path, help="where packages and installed requirements are cached")
+    p.add_argument(
+        "--allow-secrets",
+        action="store_true",
+        help="package files that look like credentials (.aws/credentials, .env with keys, private keys); "
+        "default: refuse them (also the setting deploy_allow_secrets)",
+    )
     p.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
     p.add_argument("--json", action="store_true", help="print the plan and the result as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
@@ -107,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
             DeployError(f"No function '{args.function}' in {project.root} (functions: {names})."), args.json
         )
         return 2
+    prefs = _deploy_settings()
     options = DeployOptions(
         cache_dir=args.cache_dir or default_cache_dir(),
         role_arn=args.role_arn,
@@ -114,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
         s3_bucket=args.s3_bucket,
         publish_version=args.publish or bool(args.alias),
         alias=args.alias,
+        allow_secrets=args.allow_secrets or prefs["allow_secrets"],
+        cache_limits=prefs["cache_limits"],
     )
     sink = stderr_sink(args.quiet)
     out: dict[str, Any] = {}

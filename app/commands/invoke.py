@@ -6,6 +6,7 @@ import argparse
 import json
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
             if args.event_name
             else read_event(args.event)
         )
-        options = {"credentials": profile_credentials(args.profile)} if args.profile else {}
+        options: dict[str, Any] = {"project": str(project.root)}  # the containers' label
+        if args.profile:
+            options["credentials"] = profile_credentials(args.profile)
         if args.debug or args.debug_port:
             return _debug_run(args, config, event, options)
         backend = select_backend(args.backend, **options)
@@ -90,13 +93,27 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(line + "\n")
         sys.stderr.flush()
 
+    # A terminated or hung-up CLI still stops its runtime and every process the function started.
+    previous = _on_stop_signals(_exit_on_sigterm)
     try:
         result = backend.invoke(config, event, sink)
     except SetupError as exc:
         return _fail(args, str(exc))
     finally:
         backend.close()
+        for signum, old in previous.items():
+            signal.signal(signum, old)
     return _print_result(args, result)
+
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _on_stop_signals(handler: Any) -> dict[int, Any]:
+    """Sets handler for SIGTERM and SIGHUP (main thread only); returns the previous handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, handler) for signum in _STOP_SIGNALS}
 
 
 def _sink(line: str) -> None:

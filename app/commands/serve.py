@@ -61,7 +61,7 @@ def build(args: argparse.Namespace) -> LocalFunctions:
     credentials = profile_credentials(args.profile) if getattr(args, "profile", None) else None
     project = load_project(args.project)
     env_vars = load_env_vars_file(args.env_vars) if getattr(args, "env_vars", None) else None
-    options: dict[str, Any] = {"concurrency": getattr(args, "concurrency", 10)}
+    options: dict[str, Any] = {"concurrency": getattr(args, "concurrency", 10), "project": str(project.root)}
     if credentials:
         options["credentials"] = credentials
     backend = select_backend(getattr(args, "backend", "auto"), **options)
@@ -103,8 +103,11 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         sys.stderr.flush()
         event = stop or threading.Event()
         if threading.current_thread() is threading.main_thread():
-            # SIGTERM (docker stop, systemd, an IDE's stop button) ends as cleanly as Ctrl-C.
-            signal.signal(signal.SIGTERM, lambda *_: event.set())
+            # SIGTERM (docker stop, systemd, an IDE's stop button) and SIGHUP (the terminal closed) end
+            # as cleanly as Ctrl-C: every runtime and what it started goes with the server.
+            for name in ("SIGTERM", "SIGHUP"):
+                if hasattr(signal, name):
+                    signal.signal(getattr(signal, name), lambda *_: event.set())
         try:
             while not event.wait(0.5):
                 pass

@@ -178,7 +178,9 @@ def run_deploy(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(out, indent=2, default=str))
             return EXIT_OK
-        if not yes:
+        if (
+            not yes and config.confirm_changeset is not False
+        ):  # samconfig's confirm_changeset = false: no question
             if plan.review.dangerous:
                 print(f"{len(plan.review.dangerous)} change(s) above lose data (marked !!).")
             if _ask("Deploy this change set? [y/N] ").lower() != "y":

@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import base64
-import fnmatch
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
+import stat
 import tempfile
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.deploy.cache import CacheLimits, prune_cache
 from app.deploy.errors import KIND_INVALID, KIND_LIMIT, DeployError
+from app.deploy.package_guard import (
+    IgnoreRules,
+    Link,
+    link_entry,
+    outside_project,
+    refuse_secrets,
+    refuse_virtual_folder,
+    special_file_problem,
+    unreadable,
+)
 from app.deploy.progress import STEP_PACKAGE, CancelLike, Progress, Sink, check_cancel, null_sink
+from app.deploy.requirements import PLATFORMS, install_requirements, pip_platforms, python_version
 from app.project.model import FunctionSpec, LayerSpec
+
+__all__ = [  # requirements.py's functions stay importable from here, where they used to live
+    "PLATFORMS", "IgnoreRules", "Limits", "Link", "PackageResult", "collect_files", "file_sha256",
+    "install_requirements", "package_function", "package_layer", "pip_platforms", "python_version",
+    "write_zip",
+]  # fmt: skip
 
 MB = 1024 * 1024
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: same bytes on every build
@@ -29,8 +45,6 @@ EXCLUDED_DIRS = {
 }  # fmt: skip
 EXCLUDED_FILES = {".DS_Store", ".lambdaignore", "Thumbs.db"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
-IGNORE_FILE = ".lambdaignore"
-PLATFORMS = {"x86_64": "x86_64", "arm64": "aarch64"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class PackageResult:
     files: int
     deps_cached: bool | None
     seconds: float
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +78,7 @@ class PackageResult:
             "files": self.files,
             "deps_cached": self.deps_cached,
             "seconds": round(self.seconds, 3),
+            "warnings": list(self.warnings),
         }
 
 
@@ -74,56 +90,26 @@ def human_size(n: int) -> str:
     return f"{n} B"
 
 
-class IgnoreRules:
-    """The patterns of a .lambdaignore: gitignore-like (`dir/`, `/anchored`, `*.glob`, `!negation`)."""
-
-    def __init__(self, lines: Sequence[str] = ()) -> None:
-        self.rules: list[tuple[str, bool, bool, bool]] = []  # pattern, negate, dir_only, anchored
-        for raw in lines:
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            negate = line.startswith("!")
-            if negate:
-                line = line[1:]
-            dir_only = line.endswith("/")
-            line = line.rstrip("/")
-            anchored = "/" in line
-            line = line.lstrip("/")
-            if line:
-                self.rules.append((line, negate, dir_only, anchored))
-
-    @classmethod
-    def load(cls, root: Path) -> IgnoreRules:
-        try:
-            return cls((root / IGNORE_FILE).read_text(encoding="utf-8").splitlines())
-        except OSError:
-            return cls()
-
-    def ignored(self, rel: str, is_dir: bool) -> bool:
-        """True if the POSIX path `rel` (relative to the code root) is excluded; the last match wins."""
-        result = False
-        name = rel.rsplit("/", 1)[-1]
-        for pattern, negate, dir_only, anchored in self.rules:
-            if dir_only and not is_dir:
-                continue
-            target = rel if anchored else name
-            if fnmatch.fnmatchcase(target, pattern) or (
-                anchored and pattern.startswith("**/") and fnmatch.fnmatchcase(rel, pattern[3:])
-            ):
-                result = not negate
-        return result
-
-
 def _is_venv(path: Path) -> bool:
     return (path / "pyvenv.cfg").is_file()
 
 
-def collect_files(root: Path, *, default_excludes: bool = True, prefix: str = "") -> dict[str, Path]:
-    """The files of `root` that go into a package, keyed by their (sorted, POSIX) name in the zip."""
+def collect_files(
+    root: Path, *, default_excludes: bool = True, prefix: str = ""
+) -> dict[str, Path | bytes | Link]:
+    """The files of `root` that go into a package, keyed by their (sorted, POSIX) name in the zip.
+
+    Links inside `root` stay links; a link leading out of it, a special file (FIFO, device, socket)
+    or an unreadable folder raises a DeployError naming the path: nothing outside is ever read.
+    """
+    refuse_virtual_folder(root, "the code folder")
     rules = IgnoreRules.load(root) if default_excludes else IgnoreRules()
-    out: dict[str, Path] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
+    out: dict[str, Path | bytes | Link] = {}
+
+    def walk_error(exc: OSError) -> None:
+        raise unreadable(Path(exc.filename or root), exc)
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=walk_error):
         here = Path(dirpath)
         rel_dir = here.relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir + "/"
@@ -134,6 +120,9 @@ def collect_files(root: Path, *, default_excludes: bool = True, prefix: str = ""
                 and (d in EXCLUDED_DIRS or _is_venv(here / d) or rules.ignored(rel_dir + d, True))
             ):
                 continue
+            if (here / d).is_symlink():  # os.walk does not descend into it: keep it as a link
+                out[prefix + rel_dir + d] = link_entry(root, here / d)
+                continue
             keep.append(d)
         dirnames[:] = keep
         for f in sorted(filenames):
@@ -142,13 +131,32 @@ def collect_files(root: Path, *, default_excludes: bool = True, prefix: str = ""
             if default_excludes and (f in EXCLUDED_FILES or rules.ignored(rel_dir + f, False)):
                 continue
             path = here / f
-            if not path.is_file():  # broken symlinks, sockets
-                continue
-            out[prefix + rel_dir + f] = path
+            try:
+                mode = path.lstat().st_mode
+            except OSError as exc:
+                raise unreadable(path, exc) from exc
+            if stat.S_ISLNK(mode):
+                out[prefix + rel_dir + f] = link_entry(root, path)
+            elif stat.S_ISREG(mode):
+                out[prefix + rel_dir + f] = path
+            else:
+                raise special_file_problem(path, mode)
     return out
 
 
-def write_zip(entries: dict[str, Path | bytes], dest: Path) -> tuple[int, int]:
+def entry_size(src: Path | bytes | Link) -> int:
+    """The unzipped size of one entry; a file that cannot be read raises a DeployError naming it."""
+    if isinstance(src, bytes):
+        return len(src)
+    if isinstance(src, Link):
+        return len(src.target.encode("utf-8"))
+    try:
+        return src.stat().st_size
+    except OSError as exc:
+        raise unreadable(src, exc) from exc
+
+
+def write_zip(entries: Mapping[str, Path | bytes | Link], dest: Path) -> tuple[int, int]:
     """Write a reproducible zip (sorted names, fixed dates and modes); returns (files, unzipped bytes)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=dest.name, suffix=".part", dir=dest.parent)
@@ -161,10 +169,20 @@ def write_zip(entries: dict[str, Path | bytes], dest: Path) -> tuple[int, int]:
                 info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.create_system = 3  # Unix, so Lambda reads the mode bits below
+                if isinstance(src, Link):
+                    data = src.target.encode("utf-8")
+                    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                    info.file_size = len(data)
+                    total += len(data)
+                    zf.writestr(info, data)
+                    continue
                 if isinstance(src, bytes):
                     mode, size = 0o644, len(src)
                 else:
-                    st = src.stat()
+                    try:
+                        st = src.stat()
+                    except OSError as exc:
+                        raise unreadable(src, exc) from exc
                     mode = 0o755 if st.st_mode & 0o111 else 0o644
                     size = st.st_size
                 info.external_attr = (0o100000 | mode) << 16
@@ -172,9 +190,16 @@ def write_zip(entries: dict[str, Path | bytes], dest: Path) -> tuple[int, int]:
                 total += size
                 if isinstance(src, bytes):
                     zf.writestr(info, src)
-                else:
-                    with src.open("rb") as fin, zf.open(info, "w", force_zip64=size > 2**31) as fout:
+                    continue
+                try:
+                    fin = src.open("rb")
+                except OSError as exc:
+                    raise unreadable(src, exc) from exc
+                with fin, zf.open(info, "w", force_zip64=size > 2**31) as fout:
+                    try:
                         shutil.copyfileobj(fin, fout, 1024 * 1024)
+                    except OSError as exc:
+                        raise unreadable(src, exc) from exc
         os.replace(tmp_name, dest)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -189,94 +214,6 @@ def file_sha256(path: Path) -> tuple[str, str]:
         for chunk in iter(lambda: f.read(1024 * 1024), b""):
             h.update(chunk)
     return base64.b64encode(h.digest()).decode("ascii"), h.hexdigest()
-
-
-def python_version(runtime: str | None) -> str:
-    """'python3.12' -> '3.12'; refuse runtimes that are not Python."""
-    if not runtime or not runtime.startswith("python"):
-        raise DeployError(
-            f"Runtime '{runtime}' is not a Python runtime; Lambda Studio packages Python functions.",
-            "Set Runtime to python3.X in the template.",
-            KIND_INVALID,
-        )
-    return runtime[len("python") :]
-
-
-def pip_platforms(architecture: str, pyver: str) -> list[str]:
-    arch = PLATFORMS.get(architecture)
-    if arch is None:
-        raise DeployError(f"Unknown architecture '{architecture}' (x86_64 or arm64).", "", KIND_INVALID)
-    plats = [f"manylinux2014_{arch}"]
-    minor = int(pyver.split(".")[1]) if "." in pyver else 0
-    if minor >= 12:  # python3.12+ runs on Amazon Linux 2023 (glibc 2.34): newer wheels fit too
-        plats.append(f"manylinux_2_28_{arch}")
-    return plats
-
-
-def install_requirements(
-    requirements: Path,
-    *,
-    pyver: str,
-    architecture: str,
-    cache_dir: Path,
-    sink: Sink = null_sink,
-    cancel: CancelLike | None = None,
-    pip_command: Sequence[str] | None = None,
-) -> tuple[Path, bool]:
-    """Blocks: pip-install `requirements` for Lambda's platform into a cache; returns (dir, was_cached)."""
-    platforms = pip_platforms(architecture, pyver)
-    key_src = requirements.read_bytes() + "|".join([*platforms, pyver, "cp"]).encode()
-    key = hashlib.sha256(key_src).hexdigest()[:24]
-    target = cache_dir / "deps" / f"py{pyver}-{architecture}-{key}"
-    if (target / ".complete").is_file():
-        return target, True
-    check_cancel(cancel, "installing the requirements")
-    sink(Progress(STEP_PACKAGE, f"installing {requirements.name} for {platforms[0]}, Python {pyver}"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-    cmd = [
-        *(pip_command or [sys.executable, "-m", "pip"]),
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-    ]
-    cmd += ["--no-input", "--only-binary=:all:", "--implementation", "cp", "--python-version", pyver]
-    for plat in platforms:
-        cmd += ["--platform", plat]
-    cmd += ["--target", str(tmp), "-r", str(requirements.resolve())]
-    log = tmp.with_suffix(".log")
-    try:
-        with log.open("w+b") as out:
-            proc = subprocess.Popen(cmd, cwd=requirements.parent, stdout=out, stderr=subprocess.STDOUT)
-            while True:
-                try:
-                    code = proc.wait(timeout=0.2)
-                    break
-                except subprocess.TimeoutExpired:
-                    if cancel is not None and cancel.is_set():
-                        proc.kill()
-                        proc.wait()
-                        check_cancel(cancel, "installing the requirements")
-            out.seek(0)
-            text = out.read().decode("utf-8", "replace")
-        if code != 0:
-            tail = "\n".join(text.strip().splitlines()[-6:])
-            raise DeployError(
-                f"Installing {requirements} for Lambda ({platforms[0]}, Python {pyver}) failed:\n{tail}",
-                "Lambda needs binary wheels for Linux: check the package names and versions; a package that "
-                "ships only a source distribution cannot be installed this way.",
-                KIND_INVALID,
-            )
-        (tmp / ".complete").write_text(" ".join(cmd[cmd.index("install") :]) + "\n")
-        if target.exists():  # another build won the race; keep its result
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-        return target, False
-    finally:
-        log.unlink(missing_ok=True)
-        if tmp.exists() and tmp != target:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _safe_name(name: str) -> str:
@@ -294,13 +231,44 @@ def _check_unzipped(label: str, unzipped: int, limits: Limits, detail: str = "")
 
 
 def _build(
-    entries: dict[str, Path | bytes], dest: Path, deps_cached: bool | None, started: float
+    entries: dict[str, Path | bytes | Link],
+    dest: Path,
+    deps_cached: bool | None,
+    started: float,
+    warnings: tuple[str, ...] = (),
 ) -> PackageResult:
     files, unzipped = write_zip(entries, dest)
     b64, hexd = file_sha256(dest)
     return PackageResult(
-        dest, b64, hexd, dest.stat().st_size, unzipped, files, deps_cached, time.perf_counter() - started
-    )
+        dest, b64, hexd, dest.stat().st_size, unzipped, files, deps_cached, time.perf_counter() - started,
+        warnings,
+    )  # fmt: skip
+
+
+def _has_requirements(req: Path | None) -> bool:
+    if req is None or not req.is_file():
+        return False
+    try:
+        return bool(req.read_text(encoding="utf-8", errors="replace").strip())
+    except OSError as exc:
+        raise unreadable(req, exc) from exc
+
+
+def _own_files(
+    folder: Path, label: str, project_root: Path | None, allow_secrets: bool, sink: Sink
+) -> tuple[dict[str, Path | bytes | Link], tuple[str, ...]]:
+    """The files of a code or content folder, checked for links, special files and secrets."""
+    warning = outside_project(folder, project_root)
+    if warning:
+        sink(Progress(STEP_PACKAGE, f"{label}: {warning}"))
+    files = collect_files(folder)
+    if not allow_secrets:
+        refuse_secrets(label, files)
+    return files, (warning,) if warning else ()
+
+
+def _project_root(template_path: Path | None, project_root: Path | None) -> Path | None:
+    return project_root or (template_path.parent if template_path is not None else None)
 
 
 def package_function(
@@ -311,8 +279,15 @@ def package_function(
     cancel: CancelLike | None = None,
     limits: Limits | None = None,
     pip_command: Sequence[str] | None = None,
+    allow_secrets: bool = False,
+    project_root: Path | None = None,
+    cache_limits: CacheLimits | None = None,
 ) -> PackageResult:
-    """Blocks: build the deployment zip of a function (code + requirements) under cache_dir/packages/."""
+    """Blocks: build the deployment zip of a function (code + requirements) under cache_dir/packages/.
+
+    Credential-looking files refuse the package unless allow_secrets; a code folder outside
+    project_root (default: the template's folder) is packaged with a loud warning.
+    """
     started = time.perf_counter()
     limits = limits or Limits()
     if fn.package_type != "Zip" or fn.image_uri:
@@ -320,8 +295,10 @@ def package_function(
     check_cancel(cancel, "packaging")
     sink(Progress(STEP_PACKAGE, f"packaging {fn.function_name}"))
     dest = cache_dir / "packages" / f"{_safe_name(fn.function_name)}.zip"
-    entries: dict[str, Path | bytes] = {}
+    entries: dict[str, Path | bytes | Link] = {}
     deps_cached: bool | None = None
+    deps_used: list[Path] = []
+    warnings: tuple[str, ...] = ()
     if fn.inline_code is not None:
         entries["index.py"] = fn.inline_code.encode("utf-8")
     elif fn.code_dir is None or not fn.code_dir.is_dir():
@@ -331,8 +308,12 @@ def package_function(
             KIND_INVALID,
         )
     else:
+        own, warnings = _own_files(
+            fn.code_dir, f"the code of {fn.function_name}", _project_root(fn.template_path, project_root),
+            allow_secrets, sink,
+        )  # fmt: skip
         req = fn.requirements_file
-        if req is not None and req.read_text(encoding="utf-8", errors="replace").strip():
+        if req is not None and _has_requirements(req):
             arch = (fn.architectures or ["x86_64"])[0]
             deps, deps_cached = install_requirements(
                 req,
@@ -343,13 +324,15 @@ def package_function(
                 cancel=cancel,
                 pip_command=pip_command,
             )
+            deps_used.append(deps)
             entries.update(collect_files(deps, default_excludes=False))
             entries.pop(".complete", None)
-        entries.update(collect_files(fn.code_dir))  # the function's own files win over dependencies
+        entries.update(own)  # the function's own files win over dependencies
     check_cancel(cancel, "writing the zip")
-    unzipped = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in entries.values())
+    unzipped = sum(entry_size(v) for v in entries.values())
     _check_unzipped(f"The package of {fn.function_name}", unzipped, limits)
-    result = _build(entries, dest, deps_cached, started)
+    result = _build(entries, dest, deps_cached, started, warnings)
+    prune_cache(cache_dir, cache_limits, keep={dest, *deps_used})
     sink(
         Progress(
             STEP_PACKAGE,
@@ -378,8 +361,14 @@ def package_layer(
     cancel: CancelLike | None = None,
     limits: Limits | None = None,
     pip_command: Sequence[str] | None = None,
+    allow_secrets: bool = False,
+    project_root: Path | None = None,
+    cache_limits: CacheLimits | None = None,
 ) -> PackageResult:
-    """Blocks: zip a local layer's content as given (python/...), plus its requirements.txt into python/."""
+    """Blocks: zip a local layer's content as given (python/...), plus its requirements.txt into python/.
+
+    The same guards as package_function: links, special files, secrets, a folder outside the project.
+    """
     started = time.perf_counter()
     limits = limits or Limits()
     if layer.content_dir is None or not layer.content_dir.is_dir():
@@ -387,10 +376,15 @@ def package_layer(
     check_cancel(cancel, "packaging the layer")
     name = layer_name(layer)
     sink(Progress(STEP_PACKAGE, f"packaging layer {name}"))
-    entries: dict[str, Path | bytes] = {}
+    entries: dict[str, Path | bytes | Link] = {}
     deps_cached: bool | None = None
+    deps_used: list[Path] = []
+    own, warnings = _own_files(
+        layer.content_dir, f"layer {name}", _project_root(layer.template_path, project_root),
+        allow_secrets, sink,
+    )  # fmt: skip
     req = layer.content_dir / "requirements.txt"
-    if req.is_file() and req.read_text(encoding="utf-8", errors="replace").strip():
+    if _has_requirements(req):
         deps, deps_cached = install_requirements(
             req,
             pyver=python_version(runtime or next(iter(layer.compatible_runtimes), None)),
@@ -400,9 +394,13 @@ def package_layer(
             cancel=cancel,
             pip_command=pip_command,
         )
+        deps_used.append(deps)
         entries.update(collect_files(deps, default_excludes=False, prefix="python/"))
         entries.pop("python/.complete", None)
-    entries.update(collect_files(layer.content_dir))
-    unzipped = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in entries.values())
+    entries.update(own)
+    unzipped = sum(entry_size(v) for v in entries.values())
     _check_unzipped(f"Layer {name}", unzipped, limits)
-    return _build(entries, cache_dir / "packages" / f"layer-{_safe_name(name)}.zip", deps_cached, started)
+    dest = cache_dir / "packages" / f"layer-{_safe_name(name)}.zip"
+    result = _build(entries, dest, deps_cached, started, warnings)
+    prune_cache(cache_dir, cache_limits, keep={dest, *deps_used})
+    return result

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.deploy.cache import CacheLimits
 from app.deploy.connection import Connection
 from app.deploy.errors import KIND_LIMIT, DeployError, error_code, explain, retry
+from app.deploy.limits import function_problems, refuse_function
 from app.deploy.packaging import (
     Limits,
     PackageResult,
@@ -52,6 +54,8 @@ class DeployOptions:
     limits: Limits = field(default_factory=Limits)
     pip_command: list[str] | None = None
     iam_propagation_timeout: float = 90.0
+    allow_secrets: bool = False  # package files that look like credentials (--allow-secrets)
+    cache_limits: CacheLimits = field(default_factory=CacheLimits)  # pruned after each build
 
 
 @dataclass(frozen=True)
@@ -217,18 +221,8 @@ def _fmt(value: Any) -> str:
 
 
 def limit_problems(fn: FunctionSpec) -> list[str]:
-    """Lambda's limits on the settings (see docs/LAMBDA_REFERENCE.md): checked before anything changes."""
-    out = []
-    if not fn.handler:
-        out.append("the function has no Handler")
-    if not 128 <= fn.memory_size <= 10240:
-        out.append(f"memory {fn.memory_size} MB is outside Lambda's 128-10240 MB")
-    if not 1 <= fn.timeout <= 900:
-        out.append(f"timeout {fn.timeout} s is outside Lambda's 1-900 s")
-    env_size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in fn.environment.items())
-    if env_size > 4096:
-        out.append(f"environment variables take {env_size} bytes; Lambda allows 4 KB in total")
-    return out
+    """Lambda's limits on the name and settings (app/deploy/limits.py), as plain messages."""
+    return [p.message for p in function_problems(fn)]
 
 
 def role_name_for(function_name: str) -> str:
@@ -294,6 +288,8 @@ def _plan_layers(
             cancel=cancel,
             limits=options.limits,
             pip_command=options.pip_command,
+            allow_secrets=options.allow_secrets,
+            cache_limits=options.cache_limits,
         )
         latest = _latest_layer(conn, name, cancel)
         if latest and (latest.get("Content") or {}).get("CodeSha256") == pkg.sha256:
@@ -302,8 +298,6 @@ def _plan_layers(
             )
         else:
             plans.append(LayerPlan(layer.label, name, None, True, pkg, latest["Version"] if latest else None))
-    if len(plans) > 5:
-        problems.append(f"{len(plans)} layers: Lambda allows at most 5 per function")
     return plans, problems
 
 
@@ -318,9 +312,11 @@ def make_plan(
     """Blocks: package the function and its local layers, read the deployed function, and compare."""
     if options.role_arn and options.create_role:
         raise DeployError("Give either a role ARN or 'create a role', not both.")
+    refuse_function(fn)  # Lambda's documented limits, before packaging and before any AWS call
     package = package_function(
         fn, cache_dir=options.cache_dir, sink=sink, cancel=cancel, limits=options.limits,
-        pip_command=options.pip_command,
+        pip_command=options.pip_command, allow_secrets=options.allow_secrets,
+        cache_limits=options.cache_limits,
     )  # fmt: skip
     check_cancel(cancel, "reading the deployed function")
     name = fn.function_name
@@ -363,8 +359,8 @@ def make_plan(
         desired["Role"] = current.get("Role")
     else:
         problems.append("a new function needs an execution role: give a role ARN or choose 'create a role'")
-    problems.extend(limit_problems(fn))
-    notes: list[str] = []
+    notes: list[str] = list(package.warnings)
+    notes.extend(w for la in layers if la.package for w in la.package.warnings)
     if role_action == "create" and fn.policies:
         notes.append(
             f"the created role {role_name} only allows CloudWatch Logs: the template's Policies are not applied"

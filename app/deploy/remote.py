@@ -13,6 +13,7 @@ from typing import Any
 
 from app.deploy.connection import Connection
 from app.deploy.errors import KIND_LIMIT, KIND_NOT_FOUND, DeployError, error_code, explain, retry
+from app.deploy.limits import refuse_name
 from app.deploy.progress import CancelLike, check_cancel
 
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -85,6 +86,7 @@ def list_functions(conn: Connection, *, cancel: CancelLike | None = None) -> lis
 
 def describe_function(conn: Connection, name: str, *, cancel: CancelLike | None = None) -> FunctionDetails:
     """Blocks: get_function plus all versions and aliases."""
+    refuse_name(name)
     lam = conn.client("lambda")
     try:
         resp = retry(lambda: lam.get_function(FunctionName=name), action=f"reading {name}", cancel=cancel)
@@ -156,6 +158,7 @@ def invoke(
     cancel: CancelLike | None = None,
 ) -> RemoteInvokeResult:
     """Blocks: invoke a deployed function with LogType=Tail; a function error is a result, not an exception."""
+    refuse_name(name)
     body = encode_payload({} if payload is None else payload)
     limit = ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
     if len(body) > limit:
@@ -254,6 +257,7 @@ def fetch_logs(
     cancel: CancelLike | None = None,
 ) -> list[LogEvent]:
     """Blocks: filter_log_events over /aws/lambda/<name> (all pages up to `limit`), oldest first."""
+    refuse_name(function_name)
     logs = conn.client("logs")
     kwargs: dict[str, Any] = {"logGroupName": log_group(function_name)}
     if (s := to_millis(start)) is not None:
@@ -335,6 +339,7 @@ def follow_logs(
     sleep: Callable[[float], Any] = time.sleep,
 ) -> None:
     """Blocks until cancelled: poll filter_log_events and hand each batch of new events to `on_events`."""
+    refuse_name(function_name)
     since = to_millis(start) if start is not None else int(time.time() * 1000)
     seen: set[str] = set()
     polls = 0

@@ -7,13 +7,14 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app import fsutil
 from app.events.catalog import EventTemplate
 
 EVENTS_DIR = "events"
@@ -33,6 +34,14 @@ def default_trash_dir(project_root: Path | str) -> Path:
 SUFFIX = ".json"
 MAX_NAME = 100
 _BAD_CHARS = re.compile(r'[\x00-\x1f<>:"/\\|?*]')
+# Device names Windows reserves whatever the case and extension (aux.txt is AUX): Microsoft's list,
+# with COM0/LPT0 and the superscript digits it now names too.
+_RESERVED = re.compile(
+    r"(?i)^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$"
+)
+# What fsutil.atomic_write (and this store before it) names its temporary files.
+_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
+STALE_TEMP_SECONDS = 60.0
 
 
 class EventStoreError(ValueError):
@@ -101,6 +110,13 @@ def validate_name(name: str, what: str = "event name") -> str:
         raise EventNameError(f"{what} {name!r} contains a character not allowed in file names")
     if base.startswith(".") or base != base.strip():
         raise EventNameError(f"{what} {name!r} may not start with '.' or with/end in spaces")
+    if base.endswith("."):
+        raise EventNameError(f"{what} {name!r} may not end in '.': Windows drops it")
+    if _RESERVED.match(base):
+        raise EventNameError(
+            f"{what} {name!r} is a device name Windows reserves (CON, PRN, AUX, NUL, COM1-9, LPT1-9, "
+            "with any extension); choose another"
+        )
     if len(base) > MAX_NAME:
         raise EventNameError(f"{what} is longer than {MAX_NAME} characters")
     return base
@@ -127,43 +143,40 @@ def parse_event_json(data: bytes | str, source: str = "") -> Any:
 def atomic_write(path: Path, chunks: Iterable[bytes]) -> None:
     """Write a file so that readers see either the old content or the new, never a partial file.
 
-    The data goes to a temporary file in the same folder, is flushed to disk, then renamed over
-    the target (os.replace is atomic on POSIX and Windows within one volume).
+    The chunks are gathered first, then app.fsutil.atomic_write puts them in a temporary file in
+    the same folder, fsyncs it and renames it over the target (keeping the old file's mode; a new
+    file gets the user's umask). A failure while producing the chunks touches nothing at all.
     """
+    data = b"".join(chunks)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    fsutil.atomic_write(path, data)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     atomic_write(path, [data])
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not possible (nor needed) on Windows.
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+def sweep_stale_temps(folder: Path, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temporary files of saves killed half-way (`.<name>.json.<random>.tmp`) under folder.
+
+    Only files older than `older_than` seconds go: a save running right now elsewhere keeps its own.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            if not _TEMP_NAME.match(name):
+                continue
+            path = Path(dirpath) / name
+            try:
+                if now - path.lstat().st_mtime > older_than:
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue  # gone already, or not ours to remove: nothing is lost by leaving it
+    return removed
 
 
 def dump_event(event: Any) -> bytes:
@@ -178,6 +191,7 @@ class EventStore:
         self.root = Path(project_root)
         self.events_dir = self.root / EVENTS_DIR
         self.trash_dir = trash_dir if trash_dir is not None else default_trash_dir(self.root)
+        sweep_stale_temps(self.events_dir)  # what a save killed half-way left behind
 
     # ----- where things are -----
 

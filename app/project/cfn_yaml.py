@@ -19,7 +19,7 @@ MAX_ALIASES = 1000
 MAX_EXPANDED_NODES = 1_000_000
 
 # Short-form tags and the long form each becomes.
-_FN_TAGS = {
+FN_TAGS = {
     "Ref": "Ref",
     "Condition": "Condition",
     "GetAtt": "Fn::GetAtt",
@@ -140,7 +140,7 @@ def _construct_yaml_seq(loader: _Loader, node: SequenceNode) -> PosList:
 
 
 def _construct_tag(loader: _Loader, tag_suffix: str, node: Node) -> Any:
-    name = _FN_TAGS.get(tag_suffix)
+    name = FN_TAGS.get(tag_suffix)
     if isinstance(node, ScalarNode):
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, SequenceNode):
@@ -162,6 +162,13 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_yaml_seq)
 _Loader.add_multi_constructor("!", _construct_tag)
 
 
+def _parse_fast(text: str) -> tuple[Any, list[tuple[str, int, int]], int] | None:
+    """libyaml's one-pass reader (app/project/yaml_events.py); None leaves the text to _Loader."""
+    from app.project.yaml_events import parse_events
+
+    return parse_events(text, MAX_ALIASES)
+
+
 def parse_template_text(text: str, filename: str = "template") -> tuple[Any, list[LoadProblem]]:
     """Parse template text; returns (data, warnings) or raises TemplateError. Never anything else."""
     warnings: list[LoadProblem] = []
@@ -172,10 +179,15 @@ def parse_template_text(text: str, filename: str = "template") -> tuple[Any, lis
             raise TemplateError(LoadProblem("json-syntax", f"invalid JSON: {exc.msg}", exc.lineno, exc.colno))
         except RecursionError:
             raise TemplateError(LoadProblem("json-syntax", "JSON nested too deeply"))
+    fast = _parse_fast(text)
     loader: _Loader | None = None
     try:
-        loader = _Loader(text)  # the reader rejects control characters already here
-        data = loader.get_single_data()
+        if fast is not None:
+            data, unknown_tags, aliases = fast
+        else:
+            loader = _Loader(text)  # the reader rejects control characters already here
+            data = loader.get_single_data()
+            unknown_tags, aliases = loader.unknown_tags, loader._alias_count
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "malformed YAML"
@@ -197,8 +209,8 @@ def parse_template_text(text: str, filename: str = "template") -> tuple[Any, lis
     finally:
         if loader is not None:
             loader.dispose()
-    try:
-        too_big = _expanded_size(data, {}) > MAX_EXPANDED_NODES
+    try:  # without aliases nothing is shared: the tree is no bigger than the text that spelled it
+        too_big = aliases > 0 and _expanded_size(data, {}) > MAX_EXPANDED_NODES
     except RecursionError:
         raise TemplateError(LoadProblem("yaml-syntax", "invalid YAML: nested too deeply"))
     if too_big:
@@ -207,7 +219,7 @@ def parse_template_text(text: str, filename: str = "template") -> tuple[Any, lis
                 "yaml-syntax", f"invalid YAML: aliases expand to more than {MAX_EXPANDED_NODES:,} values"
             )
         )
-    for tag, line, col in loader.unknown_tags if loader else ():
+    for tag, line, col in unknown_tags:
         warnings.append(
             LoadProblem("unknown-tag", f"unknown tag !{tag}; its value is used as written", line, col)
         )

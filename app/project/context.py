@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,18 @@ class TemplateContext:
     id_prefix: str = ""
     depth: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # File-system answers shared by the functions of this load (thousands may share one CodeUri).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """compute() once per key for this load: path resolution and stat calls repeat otherwise."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def report(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from app.project.cfn_yaml import position
@@ -45,6 +46,7 @@ def build_layers(ctx: TemplateContext, resources: dict[str, Any]) -> dict[str, L
         )
         if isinstance(content, str) and not content.startswith("s3://"):
             layer.content_dir = (ctx.folder / content).resolve()
+            _warn_if_outside(ctx, layer.content_dir, f"layer {logical_id}: {key} {content}", props, key)
             if not layer.content_dir.is_dir():
                 ctx.report(
                     Severity.ERROR,
@@ -162,8 +164,9 @@ def _code_location(ctx: TemplateContext, props: dict[str, Any], spec: FunctionSp
         bucket, _, object_key = code[len("s3://") :].partition("/")
         spec.code_s3 = {"Bucket": bucket, "Key": object_key}
     elif isinstance(code, str):
-        spec.code_dir = (ctx.folder / code).resolve()
-        if not spec.code_dir.exists():
+        spec.code_dir, exists = ctx.cached(("code-dir", code), lambda: _resolved(ctx.folder / code))
+        _warn_if_outside(ctx, spec.code_dir, f"CodeUri {code}", props, key, spec)
+        if not exists:
             ctx.report(
                 Severity.ERROR,
                 "code-missing",
@@ -178,6 +181,35 @@ def _code_location(ctx: TemplateContext, props: dict[str, Any], spec: FunctionSp
         ctx.report(
             Severity.ERROR, "code-missing", "Code is required", None, None, spec.logical_id, spec.diagnostics
         )
+
+
+def _warn_if_outside(
+    ctx: TemplateContext,
+    folder: Path,
+    what: str,
+    props: dict[str, Any],
+    key: str,
+    spec: FunctionSpec | None = None,
+) -> None:
+    """A code folder outside the template's folder is uploaded whole by a deploy: say so loudly."""
+    root = ctx.cached(("root",), ctx.folder.resolve)
+    if ctx.cached(("inside", folder), lambda: folder == root or root in folder.parents):
+        return
+    ctx.report(
+        Severity.WARNING,
+        "code-outside-project",
+        f"{what} points outside the project folder ({folder}): a deploy uploads everything in it",
+        props if key in props else None,
+        key if key in props else None,
+        spec.logical_id if spec else None,
+        spec.diagnostics if spec else None,
+        on_value=True,
+    )
+
+
+def _resolved(path: Path) -> tuple[Path, bool]:
+    resolved = path.resolve()
+    return resolved, resolved.exists()
 
 
 def _environment(ctx: TemplateContext, props: dict[str, Any], spec: FunctionSpec) -> dict[str, str]:

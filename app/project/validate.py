@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 from typing import Any
 
+from app.deploy.limits import function_name_problem, setting_problems
 from app.project.context import TemplateContext
 from app.project.model import FunctionSpec, Severity
 
-MEMORY_RANGE = (128, 10_240)
-TIMEOUT_RANGE = (1, 900)
-EPHEMERAL_RANGE = (512, 10_240)
-MAX_LAYERS = 5
-MAX_ENV_BYTES = 4 * 1024
 ARCHITECTURES = ("x86_64", "arm64")
 
 SUPPORTED_RUNTIMES = frozenset(
@@ -46,47 +43,19 @@ def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str,
                 )
             )
 
-    lo, hi = MEMORY_RANGE
-    if not lo <= spec.memory_size <= hi:
-        report(
-            Severity.ERROR,
-            "memory-range",
-            f"MemorySize {spec.memory_size} MB is outside {lo}–{hi:,} MB",
-            "MemorySize",
-        )
-    lo, hi = TIMEOUT_RANGE
-    if not lo <= spec.timeout <= hi:
-        report(Severity.ERROR, "timeout-range", f"Timeout {spec.timeout} s is outside {lo}–{hi} s", "Timeout")
-    lo, hi = EPHEMERAL_RANGE
-    if not lo <= spec.ephemeral_storage <= hi:
-        report(
-            Severity.ERROR,
-            "ephemeral-storage-range",
-            f"EphemeralStorage {spec.ephemeral_storage} MB is outside {lo}–{hi:,} MB",
-            "EphemeralStorage",
-        )
+    for problem in setting_problems(spec):  # the one copy of Lambda's limits, shared with deploy
+        on_value = problem.field != "Environment"
+        report(Severity.ERROR, problem.code, problem.message, problem.field, on_value=on_value)
+    if "FunctionName" in props:
+        name_problem = function_name_problem(spec.function_name)
+        if name_problem:
+            report(Severity.ERROR, "function-name", name_problem, "FunctionName")
     if len(spec.architectures) != 1 or spec.architectures[0] not in ARCHITECTURES:
         report(
             Severity.ERROR,
             "architecture",
             f"Architectures must be one of {', '.join(ARCHITECTURES)}, got {spec.architectures}",
             "Architectures",
-        )
-    if len(spec.layers) > MAX_LAYERS:
-        report(
-            Severity.ERROR,
-            "too-many-layers",
-            f"{len(spec.layers)} layers; Lambda allows at most {MAX_LAYERS}",
-            "Layers",
-        )
-    env_bytes = sum(len(k.encode()) + len(v.encode()) for k, v in spec.environment.items())
-    if env_bytes > MAX_ENV_BYTES:
-        report(
-            Severity.ERROR,
-            "environment-too-large",
-            f"environment variables take {env_bytes:,} bytes; Lambda allows 4 KB (4,096 bytes) in total",
-            "Environment",
-            on_value=False,
         )
     if spec.package_type == "Image":
         if not spec.image_uri and not spec.image_metadata.get("Dockerfile"):
@@ -129,34 +98,69 @@ def validate_function(ctx: TemplateContext, spec: FunctionSpec, props: dict[str,
             "Handler",
         )
         return
-    if spec.runtime and spec.runtime.startswith("python") and spec.code_dir and spec.code_dir.is_dir():
-        problem = check_python_handler(spec)
-        if problem:
-            report(Severity.ERROR, "handler-not-found", problem, "Handler")
+    code_dir = spec.code_dir
+    if (
+        spec.runtime
+        and spec.runtime.startswith("python")
+        and code_dir
+        and ctx.cached(("is-dir", code_dir), code_dir.is_dir)
+    ):
+        key = ("handler-file", code_dir, spec.handler_module_and_function[0])
+        missing = check_python_handler(spec, ctx.cached(key, lambda: spec.handler_file))
+        if missing:
+            report(Severity.ERROR, "handler-not-found", missing, "Handler")
 
 
-def check_python_handler(spec: FunctionSpec) -> str | None:
-    """Why the handler cannot be found in the code directory, or None when it is there (or cannot be told)."""
+def check_python_handler(spec: FunctionSpec, handler_file: Path | None | object = ...) -> str | None:
+    """Why the handler cannot be found in the code directory, or None when it is there (or cannot be told).
+
+    `handler_file` is spec.handler_file when the caller already knows it (shared by many functions).
+    """
     parts, code_dir = spec.handler_module_and_function, spec.code_dir
     if parts is None or code_dir is None:
         return None
     module, func = parts
-    path = spec.handler_file
+    path = spec.handler_file if handler_file is ... else handler_file
+    if path is not None and not isinstance(path, Path):
+        return None
     if path is None:
         rel = Path(*module.split("."))
         if any(code_dir.glob(f"{rel}.*.so")) or any(code_dir.glob(f"{rel}.*.pyd")):
             return None  # a compiled extension module: cannot be inspected
         return f"handler module {module!r} not found: no {rel.with_suffix('.py')} in {code_dir}"
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), str(path))
+        st = path.stat()
+    except OSError:
+        return None
+    summary = _module_summary(str(path), st.st_mtime_ns, st.st_size)
+    if isinstance(summary, str):
+        return summary
+    if summary is None or func in summary:
+        return None
+    return f"handler function {func!r} not found in {path.relative_to(code_dir)}"
+
+
+@functools.lru_cache(maxsize=512)
+def _module_summary(path: str, mtime_ns: int, size: int) -> frozenset[str] | str | None:
+    """A module's top-level names (None: cannot be told) or its syntax error; parsed once per version.
+
+    Thousands of functions often share one handler module: keyed by path, mtime and size, the
+    module is parsed once per load (and again only when it changes).
+    """
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            tree = ast.parse(f.read(), path)
     except SyntaxError as exc:
-        return f"handler module {path.name} has a syntax error at line {exc.lineno}: {exc.msg}"
+        return f"handler module {Path(path).name} has a syntax error at line {exc.lineno}: {exc.msg}"
     except (OSError, ValueError, RecursionError):
         return None
     names = top_level_names(tree)
-    if names is None or func in names:
-        return None
-    return f"handler function {func!r} not found in {path.relative_to(code_dir)}"
+    return None if names is None else frozenset(names)
+
+
+def module_parse_count() -> int:
+    """How many times a handler module was parsed in this process (the cache's misses)."""
+    return _module_summary.cache_info().misses
 
 
 def top_level_names(tree: ast.Module) -> set[str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import time
 import zipfile
 from pathlib import Path
@@ -128,6 +129,15 @@ def _zip(entries: dict[str, bytes], symlink: str | None = None) -> bytes:
     return buf.getvalue()
 
 
+def _lying(data: bytes) -> bytes:
+    """The zip with its one entry's uncompressed size understated in both headers."""
+    raw = bytearray(data)
+    for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = raw.find(sig)
+        struct.pack_into("<I", raw, at + offset, 5)
+    return bytes(raw)
+
+
 def test_download_makes_a_project_and_refuses_hostile_zips(conn, tmp_path: Path) -> None:  # noqa: F811
     fn, plan = _deployed(conn, tmp_path)
     # moto's code Location is a made-up S3 host; hand the fetcher the bytes moto was given (the
@@ -151,6 +161,8 @@ def test_download_makes_a_project_and_refuses_hostile_zips(conn, tmp_path: Path)
         "up": _zip({"app.py": b"ok", "../evil.py": b"pwned"}),
         "abs": _zip({"/tmp/evil.py": b"pwned"}),
         "link": _zip({"app.py": b"ok"}, symlink="link.py"),
+        "clash": _zip({"x": b"a file", "x/y": b"needs x to be a folder"}),
+        "size": _lying(_zip({"app.py": b"def handler(e, c):\n    return 1\n" * 20})),
     }.items():
         name = f"{fn.function_name}-{label}"
         lam.create_function(
@@ -165,3 +177,4 @@ def test_download_makes_a_project_and_refuses_hostile_zips(conn, tmp_path: Path)
             download_function(conn, name, target, fetch=lambda url, data=hostile: data)
         assert not target.exists()
         assert not (tmp_path / "evil.py").exists()
+        assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")]  # no staging left

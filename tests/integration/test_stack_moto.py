@@ -118,7 +118,7 @@ def test_example_deploys_then_noop_then_edit_then_delete(
     plan = plan_stack(conn, example_project, options(tmp_path, "hello"))
     assert plan.review.no_changes and plan.uploaded == 0
     assert counters["s3"].calls == []
-    assert counters["cloudformation"].count("CreateChangeSet") == 0
+    assert counters["cloudformation"].calls == ["DescribeStacks", "GetTemplate"]  # no change set
     assert main(["stack", "deploy", str(example_project), "--stack-name", "hello", *common]) == 0
     assert "no changes to deploy" in capsys.readouterr().out
 
@@ -318,4 +318,43 @@ def test_without_yes_nothing_runs_unless_confirmed(
     capsys.readouterr()
     assert main(["stack", "delete", "ask", *aws[:4]]) == 0
     assert "Not deleted" in capsys.readouterr().err
+    # samconfig's confirm_changeset = false deploys without the question, as SAM CLI does.
+    text = (
+        (project / "samconfig.toml")
+        .read_text()
+        .replace("confirm_changeset = true", "confirm_changeset = false")
+    )
+    (project / "samconfig.toml").write_text(text)
+    app = next(project.glob("src/*/app.py"))
+    app.write_text(app.read_text() + "\n# edited\n")
+    assert main(["stack", "deploy", str(project), "--stack-name", "ask", *aws]) == 0
+    assert "UPDATE_COMPLETE" in capsys.readouterr().out
+    assert main(["stack", "delete", "ask", *aws[:4]]) == 0
+    assert "Not deleted" in capsys.readouterr().err
     assert describe_stack(conn, "ask") is not None
+
+
+def test_a_named_bucket_that_does_not_exist_is_refused_not_created(
+    moto_url: str,  # noqa: F811
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = create_project("sqs-batch", tmp_path / "nob", "nob")
+    aws = [
+        "--endpoint-url",
+        moto_url,
+        "--region",
+        "il-central-1",
+        "--cache-dir",
+        str(cache_dir(tmp_path)),
+        "-q",
+    ]
+    code = main(
+        ["stack", "deploy", str(project), "--stack-name", "nob", *aws, "--yes", "--s3-bucket", "no-such-bkt"]
+    )
+    assert code == 2
+    assert "no-such-bkt" in capsys.readouterr().err
+    conn = connection(moto_url, "il-central-1")
+    assert describe_stack(conn, "nob") is None
+    assert "no-such-bkt" not in [b["Name"] for b in conn.client("s3").list_buckets()["Buckets"]]

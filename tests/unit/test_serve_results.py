@@ -69,6 +69,10 @@ def served(tmp_path_factory: pytest.TempPathFactory, marks: Path) -> Iterator[st
     args = argparse.Namespace(
         project=str(root), port=port, host="127.0.0.1", env_vars=None, backend="process", concurrency=2
     )
+    # The handlers leave marks in a host folder: unsandboxed, since the process backend's sandbox
+    # (docs/sandbox.md) makes every host folder read-only, as Lambda would.
+    env = pytest.MonkeyPatch()
+    env.setenv("LAMBDA_STUDIO_SANDBOX", "off")
     thread = threading.Thread(target=serve.run, args=(args, stop), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
@@ -83,6 +87,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, marks: Path) -> Iterator[st
     yield url
     stop.set()
     thread.join(10)
+    env.undo()
 
 
 def _client(url: str, max_pool: int = 10):  # type: ignore[no-untyped-def]

@@ -124,3 +124,30 @@ def test_a_remote_function_error_becomes_a_function_error_result() -> None:
     assert result.error.frames[0].line == 3
     assert result.log_text == "START\nboom\nEND" and result.request_id == "req-1"
     assert "hello-fn in eu-west-1, version $LATEST" in (result.note or "")
+
+
+def test_a_package_refusal_is_a_message_in_the_dialog(qtbot, tmp_path: Path) -> None:
+    """Secrets, links out of the folder, special files: the plan stops with the file named, no traceback."""
+    jobs = JobBridge()
+    settings = Settings(tmp_path / "config")
+    settings.set("aws_endpoint_url", "http://127.0.0.1:9")  # never reached: packaging refuses first
+    aws = AwsContext(settings, None)
+    fn = make_function(tmp_path, requirements="")
+    assert fn.code_dir is not None
+    (fn.code_dir / ".env").write_text("STRIPE_SECRET=sk_live_123\n")
+    dialog = DeployDialog(fn, aws, jobs, tmp_path / "cache")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    try:
+        dialog.start_plan()
+        qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+        text = dialog.outcome.text()
+        assert ".env" in text and "STRIPE_SECRET" in text and "deploy_allow_secrets" in text
+        assert "Traceback" not in text and dialog.plan is None
+        settings.set("deploy_allow_secrets", True)
+        settings.set("deploy_cache_max_mb", 10)
+        options = dialog.options()
+        assert options.allow_secrets and options.cache_limits.max_bytes == 10 * 1024 * 1024
+    finally:
+        dialog.close()
+        assert jobs.shutdown(10_000)

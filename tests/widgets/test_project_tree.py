@@ -86,3 +86,15 @@ def test_diagnostics_badge(qtbot, example_project):
     item = tree.function_item("HelloFunction")
     assert "⚠ 1" in item.text(0)
     assert "handler not found" in item.toolTip(0)
+
+
+def test_a_template_that_cannot_be_read_is_shown_with_its_message(qtbot, tmp_path):
+    (tmp_path / "template.yaml").mkdir()  # a folder where the template should be
+    tree = ProjectTree()
+    qtbot.addWidget(tree)
+    tree.set_project(load_project(tmp_path))
+    assert tree.topLevelItemCount() == 1
+    item = tree.topLevelItem(0)
+    assert item.text(0) == "template.yaml  ⚠" and "is a folder, not a file" in item.toolTip(0)
+    with qtbot.assertNotEmitted(tree.open_file_requested):
+        tree.itemActivated.emit(item, 0)  # a folder is not opened in the editor

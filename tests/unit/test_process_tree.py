@@ -1,0 +1,334 @@
+"""Children die with the function: timeout, shutdown, signals to the CLI, a kill -9'd serve; memory of the tree."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runner.debug import free_port
+from runner.process import ProcessBackend
+from tests.unit.sandbox_helpers import config, kill_all, need_bwrap, pids_with, wait_gone, wait_there
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="process trees via /proc: Linux")
+
+SPAWNER = """\
+import os
+import subprocess
+import time
+
+
+def _double_fork(argv):
+    if os.fork() == 0:  # child: fork again and leave, so the grandchild is reparented
+        if os.fork() == 0:
+            os.execvp(argv[0], argv)
+        os._exit(0)
+    os.wait()
+
+
+def _started(marker, count):
+    # Wait until the children run `sleep` (a frozen runtime would freeze one still between fork and
+    # exec, before its command line shows the marker).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = 0
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    found += ("." + marker).encode() in f.read()
+            except OSError:
+                pass
+        if found >= count:
+            return
+        time.sleep(0.02)
+
+
+def spawn(event, context):
+    marker = event["marker"]
+    subprocess.Popen(["sleep", "300." + marker], start_new_session=True)  # setsid child
+    subprocess.Popen(["sleep", "302." + marker])  # a plain child, in the runtime's process group
+    _double_fork(["sleep", "301." + marker])
+    _started(marker, 3)
+    if event.get("wait"):
+        time.sleep(event["wait"])
+    return "spawned"
+
+
+def hog(event, context):
+    if os.fork() == 0:
+        if os.fork() == 0:
+            os.setsid()
+            block = bytearray(400 * 1024 * 1024)  # touched below: resident, not just reserved
+            for i in range(0, len(block), 4096):
+                block[i] = 1
+            time.sleep(30)
+            os._exit(0)
+        os._exit(0)
+    os.wait()
+    time.sleep(5)
+    return "survived"
+"""
+
+TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Spawn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      CodeUri: src/
+      Handler: fn.spawn
+      Timeout: 30
+"""
+
+
+def _marker() -> str:
+    return str(uuid.uuid4().int % 900000 + 100000)  # digits: `sleep 300.<marker>` is a valid duration
+
+
+@pytest.fixture
+def code(tmp_path: Path) -> Path:
+    d = tmp_path / "code"
+    d.mkdir()
+    (d / "fn.py").write_text(SPAWNER)
+    return d
+
+
+@pytest.fixture(params=["sandbox", "fallback"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "sandbox":
+        need_bwrap()
+    else:
+        monkeypatch.setenv("LAMBDA_STUDIO_SANDBOX", "off")
+    return str(request.param)
+
+
+def _marker_arg(marker: str) -> str:
+    return "." + marker  # in the children's argv: "sleep 300.<marker>"
+
+
+def test_timeout_kills_the_whole_tree(tmp_path: Path, code: Path, mode: str) -> None:
+    marker = _marker()
+    backend = ProcessBackend(cache_dir=tmp_path / "cache")
+    try:
+        cfg = config(code, handler="fn.spawn", timeout_s=3)
+        results: list[object] = []
+        thread = threading.Thread(
+            target=lambda: results.append(
+                backend.invoke(cfg, json.dumps({"marker": marker, "wait": 30}).encode())
+            )
+        )
+        thread.start()
+        assert len(wait_there(_marker_arg(marker), 3, 10)) == 3, "the handler did not start its children"
+        thread.join(20)
+        assert results and results[0].outcome.value == "timeout"  # type: ignore[attr-defined]
+        # Sandboxed, the pid namespace goes as a whole; unsandboxed (Linux) the runtime is a child
+        # subreaper, so a setsid'd or double-forked child stays in its tree and goes too.
+        assert wait_gone(_marker_arg(marker), 5) == []
+    finally:
+        backend.close()
+        kill_all(_marker_arg(marker))
+
+
+def test_children_survive_a_return_and_die_with_the_backend(tmp_path: Path, code: Path, mode: str) -> None:
+    marker = _marker()
+    backend = ProcessBackend(cache_dir=tmp_path / "cache")
+    try:
+        result = backend.invoke(config(code, handler="fn.spawn"), json.dumps({"marker": marker}).encode())
+        assert result.ok, result.to_json()
+        # Lambda freezes, it does not kill, between invokes: the children are still there ...
+        assert len(wait_there(_marker_arg(marker), 3)) == 3
+        backend.close()  # ... until the function shuts down
+        assert wait_gone(_marker_arg(marker), 5) == []
+    finally:
+        backend.close()
+        kill_all(_marker_arg(marker))
+
+
+def test_memory_counts_a_double_forked_grandchild(tmp_path: Path, code: Path, mode: str) -> None:
+    backend = ProcessBackend(cache_dir=tmp_path / "cache")
+    try:
+        result = backend.invoke(config(code, handler="fn.hog", memory_mb=256, timeout_s=20), b"{}")
+    finally:
+        backend.close()
+    assert result.outcome.value == "crash", result.to_json()
+    assert result.error is not None and result.error.type == "Runtime.ExitError"
+    assert "signal: killed" in result.error.message
+    assert result.metrics is not None and result.metrics.max_memory_used_mb == 256
+
+
+@pytest.fixture
+def project(tmp_path: Path, code: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "fn.py").write_text(SPAWNER)
+    (root / "template.yaml").write_text(TEMPLATE)
+    return root
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    code = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, mode: str) -> Iterator[dict[str, str]]:
+    env = dict(os.environ, LAMBDA_STUDIO_CACHE=str(tmp_path / "lscache"))
+    yield env
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_to_invoke_kills_the_runtime_tree(
+    project: Path, cli_env: dict[str, str], mode: str, sig: signal.Signals
+) -> None:
+    marker = _marker()
+    event = project / "event.json"
+    event.write_text(json.dumps({"marker": marker, "wait": 60}))
+    proc = _cli(["invoke", str(project), "Spawn", "--backend", "process", "--event", str(event)], cli_env)
+    try:
+        assert len(wait_there(_marker_arg(marker), 3, 20)) == 3, "the handler did not start its children"
+        proc.send_signal(sig)
+        proc.wait(10)
+        assert wait_gone(_marker_arg(marker), 5) == []  # every child, setsid or double-forked too
+        assert _runtimes_of(project) == []  # and the runtime
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        kill_all(_marker_arg(marker))
+
+
+def _runtimes_of(project: Path) -> list[int]:
+    """Runtime processes working in the project's code folder (their cwd)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/cwd") == str(project / "src"):
+                    with open(f"/proc/{entry}/stat") as f:
+                        if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                            out.append(int(entry))
+            except OSError:
+                pass
+    return out
+
+
+def _serve(project: Path, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = _cli(["serve", str(project), "--port", str(port), "--backend", "process"], env)
+    import urllib.request
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/lambda-studio/health", timeout=1).read()
+            return proc
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.1)
+
+
+def test_kill_9_of_serve_leaves_nothing_after_the_next_start(
+    project: Path, cli_env: dict[str, str], mode: str
+) -> None:
+    import urllib.request
+
+    marker = _marker()
+    port = free_port()
+    proc = _serve(project, cli_env, port)
+    second = None
+    try:
+        body = json.dumps({"marker": marker}).encode()
+        url = f"http://127.0.0.1:{port}/2015-03-31/functions/Spawn/invocations"
+        assert urllib.request.urlopen(urllib.request.Request(url, body), timeout=30).read() == b'"spawned"'
+        assert len(wait_there(_marker_arg(marker), 3)) == 3
+        proc.kill()
+        proc.wait(10)
+        if mode == "sandbox":  # the sandbox dies with its parent: nothing is left at all
+            assert wait_gone(_marker_arg(marker), 5) == []
+            return
+        time.sleep(1.0)
+        assert pids_with("302." + marker), "the group's child should outlive a kill -9 (until the sweep)"
+        second = _serve(project, cli_env, free_port())  # the next start sweeps what the dead one left
+        assert wait_gone("302." + marker, 5) == []
+    finally:
+        for p in (proc, second):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                p.wait(10)
+        kill_all(_marker_arg(marker))
+
+
+FREEZER = textwrap.dedent(
+    """\
+    import threading
+    import time
+
+    COUNT = [0]
+
+
+    def _tick():
+        while True:
+            COUNT[0] += 1
+            time.sleep(0.01)
+
+
+    def handler(event, context):
+        if event.get("start"):
+            threading.Thread(target=_tick, daemon=True).start()
+            time.sleep(0.1)
+        return COUNT[0]
+    """
+)
+
+
+def test_background_threads_are_frozen_between_invokes(tmp_path: Path) -> None:
+    need_bwrap()
+    code = tmp_path / "freeze"
+    code.mkdir()
+    (code / "fn.py").write_text(FREEZER)
+    backend = ProcessBackend(cache_dir=tmp_path / "cache")
+    try:
+        cfg = config(code)
+        first = backend.invoke(cfg, b'{"start": true}').payload_json()
+        time.sleep(1.0)  # 100 ticks if the runtime ran on between invokes
+        second = backend.invoke(cfg, b"{}").payload_json()
+    finally:
+        backend.close()
+    assert first > 0
+    assert second - first < 20, f"the thread ran {second - first} times between invokes"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_to_serve_kills_every_runtime_tree(
+    project: Path, cli_env: dict[str, str], mode: str, sig: signal.Signals
+) -> None:
+    import urllib.request
+
+    marker = _marker()
+    port = free_port()
+    proc = _serve(project, cli_env, port)
+    try:
+        body = json.dumps({"marker": marker}).encode()
+        url = f"http://127.0.0.1:{port}/2015-03-31/functions/Spawn/invocations"
+        assert urllib.request.urlopen(urllib.request.Request(url, body), timeout=30).read() == b'"spawned"'
+        assert len(wait_there(_marker_arg(marker), 3)) == 3
+        proc.send_signal(sig)
+        assert proc.wait(15) == 0  # a clean stop, not a death by signal
+        assert wait_gone(_marker_arg(marker), 5) == []
+        assert _runtimes_of(project) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        kill_all(_marker_arg(marker))
