@@ -69,6 +69,7 @@ COMPONENTS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("jedi", "MIT", ("jedi",), ()),
     ("parso", "MIT", ("parso",), ()),
     ("pyflakes", "MIT", ("pyflakes",), ()),
+    ("pip (the bundle runs it to install requirements)", "MIT", ("pip",), ()),
 )
 
 

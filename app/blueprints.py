@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from resources import RESOURCES_DIR
+from runner.errors import UserFacingError
 
 BLUEPRINTS_DIR = RESOURCES_DIR / "blueprints"
 INDEX_FILE = "index.json"
@@ -26,7 +27,7 @@ _SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", 
 _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
 
 
-class BlueprintError(ValueError):
+class BlueprintError(UserFacingError, ValueError):
     """A blueprint cannot be listed or a project cannot be created; the message says why and what to do."""
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from app import __version__
 from app.commands import COMMANDS
+from runner.errors import UserFacingError
 
 EXIT_OK = 0
 EXIT_FUNCTION_ERROR = 1
@@ -51,6 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
         except BrokenPipeError:
             return EXIT_OK
+        except UserFacingError as exc:  # one a command did not handle: message and hint, no traceback
+            print(f"lambda-studio: {exc.message}", file=sys.stderr)
+            if exc.hint:
+                print(f"  {exc.hint}", file=sys.stderr)
+            return EXIT_USAGE
     return _gui_main(argv)
 
 

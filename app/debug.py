@@ -3,66 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.invoke import Backend, select_backend
+from runner.auto_backend import AutoBackend
 from runner.config import FunctionConfig
 from runner.debug import debug_paths, launch_json
-from runner.result import SetupError
-
-if TYPE_CHECKING:
-    from runner.container import ContainerBackend
 
 
 def debug_backend(name: str, config: FunctionConfig, **options: Any) -> tuple[Backend, str | None]:
-    """(backend, note) for a debug invoke; raises SetupError. 'auto' is decided here, before the
-    invoke, because the debugger must know where the code lives (/var/task or the local folder):
-    a container when an engine answers and the function's image is on this machine, else a process."""
-    process_options = {k: v for k, v in options.items() if k in ("cache_dir", "credentials", "python")}
-    if name == "process":
-        return select_backend("process", **process_options), None
-    if name == "container":
-        return _container_backend(options), None
-    if name != "auto":
-        return select_backend(name, **options), None  # the unknown name's error
-    from runner.container_engine import has_image
-
-    why: str | None
-    try:
-        container = _container_backend(options)
-    except SetupError as exc:
-        why = f"no docker engine ({exc})"
-    else:
-        image = container.image_for(config)
-        if has_image(container.client, image):
-            return container, None
-        container.close()
-        why = f"the image {image} is not on this machine"
-    return select_backend("process", **process_options), f"Debugging as a local process: {why}."
-
-
-def _container_backend(options: dict[str, Any]) -> ContainerBackend:
-    """A container backend of its own for one debug invoke. It leaves other containers of this app
-    alone (remove_orphans=False): the window's warm ones carry the same owner label."""
-    from runner.container import ContainerBackend
-    from runner.container_engine import connect
-    from runner.process import default_cache_dir
-
-    client = options.get("docker_client") or connect()
-    cache_dir = Path(options.get("cache_dir") or default_cache_dir()) / "container"
-    extra: dict[str, Any] = {}
-    for key, arg in (
-        ("images", "images"),
-        ("container_image", "image_override"),
-        ("credentials", "credentials"),
-        ("pull_progress", "pull_progress"),
-    ):
-        if options.get(key):
-            extra[arg] = options[key]
-    from runner.container_sandbox import project_label
-
-    project = project_label(options.get("project"))
-    return ContainerBackend(client, project, cache_dir, remove_orphans=False, **extra)
+    """(backend, note) for one debug invoke; raises SetupError. The backend is the debug invoke's own:
+    it leaves other containers of this app alone (the window's warm ones carry the same owner label).
+    For 'auto' the backend decides where the invoke runs before it starts (AutoBackend.choose), because
+    the debugger must know where the code lives (/var/task or the local folder); ``backend.name`` says
+    which, the note why it is a local process."""
+    backend = select_backend(name, **{**options, "remove_orphans": False})
+    if isinstance(backend, AutoBackend):
+        note = backend.choose(config)
+        return backend, note and note.replace("Ran as a local process", "Debugging as a local process")
+    return backend, None
 
 
 def attach_help(config: FunctionConfig, backend: str, port: int, host: str = "127.0.0.1") -> str:

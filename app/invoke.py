@@ -6,27 +6,19 @@ import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from app.fsutil import atomic_write
 from app.project.model import FunctionSpec, Project
+from runner.backend import Backend, BackendOptions
+from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
 from runner.emulator import InvalidEvent, parse_event
-from runner.process import ProcessBackend, apply_env_vars, default_cache_dir
-from runner.result import InvokeResult, SetupError
+from runner.env_vars import apply_env_vars
+from runner.process import ProcessBackend
+from runner.result import SetupError
 
 BACKENDS = ("auto", "process", "container")
-
-
-class Backend(Protocol):
-    """What the CLI and the GUI need of a backend (runner.process.ProcessBackend is one)."""
-
-    name: str
-
-    def invoke(
-        self, config: FunctionConfig, event: bytes, sink: Any = None, cancel: Any = None
-    ) -> InvokeResult: ...
-
-    def close(self) -> None: ...
 
 
 def inline_code_dir(code: str, cache_dir: Path | None = None) -> Path:
@@ -36,9 +28,7 @@ def inline_code_dir(code: str, cache_dir: Path | None = None) -> Path:
     target = folder / "index.py"
     if not target.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".index.py.{os.getpid()}.tmp"
-        tmp.write_text(code, encoding="utf-8")
-        os.replace(tmp, target)
+        atomic_write(target, code)  # two processes may write it at once: each has its own temp file
     return folder
 
 
@@ -104,53 +94,35 @@ def read_event(source: str | None, stdin: Any = None) -> bytes:
         raise SetupError(f"the event is not valid JSON: {exc}".replace("request body", "event"))
 
 
-CONTAINER_OPTIONS = (
-    "docker_client",
-    "project",
-    "container_image",
-    "images",
-    "entrypoint_mode",
-    "pull_progress",
-)
-
-
 def select_backend(name: str = "auto", **options: Any) -> Backend:
     """The backend for 'auto', 'process' or 'container'; raises SetupError when it cannot be had.
 
     'auto' runs each invoke in a container when a docker engine answers and the function's image is
-    on this machine, else as a local process with a note in the result saying why. Options are the
-    process backend's (cache_dir, credentials, ...) plus the container's: docker_client (else one is
-    connected), project (container label), container_image, images (runtime -> image),
-    entrypoint_mode ('emulator' or 'image'), pull_progress.
+    on this machine, else as a local process with a note in the result saying why. Options are
+    runner.backend.BackendOptions' fields; each backend gets the part it understands (the one place
+    that filters them).
     """
     if name not in BACKENDS:
         raise SetupError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    picked = {k: options.pop(k) for k in CONTAINER_OPTIONS if k in options}
+    opts = BackendOptions.from_mapping(options)
     if name == "process":
-        return ProcessBackend(**options)
+        return ProcessBackend(**opts.process_kwargs())
     from runner.auto_backend import AutoBackend
     from runner.container import ContainerBackend
     from runner.container_engine import connect
     from runner.container_sandbox import project_label
 
-    client = picked.pop("docker_client", None)
-    project = project_label(picked.pop("project", None))  # by path hash: never another project's
-    container_options: dict[str, Any] = {k: v for k, v in picked.items() if v is not None}
-    if "container_image" in container_options:
-        container_options["image_override"] = container_options.pop("container_image")
-    cache_dir = Path(options.get("cache_dir") or default_cache_dir()) / "container"
-    if options.get("credentials"):
-        container_options["credentials"] = options["credentials"]
-    if options.get("concurrency"):
-        container_options["concurrency"] = options["concurrency"]
+    client = opts.docker_client
+    project = project_label(opts.project)  # by path hash: never another project's
+    cache_dir = Path(opts.cache_dir or default_cache_dir()) / "container"
     if name == "container":
-        return ContainerBackend(client or connect(), project, cache_dir, **container_options)
+        return ContainerBackend(client or connect(), project, cache_dir, **opts.container_kwargs())
     return AutoBackend(
-        process_options=options,
+        process_options=opts.process_kwargs(),
         project=project,
         cache_dir=cache_dir,
         client_factory=(lambda: client) if client is not None else connect,
-        container_options=container_options,
+        container_options=opts.container_kwargs(),
     )
 
 

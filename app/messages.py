@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 
 class Level(StrEnum):
@@ -78,3 +79,26 @@ def warning(text: str, hint: str | None = None) -> None:
 
 def error(text: str, hint: str | None = None) -> None:
     QUEUE.post(Message(Level.ERROR, text, hint))
+
+
+T = TypeVar("T")
+
+
+def guarded_sink(sink: Callable[[T], None], what: str) -> Callable[[T], None]:
+    """`sink` that never raises into the thread calling it (a runner's log reader, a deploy worker):
+    its first exception is posted as an error saying `what` stopped showing; later items are dropped
+    quietly until it works again."""
+    failing = False
+
+    def call(item: T) -> None:
+        nonlocal failing
+        try:
+            sink(item)
+        except Exception as exc:  # noqa: BLE001 - whatever the sink does, the work goes on
+            if not failing:
+                error(f"{what} stopped showing lines: {type(exc).__name__}: {exc}")
+            failing = True
+        else:
+            failing = False
+
+    return call

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app import messages
+from app.fsutil import atomic_write
+
 APP_NAME = "lambda-studio"
 CONFIG_ENV = "LAMBDA_STUDIO_CONFIG_DIR"  # tests and the screenshot point this at a scratch folder
 MAX_RECENT = 10
@@ -46,9 +49,7 @@ def config_dir() -> Path:
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, text)
 
 
 class Settings:
@@ -77,7 +78,9 @@ class Settings:
         try:
             _atomic_write(self.path, json.dumps(self._values, indent=2, sort_keys=True) + "\n")
         except OSError as exc:
+            # Called from GUI slots and CLI code alike: never raise, tell the user through the queue.
             self.problem = f"Cannot save settings to {self.path}: {exc.strerror or exc}"
+            messages.error(self.problem, "check that the folder is writable and the disk is not full")
 
     def get(self, key: str) -> Any:
         if key in self._values:
@@ -124,6 +127,7 @@ class Settings:
             _atomic_write(self._project_file(root), json.dumps(payload, indent=2) + "\n")
         except (OSError, TypeError, ValueError) as exc:
             self.problem = f"Cannot save the project state: {exc}"
+            messages.error(self.problem)
 
     @property
     def backup_dir(self) -> Path:

@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["invoke", "container", "gui", "deploy", "bundle", "load", "loading", "sandbox"]
+BENCHMARKS = ["invoke", "container", "api", "gui", "deploy", "bundle", "load", "loading", "sandbox"]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

@@ -19,7 +19,7 @@ from bench.load import load_average, load_sentence
 from runner.config import FunctionConfig
 from runner.container import ContainerBackend
 from runner.container_engine import ContainerBackendError, connect, has_image
-from runner.debug import free_port
+from runner.ports import free_port
 
 TITLE = "Local invoke (container backend)"
 WARM_N = 200

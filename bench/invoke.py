@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bench.load import load_average, load_sentence
 from runner.config import FunctionConfig
-from runner.debug import free_port
 from runner.emulator import InvokeServer
+from runner.ports import free_port
 from runner.process import ProcessBackend
 
 TITLE = "Local invoke (process backend)"

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
-from runner.debug import free_port
+from runner.ports import free_port
 
 
 def moto_executable() -> Path:

@@ -8,10 +8,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from runner.backend import CancelToken, LogSink
+from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
-from runner.container import CancelToken, ContainerBackend, LogSink
+from runner.container import ContainerBackend
 from runner.container_engine import ContainerBackendError, EngineUnavailable, connect, has_image
-from runner.process import ProcessBackend, default_cache_dir
+from runner.debug import DebugOptions
+from runner.process import ProcessBackend
 from runner.result import InvokeResult
 
 RETRY_ENGINE_S = 30.0  # after the engine failed to answer, look again this much later (not per invoke)
@@ -71,6 +74,25 @@ class AutoBackend:
                 self._process = ProcessBackend(**self._process_options)
             return self._process
 
+    def choose(self, config: FunctionConfig) -> str | None:
+        """Blocks: decides where the next invoke of `config` runs and sets ``name`` to it; returns
+        None for a container, else the note saying why it runs as a local process. A debugger asks
+        first: it must know where the code lives (/var/task or the local folder) before it attaches."""
+        container = self._container_backend()
+        if container is None:
+            why = f"no docker engine ({self._engine_problem})"
+        else:
+            image = container.image_for(config)
+            try:  # a known-present image costs no engine round trip on the warm path
+                if container.image_ready(image) or has_image(container.client, image):
+                    self.name = container.name
+                    return None
+                why = f"the image {image} is not on this machine (`--backend container` pulls it)"
+            except EngineUnavailable as exc:
+                why = f"no docker engine ({exc})"
+        self.name = "process"
+        return f"Ran as a local process, not in a container: {why}."
+
     def invoke(
         self,
         config: FunctionConfig,
@@ -79,36 +101,36 @@ class AutoBackend:
         cancel: CancelToken | None = None,
         *,
         client_context: str | None = None,
+        debug: DebugOptions | None = None,
     ) -> InvokeResult:
-        """Invokes once in a container if possible, else as a local process (the note says why)."""
-        why = None
-        container = self._container_backend()
-        if container is None:
-            why = f"no docker engine ({self._engine_problem})"
-        else:
-            image = container.image_for(config)
-            try:  # a known-present image costs no engine round trip on the warm path
-                present = container.image_ready(image) or has_image(container.client, image)
+        """Invokes once in a container if possible, else as a local process (the note says why).
+
+        A debug invoke runs where ``choose`` decided (the debugger attached with that path layout)."""
+        note = self.choose(config)
+        if note is None and self._container is not None:
+            try:
+                return self._container.invoke(
+                    config, event, sink, cancel, client_context=client_context, debug=debug
+                )
             except EngineUnavailable as exc:
-                present, why = False, f"no docker engine ({exc})"
-            if present:
-                try:
-                    result = container.invoke(config, event, sink, cancel, client_context=client_context)
-                    self.name = container.name
-                    return result
-                except EngineUnavailable as exc:
-                    why = f"no docker engine ({exc})"
-                    self._forget_container()
-                except ContainerBackendError as exc:  # e.g. requirements without Linux wheels
-                    why = str(exc)
-            elif why is None:
-                why = f"the image {image} is not on this machine (`--backend container` pulls it)"
+                if debug is not None:
+                    raise
+                note = f"Ran as a local process, not in a container: no docker engine ({exc})."
+                self._forget_container()
+            except ContainerBackendError as exc:  # e.g. requirements without Linux wheels
+                if debug is not None:
+                    raise
+                note = f"Ran as a local process, not in a container: {exc}."
         process = self._process_backend()
-        result = process.invoke(config, event, sink, cancel, client_context=client_context)  # type: ignore[arg-type]
+        result = process.invoke(config, event, sink, cancel, client_context=client_context, debug=debug)
         self.name = process.name
-        note = f"Ran as a local process, not in a container: {why}."
+        assert note is not None
         result.note = f"{note} {result.note}" if result.note else note
         return result
+
+    def warm_count(self) -> int:
+        """Warm containers plus warm local runtimes."""
+        return sum(part.warm_count() for part in (self._container, self._process) if part is not None)
 
     def prewarm(self, config: FunctionConfig) -> None:
         """Starts the runtime the next invoke would use (a container, else a local process). Blocks."""

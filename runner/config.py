@@ -37,6 +37,30 @@ class FunctionConfig:
             return self.runtime[len("python") :]
         return None
 
+    def lambda_environment(self, python_version: str | None = None) -> dict[str, str]:
+        """The variables Lambda sets from this configuration (AWS docs, "Defined runtime environment
+        variables"), for every backend: the container's, and the process's base environment. The
+        per-runtime ones (log stream, runtime API, _HANDLER, credentials) are the emulator's, which also
+        runs alone inside containers. The template's own variables are applied on top by the caller."""
+        version = python_version or self.python_version or "3.12"
+        env = {
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.name}",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "TZ": ":UTC",  # real Lambda's value; the images bake in TZ=:/etc/localtime
+            "LANG": "en_US.UTF-8",
+        }
+        if self.log_format:
+            env["AWS_LAMBDA_LOG_FORMAT"] = self.log_format
+        if self.log_level:
+            env["AWS_LAMBDA_LOG_LEVEL"] = self.log_level
+        return env
+
     @property
     def function_arn(self) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"

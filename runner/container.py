@@ -7,14 +7,16 @@ import contextlib
 import hashlib
 import http.client
 import json
+import math
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from runner.backend import CancelToken, LogSink
 from runner.config import FunctionConfig
 from runner.container_engine import (
     ContainerBackendError,
@@ -25,12 +27,18 @@ from runner.container_engine import (
     platform_for,
 )
 from runner.container_pool import TOKEN_HEADER, ContainerPool, PoolFull, WarmContainer
-from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
+from runner.debug import (
+    CONTAINER_DEBUG_PORT,
+    DEBUG_GRACE_S,
+    DebugOptions,
+    announce_when_listening,
+    debug_note,
+    ensure_debugpy,
+)
 from runner.limits import check_request
 from runner.process import DUMMY_CREDENTIALS, PRESTART_WAIT_S
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
-LogSink = Callable[[str], None]
 ENTRYPOINT_MODES = ("emulator", "image")
 INIT_ERRORS = {
     "Runtime.ImportModuleError",
@@ -41,10 +49,6 @@ INIT_ERRORS = {
 }
 _REPORT_FIELD = re.compile(r"(Duration|Billed Duration|Memory Size|Max Memory Used|Init Duration): ([\d.]+)")
 _INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)")
-
-
-class CancelToken(Protocol):
-    def is_set(self) -> bool: ...
 
 
 class ContainerBackend:
@@ -90,6 +94,10 @@ class ContainerBackend:
         self.pool.on_code_change = self._reload_container
         if remove_orphans:
             self.pool.remove_orphans()
+
+    def warm_count(self) -> int:
+        """Warm containers kept for the next invokes."""
+        return len(self.pool.all())
 
     def close(self) -> None:
         """Stops and removes every container this backend started. Blocks."""
@@ -249,6 +257,10 @@ class ContainerBackend:
             raise explain_engine_error(exc) from exc
         if debug.clock is not None:  # the session says when the timeout may count
             debug.clock.connect(lambda held: _post_hold(w.port, held, w.token))
+        # "Waiting for a debugger" only once debugpy listens inside: before that docker's published
+        # port accepts a connection and resets it.
+        stop_watching = threading.Event()
+        announce_when_listening(debug, CONTAINER_DEBUG_PORT, lambda: _tcp_tables(w.container), stop_watching)
         try:
             with w.lock:
                 w.sink = sink
@@ -258,6 +270,7 @@ class ContainerBackend:
                 if result.outcome is not Outcome.CANCELLED:
                     time.sleep(DEBUG_GRACE_S)
         finally:
+            stop_watching.set()
             if debug.clock is not None:
                 debug.clock.connect(None)
             w.sink = None
@@ -289,6 +302,7 @@ class ContainerBackend:
         # a debug invoke waits as long as the debugger holds it
         wait = None if w.debug else config.timeout_s + 60
         conn = http.client.HTTPConnection("127.0.0.1", w.port, timeout=wait)
+        sent = time.monotonic()
         try:
             conn.request(
                 "POST",
@@ -303,7 +317,7 @@ class ContainerBackend:
             done.set()
             if cancelled.is_set():
                 return self._cancelled(w, config, created)
-            return self._crashed(w, config, created, exc)
+            return self._crashed(w, config, created, exc, (time.monotonic() - sent) * 1000)
         finally:
             done.set()
             conn.close()
@@ -346,10 +360,14 @@ class ContainerBackend:
         )
 
     def _crashed(
-        self, w: WarmContainer, config: FunctionConfig, created: bool, exc: BaseException
+        self, w: WarmContainer, config: FunctionConfig, created: bool, exc: BaseException, elapsed_ms: float
     ) -> InvokeResult:
-        """The container died under the invoke (memory kill, docker kill): an ExitError, fresh next time."""
+        """The container died under the invoke (memory kill, docker kill): an ExitError, fresh next time.
+
+        The metrics say what is known: the time from sending the invoke to the death, and the peak
+        memory only when the kernel killed it for reaching the limit (else None: the cgroup is gone)."""
         status = "signal: killed"
+        oom = False
         with contextlib.suppress(Exception):
             state = w.container.wait(timeout=5)
             code = int(state.get("StatusCode", 137))
@@ -357,7 +375,7 @@ class ContainerBackend:
         with contextlib.suppress(Exception):
             w.container.reload()
             if w.container.attrs.get("State", {}).get("OOMKilled"):
-                status = "signal: killed"
+                status, oom = "signal: killed", True
         self.pool.discard(w)
         rid = _last_request_id(w.lines) or str(uuid.uuid4())
         message = f"RequestId: {rid} Error: Runtime exited with error: {status}"
@@ -369,7 +387,12 @@ class ContainerBackend:
             payload=json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode(),
             error=InvokeError("Runtime.ExitError", message),
             log_text="".join(line + "\n" for line in lines),
-            metrics=InvokeMetrics(0.0, 0, config.memory_mb, config.memory_mb, None),
+            metrics=InvokeMetrics(
+                duration_ms=round(elapsed_ms, 2),
+                billed_duration_ms=max(1, math.ceil(elapsed_ms)),
+                memory_size_mb=config.memory_mb,
+                max_memory_used_mb=config.memory_mb if oom else None,
+            ),
             cold_start=created,
             backend=self.name,
             note=f"the container stopped during the invoke ({type(exc).__name__}); the next invoke starts a fresh one",
@@ -637,3 +660,10 @@ def _error_from(body: bytes, config: FunctionConfig, strict: bool = True) -> Inv
     if config.layer_dirs:
         path_map["/opt"] = config.layer_dirs[-1]  # the last layer wins in /opt, as in Lambda
     return error_from_payload(body, path_map)
+
+
+def _tcp_tables(container: Any) -> str | None:
+    """The container's /proc/net/tcp and tcp6 (read with an exec); None when they cannot be read."""
+    code, output = container.exec_run(["cat", "/proc/net/tcp", "/proc/net/tcp6"], demux=False)
+    text = (output or b"").decode("utf-8", "replace")
+    return text if "local_address" in text else None

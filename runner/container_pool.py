@@ -26,7 +26,7 @@ from runner.container_sandbox import (
     run_user,
 )
 from runner.debug import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
-from runner.emulator import TOKEN_ENV, TOKEN_HEADER
+from runner.emulator import TOKEN_ENV, TOKEN_HEADER, code_stamp
 
 LABEL_PROJECT = "lambda-studio.project"
 LABEL_FUNCTION = "lambda-studio.function"
@@ -128,19 +128,8 @@ def merge_layers(layer_dirs: Sequence[Path], cache_dir: Path) -> Path:
 
 
 def _code_stamp(paths: Sequence[Path]) -> tuple[int, int, int]:
-    """(files, newest mtime, sum of mtimes) of the code and layer trees: changes when a file does."""
-    count = newest = total = 0
-    for path in paths:
-        for root, dirs, files in os.walk(path):
-            dirs[:] = [
-                d for d in dirs if d not in ("__pycache__", ".git", ".aws-sam", ".venv", "node_modules")
-            ]
-            for name in files:
-                count += 1
-                with contextlib.suppress(OSError):
-                    mtime = os.stat(os.path.join(root, name)).st_mtime_ns
-                    newest, total = max(newest, mtime), total + mtime
-    return count, newest, total
+    """The code and layer trees' stamp: the emulator's (one stamp, one skip list for both)."""
+    return code_stamp(paths)
 
 
 def wait_ready(port: int, deadline_s: float, mode: str, container: Any, token: str | None = None) -> None:
@@ -393,18 +382,9 @@ class ContainerPool:
         log: Callable[[str], None] | None = None,
     ) -> WarmContainer:
         version = config.python_version or "3.12"
-        env = {**self.base_env, **config.environment}
-        env.setdefault("AWS_LAMBDA_FUNCTION_NAME", config.name)
-        env.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(config.memory_mb))
-        env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", str(max(1, int(round(config.timeout_s)))))
-        env.setdefault("AWS_REGION", config.region)
-        env.setdefault("AWS_DEFAULT_REGION", config.region)
-        env.setdefault("AWS_EXECUTION_ENV", f"AWS_Lambda_python{version}")
-        env.setdefault("TZ", ":UTC")  # real Lambda's value; the images bake in TZ=:/etc/localtime
-        if config.log_format:
-            env.setdefault("AWS_LAMBDA_LOG_FORMAT", config.log_format)
-        if config.log_level:
-            env.setdefault("AWS_LAMBDA_LOG_LEVEL", config.log_level)
+        # The template's variables win, as before; the Lambda set comes from the one place.
+        env = {**config.lambda_environment(version), **self.base_env, **config.environment}
+        env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", str(max(1, int(round(config.timeout_s)))))  # for RIE
         volumes: dict[str, dict[str, str]] = {
             str(config.code_dir.resolve()): {"bind": "/var/task", "mode": "ro"},
         }

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runner.errors import UserFacingError
+
 EventSink = Callable[[str, dict[str, Any]], None]
 DEFAULT_TIMEOUT = 10.0
 
 
-class DapError(Exception):
-    """A request failed (the adapter said so, or the connection is gone)."""
+class DapError(UserFacingError):
+    """A request failed (the adapter said so, or the connection is gone): shown as a message."""
 
 
 class DapTimeout(DapError):

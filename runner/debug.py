@@ -5,12 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +13,8 @@ from typing import Any
 
 from runner.config import FunctionConfig
 from runner.dap import Breakpoint, DapClient, DapError, EventSink, PathMapper
+from runner.deps import PipError, build_once, run_pip
+from runner.ports import free_port  # noqa: F401 - re-exported for callers not moved yet
 from runner.result import SetupError
 
 CONTAINER_DEBUG_PORT = 5678
@@ -66,6 +62,9 @@ class DebugOptions:
     host: str = "127.0.0.1"
     wait_for_client: bool = True
     clock: DebugClock | None = field(default=None, compare=False)
+    # Called once (from a backend's thread) when debugpy listens and a client can attach: say
+    # "waiting for a debugger" then, not before (a client attaching too early gets a reset).
+    on_listening: Callable[[], None] | None = field(default=None, compare=False)
 
     def runtime_args(self, listen_host: str | None = None) -> list[str]:
         """``-m debugpy --listen H:P [--wait-for-client]``: put before the runtime's script."""
@@ -73,18 +72,60 @@ class DebugOptions:
         return [*args, "--wait-for-client"] if self.wait_for_client else args
 
 
+LISTEN_STATE = "0A"  # TCP_LISTEN in /proc/net/tcp{,6}
+
+
+def listening_in(tables: str, port: int) -> bool:
+    """Whether /proc/net/tcp (or tcp6) text shows a socket listening on `port` (any address)."""
+    for line in tables.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and ":" in fields[1] and fields[3] == LISTEN_STATE:
+            with contextlib.suppress(ValueError):
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    return True
+    return False
+
+
+def host_tcp_tables() -> str | None:
+    """This machine's /proc/net/tcp and tcp6 (Linux); None where there is no such file."""
+    texts = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            texts.append(Path(name).read_text())
+    return "\n".join(texts) if texts else None
+
+
+def announce_when_listening(
+    debug: DebugOptions, port: int, read_tables: Callable[[], str | None], stop: threading.Event
+) -> threading.Thread | None:
+    """Calls ``debug.on_listening`` once a socket listens on `port` per ``read_tables()`` (polled every
+    50 ms on a thread of its own until `stop` is set). Where the tables cannot be read it announces at
+    once: the message must never be lost. None when nobody asked."""
+    callback = debug.on_listening
+    if callback is None:
+        return None
+
+    def watch() -> None:
+        while not stop.is_set():
+            try:
+                tables = read_tables()
+            except Exception:  # noqa: BLE001 - an exec into a dying container, a missing cat...
+                tables = None
+            if tables is None or listening_in(tables, port):
+                callback()
+                return
+            stop.wait(0.05)
+
+    thread = threading.Thread(target=watch, name="debugpy-listening", daemon=True)
+    thread.start()
+    return thread
+
+
 def debug_note(debug: DebugOptions) -> str:
     """The result's note for a debug invoke."""
     if debug.clock is None:
         return "debug invoke: the function timeout was not enforced"
     return "debug invoke: the function timeout counted only while the function ran, not while paused"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def _debugpy_version() -> str | None:
@@ -107,36 +148,28 @@ def ensure_debugpy(cache_dir: Path, python_version: str, pip_python: str | None 
     """A directory with debugpy (its pure-Python wheel) for that Python version, installed once; blocks.
 
     The pure wheel runs on every OS and architecture, so the same directory serves a Linux container
-    from a macOS host. Raises SetupError when pip cannot get it.
+    from a macOS host. Raises SetupError when pip cannot get it. pip runs on `pip_python`, else on our
+    own interpreter (from the frozen bundle: the pip it ships, see runner.deps.pip_command).
     """
     version = _debugpy_version()
     target = cache_dir / "debugpy" / f"{version or 'latest'}-py{python_version}"
-    if (target / "debugpy" / "__init__.py").is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".debugpy-", dir=target.parent))
-    if pip_python is None:
-        from runner.process import default_python  # here: process imports this module
+    args = ["--no-deps", "--only-binary=:all:", "--platform", "any", "--python-version", python_version]
 
-        pip_python = sys.executable if not getattr(sys, "frozen", False) else default_python()
-    cmd = [
-        pip_python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-        "-q", "--no-deps", "--target", str(tmp), "--only-binary=:all:", "--platform", "any",
-        "--python-version", python_version,
-    ]  # fmt: skip
-    for spec in ([f"debugpy=={version}"] if version else []) + ["debugpy>=1.8"]:  # ours, else any pure one
-        proc = subprocess.run([*cmd, spec], capture_output=True, text=True)
-        if proc.returncode == 0:
-            break
-    if proc.returncode != 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tail = " / ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+    def build(tmp: Path) -> None:
+        failure: PipError | None = None
+        for spec in ([f"debugpy=={version}"] if version else []) + [
+            "debugpy>=1.8"
+        ]:  # ours, else any pure one
+            try:
+                run_pip(["--target", str(tmp), *args, spec], python=pip_python)
+                return
+            except PipError as exc:
+                failure = exc
+        assert failure is not None
+        tail = " / ".join(failure.output.splitlines()[-3:]) or failure.message
         raise SetupError(f"could not install debugpy for Python {python_version}: {tail}")
-    try:
-        os.replace(tmp, target)
-    except OSError:  # another debug invoke finished first
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+
+    return build_once(target, build)[0]
 
 
 def launch_json(port: int, host: str = "127.0.0.1", mappings: Iterable[tuple[Path, str]] = ()) -> str:

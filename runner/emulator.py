@@ -83,7 +83,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -861,6 +861,30 @@ class _RuntimeApiHandler(_Handler):
         self.reply(status, _json(answer))
 
 
+def code_stamp(roots: Iterable[str | os.PathLike[str]]) -> tuple[int, int, int]:
+    """(files, newest mtime, sum of mtimes and sizes) of the code and layer trees, tools' folders
+    (SKIP_DIRS) left out: it changes when a file of the function does. The one stamp: the hot reload
+    here and the container pool's warm-container check both use it."""
+    count = newest = total = 0
+    stack = [os.fspath(root) for root in roots]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name not in SKIP_DIRS:
+                            stack.append(entry.path)
+                    else:
+                        count += 1
+                        with contextlib.suppress(OSError):
+                            st = entry.stat()
+                            newest = max(newest, st.st_mtime_ns)
+                            total += st.st_mtime_ns + st.st_size  # size too: mtime ticks are coarse
+        except OSError:
+            pass
+    return count, newest, total
+
+
 class Emulator:
     """A warm local Lambda for one function: spawns, supervises and measures runtime processes."""
 
@@ -970,24 +994,7 @@ class Emulator:
 
     # -- hot reload --
     def _scan(self) -> tuple[int, int, int]:
-        count = newest = total = 0
-        stack = list(self.watch)
-        while stack:
-            try:
-                with os.scandir(stack.pop()) as it:
-                    for entry in it:
-                        if entry.is_dir(follow_symlinks=False):
-                            if entry.name not in SKIP_DIRS:
-                                stack.append(entry.path)
-                        else:
-                            count += 1
-                            with contextlib.suppress(OSError):
-                                st = entry.stat()
-                                newest = max(newest, st.st_mtime_ns)
-                                total += st.st_mtime_ns + st.st_size  # size too: mtime ticks are coarse
-            except OSError:
-                pass
-        return count, newest, total
+        return code_stamp(self.watch)
 
     def check_changes(self) -> bool:
         """Restarts the runtimes when a watched file changed since the last check; True if so."""

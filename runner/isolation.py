@@ -14,8 +14,9 @@ import hashlib
 import importlib.util
 import os
 import shutil
-import tempfile
 from pathlib import Path
+
+from runner.deps import build_once
 
 # boto3 and what it imports: what Lambda's Python runtime has in /var/runtime.
 AWS_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
@@ -45,12 +46,8 @@ def linked_packages(cache_dir: Path, names: tuple[str, ...] = AWS_SDK) -> Path |
     if not found:
         return None
     key = hashlib.sha256(repr(sorted((k, str(v)) for k, v in found.items())).encode()).hexdigest()[:16]
-    target = Path(cache_dir) / "runtime-packages" / key
-    if (target / ".complete").exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
-    try:
+
+    def build(tmp: Path) -> None:
         for path in found.values():
             link = tmp / path.name
             try:
@@ -60,10 +57,5 @@ def linked_packages(cache_dir: Path, names: tuple[str, ...] = AWS_SDK) -> Path |
                     shutil.copytree(path, link, ignore=shutil.ignore_patterns("__pycache__"))
                 else:
                     shutil.copy2(path, link)
-        (tmp / ".complete").touch()
-        os.replace(tmp, target)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not (target / ".complete").exists():  # not another process finishing first
-            raise
-    return target
+
+    return build_once(Path(cache_dir) / "runtime-packages" / key, build)[0]

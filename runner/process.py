@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import cast
 
+from runner.backend import CancelToken, LogSink
+from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
-from runner.debug import DEBUG_GRACE_S, DebugOptions, debug_note, ensure_debugpy
+from runner.debug import (
+    DEBUG_GRACE_S,
+    DebugOptions,
+    announce_when_listening,
+    debug_note,
+    ensure_debugpy,
+    host_tcp_tables,
+)
+from runner.deps import COMPLETE, PipError, build_once, has_requirements, pip_install_once
 from runner.emulator import Emulator, Invocation, Throttled, sweep_runtimes
+from runner.env_vars import apply_env_vars, load_env_vars_file  # noqa: F401 - re-exported for older callers
+from runner.interpreter import default_python
 from runner.isolation import linked_packages
 from runner.limits import check_request
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
@@ -34,67 +43,6 @@ DUMMY_CREDENTIALS = {
 }
 # Host variables a local process needs to run at all; everything else of the host stays out.
 HOST_VARS = ("PATH", "SYSTEMROOT", "SystemRoot", "WINDIR", "TEMP", "TMP", "TMPDIR", "COMSPEC", "PATHEXT")
-LogSink = Callable[[str], None]
-
-
-def default_cache_dir() -> Path:
-    """$LAMBDA_STUDIO_CACHE, else the platform's user cache directory (stdlib only)."""
-    env = os.environ.get("LAMBDA_STUDIO_CACHE")
-    if env:
-        return Path(env)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "lambda-studio" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "lambda-studio"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambda-studio"
-
-
-def default_python() -> str:
-    """The interpreter that runs functions: ours; in a frozen bundle (whose executable is not a Python),
-    $LAMBDA_STUDIO_PYTHON or the first python3/python on PATH."""
-    if not getattr(sys, "frozen", False):
-        return sys.executable
-    override = os.environ.get("LAMBDA_STUDIO_PYTHON")
-    if override:
-        return override
-    for name in ("python3", "python"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "python3"  # spawning it fails with a clear "not found" error in the log
-
-
-def apply_env_vars(
-    environment: Mapping[str, str], env_vars: Mapping[str, Any] | None, function_id: str, function_name: str
-) -> dict[str, str]:
-    """SAM ``--env-vars`` semantics: ``Parameters`` then the function's own section (by logical id or
-    name) override variables the template declares; variables it does not declare are ignored, as SAM does."""
-    out = dict(environment)
-    if not env_vars:
-        return out
-    sections = [env_vars.get("Parameters"), env_vars.get(function_name), env_vars.get(function_id)]
-    for section in sections:
-        if isinstance(section, Mapping):
-            for key, value in section.items():
-                if key in out:
-                    out[key] = "" if value is None else str(value)
-    return out
-
-
-def load_env_vars_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Reads a SAM ``--env-vars`` JSON file; raises SetupError with what is wrong."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SetupError(f"cannot read env-vars file {path}: {exc.strerror or exc}")
-    except ValueError as exc:
-        raise SetupError(f"env-vars file {path} is not valid JSON: {exc}")
-    if not isinstance(data, dict):
-        raise SetupError(
-            f'env-vars file {path} must be a JSON object like {{"FunctionId": {{"VAR": "value"}}}}'
-        )
-    return data
 
 
 def ensure_requirements(requirements: Path, python: str, cache_dir: Path, log: LogSink | None = None) -> Path:
@@ -110,41 +58,16 @@ def ensure_requirements(requirements: Path, python: str, cache_dir: Path, log: L
         ).stdout.strip()
     key = hashlib.sha256(text + version.encode()).hexdigest()[:20]
     target = cache_dir / "deps" / key
-    if (target / ".complete").exists():
+    if (target / COMPLETE).exists():
         return target
-    lines = [ln.strip() for ln in text.decode("utf-8", "replace").splitlines()]
-    if not any(ln and not ln.startswith("#") for ln in lines):
-        target.mkdir(parents=True, exist_ok=True)
-        (target / ".complete").write_text("empty\n")
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=target.parent))
+    if not has_requirements(requirements):
+        return build_once(target, lambda tmp: None)[0]
     if log:
         log(f"lambda-studio: installing {requirements} into {target} (once)")
-    cmd = [
-        python,
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--no-input",
-        "-q",
-        "--target",
-        str(tmp),
-    ]
-    proc = subprocess.run(
-        [*cmd, "-r", str(requirements)], capture_output=True, text=True, cwd=requirements.parent
-    )
-    if proc.returncode != 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-        raise SetupError(f"installing {requirements} failed (pip exit {proc.returncode}):\n{tail}")
-    (tmp / ".complete").write_text(requirements.name + "\n")
     try:
-        os.replace(tmp, target)
-    except OSError:  # another process finished first
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+        return pip_install_once(target, ["-r", str(requirements)], python=python, cwd=requirements.parent)[0]
+    except PipError as exc:
+        raise SetupError(f"installing {requirements} failed ({exc.message}):\n{exc.output}")
 
 
 def layer_python_dirs(layer_dirs: tuple[Path, ...], python_version: str | None) -> list[Path]:
@@ -191,9 +114,9 @@ class ProcessBackend:
         """The runtime's environment: host basics, the Lambda set, the template's variables, credentials."""
         env = {k: v for k, v in os.environ.items() if k in HOST_VARS}
         version = config.python_version or f"{sys.version_info[0]}.{sys.version_info[1]}"
+        env.update(config.lambda_environment(version))  # the Lambda set, from the one place
         env.update(
             {
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
                 "LAMBDA_TASK_ROOT": str(config.code_dir),
                 "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
                 "LAMBDA_STUDIO_SYS_PATH": os.pathsep.join(str(p) for p in sys_path),
@@ -204,10 +127,6 @@ class ProcessBackend:
                 ),
             }
         )
-        if config.log_format:
-            env["AWS_LAMBDA_LOG_FORMAT"] = config.log_format
-        if config.log_level:
-            env["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
         env.update(self.credentials or DUMMY_CREDENTIALS)
         env.update({k: str(v) for k, v in config.environment.items()})
         return env
@@ -307,7 +226,7 @@ class ProcessBackend:
         config: FunctionConfig,
         event: bytes,
         sink: LogSink | None = None,
-        cancel: threading.Event | None = None,
+        cancel: CancelToken | None = None,
         *,
         client_context: str | None = None,
         debug: DebugOptions | None = None,
@@ -323,7 +242,7 @@ class ProcessBackend:
             return self._debug_invoke(config, event, sink, cancel, client_context, debug)
         emu = self.emulator_for(config, sink)
         try:
-            inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)
+            inv = emu.invoke(event, client_context=client_context, cancel=_event(cancel), on_log=sink)
         except Throttled:
             return InvokeResult(
                 request_id="",
@@ -375,18 +294,21 @@ class ProcessBackend:
         config: FunctionConfig,
         event: bytes,
         sink: LogSink | None,
-        cancel: threading.Event | None,
+        cancel: CancelToken | None,
         client_context: str | None,
         debug: DebugOptions,
     ) -> InvokeResult:
         emu = self._make_emulator(config, sink, debug)
         if debug.clock is not None:
             debug.clock.connect(emu.debug_hold)  # the session says when the timeout may count
+        stop_watching = threading.Event()  # announced once debugpy listens (at once without /proc)
+        announce_when_listening(debug, debug.port, host_tcp_tables, stop_watching)
         try:
-            inv = emu.invoke(event, client_context=client_context, cancel=cancel, on_log=sink)
+            inv = emu.invoke(event, client_context=client_context, cancel=_event(cancel), on_log=sink)
             if inv.outcome != "cancelled":
                 time.sleep(DEBUG_GRACE_S)
         finally:
+            stop_watching.set()
             if debug.clock is not None:
                 debug.clock.connect(None)
             emu.close()
@@ -401,6 +323,11 @@ class ProcessBackend:
         for emu in emus:
             emu.reload()
 
+    def warm_count(self) -> int:
+        """Warm runtimes (one emulator per function and configuration)."""
+        with self._lock:
+            return len(self._emulators)
+
     def close(self) -> None:
         """Stops every warm runtime."""
         with self._lock:
@@ -408,6 +335,11 @@ class ProcessBackend:
             self._emulators.clear()
         for emu in emus:
             emu.close()
+
+
+def _event(cancel: CancelToken | None) -> threading.Event | None:
+    """The emulator (stdlib only, also run standalone) types its cancel as an Event; it calls is_set()."""
+    return cast("threading.Event | None", cancel)
 
 
 def path_map(config: FunctionConfig) -> dict[str, Path]:

@@ -10,6 +10,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from runner.errors import UserFacingError
+
 
 class Outcome(StrEnum):
     SUCCESS = "success"
@@ -116,7 +118,7 @@ class InvokeResult:
         }
 
 
-class SetupError(Exception):
+class SetupError(UserFacingError):
     """The function cannot be started (bad config, missing code, dependency install failed): a user error."""
 
 

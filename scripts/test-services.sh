@@ -35,6 +35,8 @@ fi
 for step in scripts/docker-engine.sh scripts/docker-test-image.sh; do
   if [ -f "$step" ]; then bash "$step" "$bin" "$cache" "$env_file.tmp"; fi
 done
+# SAM CLI for the differential test and benchmark of start-api (tests/integration/test_local_api_sam_diff.py).
+bash scripts/sam-cli.sh "$bin" "$cache" "$env_file.tmp" || true
 # Desktop-entry and AppStream validators for the bundle test (tests/integration/test_bundle.py).
 bash scripts/packaging-tools.sh || true
 mv "$env_file.tmp" "$env_file"

@@ -53,7 +53,7 @@ def library_versions() -> dict[str, str]:
 def data_locations() -> dict[str, str]:
     """Where this copy keeps settings and caches: the same for the bundle and a pip install."""
     from app.settings import config_dir
-    from runner.process import default_cache_dir
+    from runner.cache import default_cache_dir
 
     return {"Settings": str(config_dir()), "Cache": str(default_cache_dir())}
 
@@ -108,8 +108,9 @@ class AboutDialog(QDialog):
         layout.addWidget(buttons)
 
         self._table.currentItemChanged.connect(self._show_selected)
-        if self._components:
-            self._table.setCurrentItem(self._table.topLevelItem(0))
+        first = self._table.topLevelItem(0)
+        if first is not None:
+            self._table.setCurrentItem(first)
 
     # --- intention-revealing API (used by tests and the main window) -----------------------------
     def versions(self) -> dict[str, str]:
@@ -123,8 +124,9 @@ class AboutDialog(QDialog):
 
     def select_component(self, name: str) -> bool:
         for row, comp in enumerate(self._components):
-            if comp.name == name or comp.name.startswith(name):
-                self._table.setCurrentItem(self._table.topLevelItem(row))
+            item = self._table.topLevelItem(row)
+            if item is not None and (comp.name == name or comp.name.startswith(name)):
+                self._table.setCurrentItem(item)
                 return True
         return False
 

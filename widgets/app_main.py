@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.settings import Settings
 from resources import RESOURCES_DIR
+from widgets.jobs import tune_threads_for_gui
 
 # Set to 1: open the window and the project, report what loaded on stderr, then quit (exit code 0 when
 # a project loaded, 1 otherwise). For smoke tests of installed bundles and start-up benchmarks.
@@ -42,6 +43,7 @@ def run_gui(path: str | None) -> int:
     app.setOrganizationName("lambda-studio")
     app.setDesktopFileName("lambda-studio")  # matches packaging/linux/lambda-studio.desktop
     app.setWindowIcon(QIcon(str(RESOURCES_DIR / "icons" / "lambda-studio.svg")))
+    tune_threads_for_gui()  # once per process, before any worker starts
     if path is not None and not Path(path).exists():
         print(f"lambda-studio: {path}: no such file or folder", file=sys.stderr)
         return 2

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.aws_context import AwsContext
+from app.aws_context import AwsContext
 from widgets.jobs import Job, JobBridge
 
 LOGS_SINCE = dt.timedelta(hours=1)
@@ -65,7 +65,8 @@ class AwsExplorer(QWidget):
         self.identity = QLabel("AWS: not checked yet")
         self.identity.setWordWrap(True)
         self.identity.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.refresh_button = QToolButton(text="⟳", autoRaise=True)
+        self.refresh_button = QToolButton(autoRaise=True)
+        self.refresh_button.setText("⟳")
         self.refresh_button.setToolTip("Check the identity and list the region's functions again")
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(list(COLUMNS))
@@ -82,7 +83,8 @@ class AwsExplorer(QWidget):
         self.invoke_button.setToolTip("Invoke the deployed function with the event editor's text")
         self.logs_button = QPushButton("Logs")
         self.logs_button.setToolTip("The last hour of CloudWatch logs, into the log panel")
-        self.follow_button = QPushButton("Follow", checkable=True)
+        self.follow_button = QPushButton("Follow")
+        self.follow_button.setCheckable(True)
         self.follow_button.setToolTip("Keep polling CloudWatch for new log lines")
         self.download_button = QPushButton("Download…")
         self.download_button.setToolTip("Download the code as a new local project")
@@ -179,7 +181,7 @@ class AwsExplorer(QWidget):
     def select(self, name: str) -> None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == name:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == name:
                 self.tree.setCurrentItem(item)
 
     def _on_selection(self) -> None:
@@ -341,24 +343,13 @@ class AwsExplorer(QWidget):
         *,
         deliver_lines: bool = False,
     ) -> Job:
-        """Run `work` on the pool; a DeployError/Cancelled becomes its message (no traceback in the log)."""
-
-        def guarded(sink: Callable[[str], None], cancel: threading.Event) -> Any:
-            from app.deploy.errors import DeployError
-            from app.deploy.progress import Cancelled
-
-            try:
-                return ("ok", work(sink, cancel))
-            except DeployError as exc:
-                return ("error", str(exc).replace("\n", " — "))
-            except Cancelled as exc:
-                return ("error", str(exc))
-
-        job = self._jobs.submit(guarded, name)
+        """Run `work` on the pool; a DeployError/Cancelled arrives as its message and hint on one line
+        (the bridge keeps user errors' tracebacks out of the log)."""
+        job = self._jobs.submit(work, name)
         if deliver_lines:
             job.log_lines.connect(self.log_lines.emit)
-        job.finished.connect(lambda out: on_value(out[1]) if out[0] == "ok" else on_error(out[1]))
-        job.failed.connect(on_error)
+        job.finished.connect(on_value)
+        job.failed.connect(lambda text: on_error(job.failure.text(" — ") if job.failure else text))
         return job
 
     def shutdown(self) -> None:

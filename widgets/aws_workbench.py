@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from app.aws_context import AwsContext, ConnectFn, remote_result
 from app.project.model import FunctionSpec
 from app.settings import Settings
-from widgets.aws_context import AwsContext, ConnectFn, remote_result
 from widgets.aws_explorer import AwsExplorer
 from widgets.elided_label import ElidedLabel
 from widgets.history_view import HistoryEntry
@@ -121,14 +121,9 @@ class AwsWorkbench(QObject):
         aws = self.aws
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> Any:
-            from app.deploy.errors import DeployError
-            from app.deploy.progress import Cancelled
-
-            try:
-                conn = aws.connection()
-                answer = invoke(conn, name, event, cancel=cancel)
-            except (DeployError, Cancelled) as exc:
-                return str(exc).replace("\n", " — ")
+            # A DeployError or Cancelled is a UserFacingError: it arrives as the job's failure.
+            conn = aws.connection()
+            answer = invoke(conn, name, event, cancel=cancel)
             if answer.log_tail:
                 sink(answer.log_tail)
             return remote_result(function_id, name, conn.region_name, answer)
@@ -138,16 +133,15 @@ class AwsWorkbench(QObject):
         job.log_lines.connect(lines.extend)
         job.log_lines.connect(self.log_lines.emit)
         job.finished.connect(lambda result: self._on_invoked(function_id, event_name, result, lines))
-        job.failed.connect(self._on_invoke_failed)
+        job.failed.connect(
+            lambda text: self._on_invoke_failed(job.failure.text(" — ") if job.failure else text)
+        )
         self.invoke_started.emit(function_id, event_name)
         self.message.emit(f"Invoking {name} in {aws.describe()}…")
         return job
 
     def _on_invoked(self, function_id: str, event_name: str, result: Any, lines: list[str]) -> None:
         self._invoke_job = None
-        if isinstance(result, str):
-            self.invoke_failed.emit(result)
-            return
         label = f"{event_name or '{}'} (AWS)"
         self.invoke_finished.emit(HistoryEntry(function_id, label, result, log_lines=list(lines)))
 

@@ -15,9 +15,9 @@ from PySide6.QtGui import QContextMenuEvent, QFontDatabase, QKeySequence, QShort
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyside6_scintilla import ScintillaEdit
 
-from widgets import text_search
+from app import text_search
+from app.python_checks import MAX_CHECK_CHARS, Problem, check_python, complete
 from widgets.editor_styles import BOLD_CATEGORIES, STYLE_MAP, language_for_path
-from widgets.python_checks import MAX_CHECK_CHARS, Problem, check_python, complete
 from widgets.themes import LIGHT, Theme, bgr
 
 # Scintilla constants (numeric: the binding's enums are not needed for this handful).

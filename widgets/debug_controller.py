@@ -1,36 +1,42 @@
 """The debug controller: a debug invoke as a job, its DebugSession, and DAP calls kept off the GUI thread.
 
-It never touches a widget. DAP events arrive on the session's reader thread and DAP answers on a
-single worker thread; both reach the GUI thread only through the queued ``_post`` signal.
+It never touches a widget. The GUI thread owns the session: only it reads or replaces ``self.session``.
+DAP calls run as jobs on the one job bridge, one after another in the order they were asked for (a
+step must not overtake the continue before it); their answers and failures come back as the job's
+signals. DAP events arrive on the session's reader thread and reach the GUI thread only through the
+queued ``_post`` signal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.project.model import Project
-from runner.dap import Breakpoint, DapError
+from runner.dap import Breakpoint
 from runner.debug import (
     DebugClock,
     DebugOptions,
     DebugSession,
     StopInfo,
     debug_paths,
-    free_port,
     runtime_rules,
 )
+from runner.ports import free_port
 from runner.result import SetupError
 from widgets.invoker import history_entry, start_invoke_job
 from widgets.jobs import Job, JobBridge
 
 # (backend choice, FunctionConfig) -> (backend with invoke(..., debug=...), note or None); blocks
 DebugBackendFactory = Callable[[str, Any], tuple[Any, str | None]]
+# One queued DAP call: (session, blocking call, on its value, on its failure text); the handlers run
+# on the GUI thread.
+_DapCall = tuple[DebugSession, Callable[[DebugSession], Any], Callable[[Any], None], Callable[[str], None]]
 
 
 class Debugger(QObject):
@@ -72,18 +78,17 @@ class Debugger(QObject):
         self._region = region
         self._project = project
         self._job: Job | None = None
-        self.session: DebugSession | None = None
+        self.session: DebugSession | None = None  # GUI thread only
         self.current: StopInfo | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dap-calls")
+        self._calls: deque[_DapCall] = deque()
+        self._call_job: Job | None = None
         self._post.connect(self._run_posted, Qt.ConnectionType.QueuedConnection)
 
     def _default_backend(self, choice: str, config: Any) -> tuple[Any, str | None]:
         from app.debug import debug_backend
 
         options = dict(self._options())
-        if choice == "process":
-            options = {k: v for k, v in options.items() if k not in ("images", "project")}
-        elif (project := self._project()) is not None:
+        if (project := self._project()) is not None:  # select_backend hands each backend its part
             options.setdefault("project", str(project.root))  # labelled by its path's hash
         return debug_backend(choice, config, **options)
 
@@ -128,22 +133,22 @@ class Debugger(QObject):
         done = threading.Event()
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> object:
-            try:
-                backend, note = self._factory(backend_choice, config)
-            except SetupError as exc:
-                return exc
+            # A SetupError is a UserFacingError: the bridge reports it as the job's failure.
+            backend, note = self._factory(backend_choice, config)
             try:
                 clock = DebugClock()  # the timeout counts only while the function runs
                 paths = debug_paths(config, backend.name)
-                session = DebugSession("127.0.0.1", port, paths, self._on_dap_event, clock)
-                self.session = session
-                self._executor.submit(self._attach, session, bps, done, runtime_rules(backend.name))
+
+                def on_event(name: str, body: dict[str, Any]) -> None:  # the session's reader thread
+                    self._post.emit(lambda: self._on_event(session, name, body))
+
+                session = DebugSession("127.0.0.1", port, paths, on_event, clock)
+                rules = runtime_rules(backend.name)
+                self._post.emit(lambda: self._adopt(session, bps, done, rules))  # the GUI thread owns it
                 result = backend.invoke(config, event, sink, cancel, debug=DebugOptions(port, clock=clock))
                 if note:
                     result.note = f"{note} {result.note or ''}".strip()
                 return result
-            except SetupError as exc:
-                return exc
             finally:
                 done.set()
                 with contextlib.suppress(Exception):
@@ -152,23 +157,30 @@ class Debugger(QObject):
         self._job = start_invoke_job(self, self._jobs, work, "debug-invoke", function_id, event_name)
         return self._job
 
-    def _attach(
+    def _adopt(
         self, session: DebugSession, bps: dict[str, list[Breakpoint]], done: threading.Event, rules: list[Any]
     ) -> None:
-        """DAP worker: connect and attach while the invoke job starts the runtime."""
-        try:
-            session.start(bps, timeout=60.0, alive=lambda: not done.is_set(), rules=rules)
-        except DapError as exc:
-            text = f"Could not attach the debugger: {exc}"
-            if not done.is_set():  # the runtime would wait for a debugger forever: end the invoke
-                self._post.emit(lambda: (self.message.emit(text), self.stop()))
+        """GUI thread: the invoke job made its session; attach (a DAP call) while the runtime starts."""
+        if done.is_set() or self._job is None:  # the invoke already ended: nothing to attach to
+            self._dap(session, lambda s: s.close())
             return
-        self._post.emit(lambda: self.attached.emit(session.port))
+        self.session = session
 
-    def _on_dap_event(self, name: str, body: dict[str, Any]) -> None:
-        """Reader thread: hand the event to the GUI thread."""
-        session = self.session
-        self._post.emit(lambda: self._on_event(session, name, body))
+        def attached(_: object) -> None:
+            if session is self.session:
+                self.attached.emit(session.port)
+
+        def not_attached(text: str) -> None:
+            if not done.is_set():  # the runtime would wait for a debugger forever: end the invoke
+                self.message.emit(f"Could not attach the debugger: {text}")
+                self.stop()
+
+        self._dap(
+            session,
+            lambda s: s.start(bps, timeout=60.0, alive=lambda: not done.is_set(), rules=rules),
+            attached,
+            not_attached,
+        )
 
     def _on_event(self, session: DebugSession | None, name: str, body: dict[str, Any]) -> None:
         if name == "output":  # text may trail the invoke's end: show it even then
@@ -208,24 +220,46 @@ class Debugger(QObject):
         session, self.session = self.session, None
         self._set_resumed()
         if session is not None:
-            self._executor.submit(session.close)
+            self._dap(session, lambda s: s.close())
         self.running_changed.emit(False)
         self.ended.emit()
 
-    # --- control ----------------------------------------------------------------------------------
-    def _call(self, fn: Callable[[DebugSession], None]) -> None:
-        session = self.session
-        if session is None:
+    # --- DAP calls: jobs on the bridge, one at a time, in order -------------------------------------
+    def _dap(
+        self,
+        session: DebugSession,
+        fn: Callable[[DebugSession], Any],
+        on_value: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        """GUI thread: queue one blocking DAP call; a DapError arrives as its failure text."""
+        self._calls.append((session, fn, on_value or _ignore, on_error or self._report))
+        self._next_call()
+
+    def _next_call(self) -> None:
+        if self._call_job is not None or not self._calls:
             return
+        session, fn, on_value, on_error = self._calls.popleft()
+        job = self._call_job = self._jobs.submit(lambda sink, cancel: fn(session), "dap-call")
+        job.finished.connect(on_value)
+        job.failed.connect(on_error)
+        job.done.connect(self._call_done)
 
-        def run() -> None:
-            try:
-                fn(session)
-            except DapError as exc:
-                text = f"Debugger: {exc}"
-                self._post.emit(lambda: self.message.emit(text))
+    def _call_done(self) -> None:
+        self._call_job = None
+        self._next_call()
 
-        self._executor.submit(run)
+    def _report(self, text: str) -> None:
+        self.message.emit(f"Debugger: {text}")
+
+    def pending_calls(self) -> int:
+        """DAP calls queued or running (tests wait for 0)."""
+        return len(self._calls) + (self._call_job is not None)
+
+    # --- control ----------------------------------------------------------------------------------
+    def _call(self, fn: Callable[[DebugSession], Any]) -> None:
+        if self.session is not None:
+            self._dap(self.session, fn)
 
     def _resume(self, fn: Callable[[DebugSession], Any]) -> None:
         if self.current is None:
@@ -272,18 +306,20 @@ class Debugger(QObject):
 
     # --- inspection (answers arrive as signals) ---------------------------------------------------
     def load_scopes(self, frame_id: int) -> None:
-        def fetch(s: DebugSession) -> None:
-            scopes = s.scopes(frame_id)
-            self._post.emit(lambda: self.scopes_ready.emit(frame_id, scopes))
-
-        self._call(fetch)
+        if self.session is not None:
+            self._dap(
+                self.session,
+                lambda s: s.scopes(frame_id),
+                lambda scopes: self.scopes_ready.emit(frame_id, scopes),
+            )
 
     def load_variables(self, reference: int) -> None:
-        def fetch(s: DebugSession) -> None:
-            found = s.variables(reference)
-            self._post.emit(lambda: self.variables_ready.emit(reference, found))
-
-        self._call(fetch)
+        if self.session is not None:
+            self._dap(
+                self.session,
+                lambda s: s.variables(reference),
+                lambda found: self.variables_ready.emit(reference, found),
+            )
 
     def evaluate(self, expression: str, frame_id: int | None = None, context: str = "repl") -> None:
         session = self.session
@@ -291,22 +327,23 @@ class Debugger(QObject):
             self.evaluated.emit(expression, context, None, "not paused: evaluating needs a stopped function")
             return
 
-        def run() -> None:
-            try:
-                body: dict[str, Any] | None = session.evaluate(expression, frame_id, context)
-                error = ""
-            except DapError as exc:
-                body, error = None, str(exc)
-            self._post.emit(lambda: self.evaluated.emit(expression, context, body, error))
-
-        self._executor.submit(run)
+        self._dap(
+            session,
+            lambda s: s.evaluate(expression, frame_id, context),
+            lambda body: self.evaluated.emit(expression, context, body, ""),
+            lambda error: self.evaluated.emit(expression, context, None, error),
+        )
 
     def shutdown(self) -> None:
         """Blocks briefly: stops a running debug invoke and the DAP worker (window close, test teardown)."""
         if self._job is not None:
             self._job.cancel()
         session, self.session = self.session, None
+        self._calls.clear()  # queued calls are moot; a running one ends with the session's socket
         if session is not None:
             with contextlib.suppress(Exception):
                 session.close(terminate=True)
-        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore(_: object) -> None:
+    pass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.aws_context import AwsContext
+from app.messages import guarded_sink
 from app.project.model import FunctionSpec
-from widgets.aws_context import AwsContext
-from widgets.jobs import Job, JobBridge
+from widgets.jobs import Failure, Job, JobBridge
 
 STEP_LABELS = {
     "connect": "Connecting",
@@ -60,28 +60,6 @@ ACTION_TEXT = {
     "none": "Nothing to do: the deployed function matches",
 }
 ERROR_COLOR = "#c62828"
-
-
-@dataclass
-class _Outcome:
-    """What a worker hands back: the value, or the user-facing failure (message + hint)."""
-
-    value: Any = None
-    error: str = ""
-    hint: str = ""
-    cancelled: bool = False
-
-
-def _guarded(work: Callable[[], Any]) -> _Outcome:
-    from app.deploy.errors import DeployError
-    from app.deploy.progress import Cancelled
-
-    try:
-        return _Outcome(work())
-    except DeployError as exc:
-        return _Outcome(error=exc.message, hint=exc.hint)
-    except Cancelled as exc:
-        return _Outcome(error=f"Cancelled: {exc}", cancelled=True)
 
 
 def _profile_names() -> list[str]:
@@ -131,7 +109,9 @@ class DeployDialog(QDialog):
         self.profile = QComboBox(editable=True)
         self.profile.addItems(["", *_profile_names()])
         self.profile.setEditText(str(settings.get("aws_profile") or ""))
-        self.profile.lineEdit().setPlaceholderText("default")
+        line = self.profile.lineEdit()
+        if line is not None:  # an editable combo box always has one
+            line.setPlaceholderText("default")
         from app.deploy.connection import REGIONS
 
         self.region = QComboBox(editable=True)
@@ -204,8 +184,8 @@ class DeployDialog(QDialog):
         self.close_button = QPushButton("Close")
         buttons = QHBoxLayout()
         buttons.addWidget(self.step, 1)
-        for button in (self.plan_button, self.deploy_button, self.cancel_button):
-            buttons.addWidget(button)
+        for push in (self.plan_button, self.deploy_button, self.cancel_button):
+            buttons.addWidget(push)
 
         quick = QWidget()
         qlayout = QVBoxLayout(quick)
@@ -343,14 +323,11 @@ class DeployDialog(QDialog):
         self.details.clear()
         self.headline.setText(f"<b>{html.escape(fn.function_name)}</b>: planning…")
 
-        def work(sink: Callable[[str], None], cancel: threading.Event) -> _Outcome:
-            def plan() -> tuple[Any, Any]:
-                conn = aws.connection(key, fresh=True)  # a plan starts from the current credentials
-                return conn, make_plan(conn, fn, options, sink=self._sink(sink), cancel=cancel)
+        def work(sink: Callable[[str], None], cancel: threading.Event) -> tuple[Any, Any]:
+            conn = aws.connection(key, fresh=True)  # a plan starts from the current credentials
+            return conn, make_plan(conn, fn, options, sink=self._sink(sink), cancel=cancel)
 
-            return _guarded(plan)
-
-        return self._run(work, "deploy-plan", self._on_planned)
+        return self._run(work, "deploy-plan", self._on_planned, self._on_plan_failed)
 
     def start_deploy(self) -> Job | None:
         plan, conn = self.plan, self._conn
@@ -358,11 +335,11 @@ class DeployDialog(QDialog):
             return None
         from app.deploy.deploy import execute
 
-        def work(sink: Callable[[str], None], cancel: threading.Event) -> _Outcome:
-            return _guarded(lambda: execute(conn, plan, sink=self._sink(sink), cancel=cancel))
+        def work(sink: Callable[[str], None], cancel: threading.Event) -> Any:
+            return execute(conn, plan, sink=self._sink(sink), cancel=cancel)
 
         self.outcome.clear()
-        return self._run(work, "deploy", self._on_deployed)
+        return self._run(work, "deploy", self._on_deployed, self._on_deploy_failed)
 
     def cancel(self) -> None:
         if self._job is not None:
@@ -374,17 +351,20 @@ class DeployDialog(QDialog):
     def _sink(self, log: Callable[[str], None]) -> Callable[[Any], None]:
         def sink(progress: Any) -> None:  # worker thread: a log line plus a queued signal, nothing else
             log(str(progress))
-            self.progress_reported.emit(progress)
+            self.progress_reported.emit(progress)  # RuntimeError once the dialog is deleted
 
-        return sink
+        return guarded_sink(sink, "The deploy dialog")
 
-    def _run(self, work: Any, name: str, on_done: Callable[[_Outcome], None]) -> Job:
+    def _run(
+        self, work: Any, name: str, on_done: Callable[[Any], None], on_failed: Callable[[Failure], None]
+    ) -> Job:
+        """A DeployError or Cancelled raised by the work arrives as the job's Failure (message + hint)."""
         self.log.clear()
         self.bar.setRange(0, 0)
         job = self._job = self._jobs.submit(work, name)
         job.log_lines.connect(lambda lines: self.log.appendPlainText("\n".join(lines)))
-        job.finished.connect(lambda outcome: self._finish(on_done, outcome))
-        job.failed.connect(lambda message: self._finish(on_done, _Outcome(error=message)))
+        job.finished.connect(lambda value: self._finish(on_done, value))
+        job.failed.connect(lambda _text: self._finish(on_failed, job.failure))
         self._update_buttons()
         return job
 
@@ -393,10 +373,10 @@ class DeployDialog(QDialog):
         if self._close_when_done and not self.is_running():
             self.close()
 
-    def _finish(self, on_done: Callable[[_Outcome], None], outcome: _Outcome) -> None:
+    def _finish(self, handler: Callable[[Any], None], value: Any) -> None:
         self._job = None
         self.bar.setRange(0, 100)
-        on_done(outcome)
+        handler(value)
         self._update_buttons()
         if self._close_when_done:
             self.close()
@@ -411,27 +391,25 @@ class DeployDialog(QDialog):
             self.bar.setRange(0, 0)  # busy until the step reports a fraction
             self.step.setText(f"{label}…")
 
-    def _on_planned(self, outcome: _Outcome) -> None:
-        if outcome.error:
-            self.bar.setValue(0)
-            self.headline.setText(f"<b>{html.escape(self.function.function_name)}</b>: no plan")
-            self._show_error(outcome)
-            return
-        self._conn, self.plan = outcome.value
+    def _on_plan_failed(self, failure: Failure) -> None:
+        self.bar.setValue(0)
+        self.headline.setText(f"<b>{html.escape(self.function.function_name)}</b>: no plan")
+        self._show_error(failure)
+
+    def _on_planned(self, value: tuple[Any, Any]) -> None:
+        self._conn, self.plan = value
         self.bar.setValue(100)
         self.step.setText("Plan ready")
         self.show_plan(self.plan)
 
-    def _on_deployed(self, outcome: _Outcome) -> None:
-        if outcome.error:
-            self.bar.setValue(0)
-            self._show_error(outcome)
-            self.plan = None  # whatever happened, the deployed state moved on: plan again before retrying
-            self.headline.setText(
-                f"<b>{html.escape(self.function.function_name)}</b>: plan again to continue"
-            )
-            return
-        self.result = outcome.value
+    def _on_deploy_failed(self, failure: Failure) -> None:
+        self.bar.setValue(0)
+        self._show_error(failure)
+        self.plan = None  # whatever happened, the deployed state moved on: plan again before retrying
+        self.headline.setText(f"<b>{html.escape(self.function.function_name)}</b>: plan again to continue")
+
+    def _on_deployed(self, value: Any) -> None:
+        self.result = value
         self.bar.setValue(100)
         self.step.setText("Deployed")
         self.outcome.setText(f"<b>✔ {html.escape(self.result.summary())}</b>")
@@ -441,10 +419,11 @@ class DeployDialog(QDialog):
         self.plan = None  # deployed: a second Deploy needs a fresh plan (which will say "nothing to do")
         self.deployed.emit(self.function.function_name)
 
-    def _show_error(self, outcome: _Outcome) -> None:
-        self.step.setText("Cancelled" if outcome.cancelled else "Failed")
-        hint = f"<br>{html.escape(outcome.hint)}" if outcome.hint else ""
-        message = html.escape(outcome.error).replace("\n", "<br>")
+    def _show_error(self, failure: Failure) -> None:
+        self.step.setText("Cancelled" if failure.cancelled else "Failed")
+        hint = f"<br>{html.escape(failure.hint)}" if failure.hint else ""
+        text = f"Cancelled: {failure.message}" if failure.cancelled else failure.message
+        message = html.escape(text).replace("\n", "<br>")
         self.outcome.setText(f"<span style='color:{ERROR_COLOR}'><b>{message}</b></span>{hint}")
 
     def show_plan(self, plan: Any) -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QPoint, Signal
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QWidget
 
+from app.fsutil import atomic_write
+from app.python_checks import Problem
 from widgets.code_editor import CodeEditor, CompletionRequest, language_for_path
-from widgets.python_checks import Problem
 from widgets.themes import LIGHT, Theme
 
 DISCARD, SAVE, CANCEL = "discard", "save", "cancel"
@@ -169,9 +169,7 @@ class EditorTabs(QTabWidget):
             return False
         text = editor.text()
         try:
-            tmp = f"{key}.lambda-studio-tmp"
-            Path(tmp).write_text(text, encoding="utf-8")
-            os.replace(tmp, key)  # atomic: a crash mid-save never leaves half a file
+            atomic_write(key, text)  # a crash mid-save never leaves half a file; the mode is kept
         except OSError as exc:
             self.message.emit(f"Cannot save {Path(key).name}: {exc.strerror or exc}")
             return False

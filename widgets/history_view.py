@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal, SignalInstance
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
@@ -113,9 +113,9 @@ class HistoryView(QTableWidget):
         if menu is not None:
             menu.popup(self.viewport().mapToGlobal(point))
 
-    def _emit_for(self, row: int, signal: Signal) -> None:  # type: ignore[valid-type]
+    def _emit_for(self, row: int, signal: SignalInstance) -> None:
         if 0 <= row < len(self._entries):
-            signal.emit(self._entries[row])  # type: ignore[attr-defined]
+            signal.emit(self._entries[row])
 
     def _on_selection(self) -> None:
         rows = self.selectionModel().selectedRows()

@@ -6,35 +6,20 @@ Backends are created on the worker thread too: connecting to docker may take sec
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.project.model import Project
+from runner.backend import Backend
+from runner.errors import UserFacingError
 from runner.result import InvokeResult, SetupError
 from widgets.history_view import HistoryEntry
 from widgets.jobs import Job, JobBridge
 
-BackendFactory = Callable[[str], Any]
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """A problem the user can fix (no docker, bad handler): returned by the work, shown as a message."""
-
-    message: str
-
-
-def _call_invoke(backend: Any, config: Any, event: bytes, sink: Any, cancel: threading.Event) -> InvokeResult:
-    """Blocks: one invoke, whatever the backend's keyword spelling of the log sink."""
-    params = inspect.signature(backend.invoke).parameters
-    if "log_sink" in params:
-        return backend.invoke(config, event, log_sink=sink, cancel=cancel)
-    return backend.invoke(config, event, sink, cancel)
+BackendFactory = Callable[[str], Backend]
 
 
 def _close_quietly(backend: Any) -> None:
@@ -42,14 +27,6 @@ def _close_quietly(backend: Any) -> None:
         backend.close()
     except Exception:  # closing must never stop the window from closing
         pass
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from runner.container_engine import ContainerBackendError
-    except ImportError:  # pragma: no cover
-        return (SetupError,)
-    return (SetupError, ContainerBackendError)
 
 
 def start_invoke_job(
@@ -71,10 +48,6 @@ def start_invoke_job(
 
 def history_entry(function_id: str, event_name: str, result: object, lines: list[str]) -> HistoryEntry | str:
     """The history entry of a finished invoke job, or the message to show when it gave no result."""
-    if isinstance(result, _Failure):
-        return result.message
-    if isinstance(result, BaseException):
-        return str(result)
     if not isinstance(result, InvokeResult):
         return f"The backend returned {type(result).__name__}, not a result"
     return HistoryEntry(
@@ -110,7 +83,7 @@ class Invoker(QObject):
         self._region = region
         self._options = backend_options
         self._lock = threading.Lock()
-        self._backends: dict[str, Any] = {}
+        self._backends: dict[str, Backend] = {}
         self._project: Project | None = None
         self._job: Job | None = None
         self._prestart_job: Job | None = None
@@ -118,16 +91,13 @@ class Invoker(QObject):
         self._progress_from_worker.connect(self._on_progress)
 
     # --- backends ---------------------------------------------------------------------------------
-    def _default_backend(self, name: str) -> Any:
+    def _default_backend(self, name: str) -> Backend:
         from app.invoke import select_backend
 
         options = dict(self._options())
-        if name != "process":
-            options["pull_progress"] = self._pull_progress
-            if self._project is not None:
-                options.setdefault("project", str(self._project.root))  # labelled by its path's hash
-        else:
-            options = {k: v for k, v in options.items() if k not in ("images", "project")}
+        options["pull_progress"] = self._pull_progress  # select_backend hands each backend its part
+        if self._project is not None:
+            options.setdefault("project", str(self._project.root))  # labelled by its path's hash
         return select_backend(name, **options)
 
     def _pull_progress(self, step: Any) -> None:
@@ -140,7 +110,7 @@ class Invoker(QObject):
     def _on_progress(self, text: str, fraction: float) -> None:
         self.progress.emit(text, fraction)
 
-    def _backend(self, choice: str) -> Any:
+    def _backend(self, choice: str) -> Backend:
         """Blocks (docker connect): called on the worker thread."""
         with self._lock:
             backend = self._backends.get(choice)
@@ -151,6 +121,11 @@ class Invoker(QObject):
             if backend is not made:  # a pre-start and an invoke raced: keep one warm backend
                 _close_quietly(made)
         return backend
+
+    def shared_backend(self, choice: str) -> Any:
+        """The warm backend invokes use, for other runners of the same functions (the Local API dock);
+        it stays owned by the invoker, which closes it. Blocks (docker connect): worker thread only."""
+        return self._backend(choice)
 
     def set_project(self, project: Project | None) -> None:
         """A different project: its warm runtimes are stopped on the pool, not on the GUI thread."""
@@ -181,13 +156,7 @@ class Invoker(QObject):
         """Warm runtimes across backends (containers in a pool, emulators of the process backend)."""
         with self._lock:
             backends = list(self._backends.values())
-        total = 0
-        for backend in backends:
-            for part in (backend, getattr(backend, "_container", None), getattr(backend, "_process", None)):
-                pool = getattr(part, "pool", None)
-                warm = getattr(pool, "_warm", None) if pool is not None else getattr(part, "_emulators", None)
-                total += len(warm or {})
-        return total
+        return sum(backend.warm_count() for backend in backends)
 
     # --- invoking ---------------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -211,16 +180,12 @@ class Invoker(QObject):
         except SetupError as exc:
             self.failed.emit(str(exc))
             return None
-        user_errors = _user_errors()
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> object:
-            try:
-                if backend_choice not in self._backends:
-                    self._progress_from_worker.emit("starting the backend…", -1.0)
-                backend = self._backend(backend_choice)
-                return _call_invoke(backend, config, event, self._progress_sink(sink), cancel)
-            except user_errors as exc:
-                return _Failure(str(exc))
+            # A SetupError (no docker, bad handler...) is a UserFacingError: the bridge reports it.
+            if backend_choice not in self._backends:
+                self._progress_from_worker.emit("starting the backend…", -1.0)
+            return self._backend(backend_choice).invoke(config, event, self._progress_sink(sink), cancel)
 
         self._job = start_invoke_job(self, self._jobs, work, "invoke", function_id, event_name)
         return self._job
@@ -261,7 +226,6 @@ class Invoker(QObject):
         except SetupError as exc:
             self.prestart_state.emit(function_id, str(exc))
             return None
-        user_errors = _user_errors()
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> str:
             try:
@@ -270,7 +234,7 @@ class Invoker(QObject):
                 if prestart is None:
                     return "no pre-start for this backend"
                 prestart(config, sink, cancel)
-            except user_errors as exc:
+            except UserFacingError as exc:  # no docker, no wheels...: said quietly, the invoke says it again
                 return str(exc)
             return "cancelled" if cancel.is_set() else "ready"
 

@@ -3,7 +3,12 @@
 A job is a plain blocking callable ``work(sink, cancel) -> result``: ``sink(line)`` may be called from
 the worker thread as often as it likes, ``cancel`` is a ``threading.Event`` the work should honour.
 Lines are collected in a deque and delivered to the GUI thread every 50 ms as one list;
-the result (or the error message) arrives afterwards, so the last lines always come first.
+the result (or the failure) arrives afterwards, so the last lines always come first.
+
+Failing is one way: the work raises. A ``UserFacingError`` (runner.errors; SetupError, DeployError,
+ProjectLoadError, Cancelled... are ones) is expected: it arrives as ``failed(text)`` with its message and
+hint and no traceback anywhere. Any other exception is a bug: the traceback goes to the job's log and
+``failed`` says ``Type: message``. ``job.failure`` holds the structured ``Failure`` for either.
 """
 
 from __future__ import annotations
@@ -13,9 +18,13 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+
+from app.messages import guarded_sink
+from runner.errors import UserFacingError
 
 Work = Callable[[Callable[[str], None], threading.Event], Any]
 BATCH_MS = 50
@@ -23,16 +32,59 @@ MAX_FLUSH = 10_000  # lines per job per tick
 GUI_SWITCH_INTERVAL_S = 0.001
 
 
+def tune_threads_for_gui() -> None:
+    """Once, at GUI start: shorten the GIL switch interval so workers cannot starve the GUI thread.
+
+    Workers share the GIL with the GUI thread, and a busy worker keeps it for the whole switch interval
+    (5 ms) each time the GUI asks for it - every Python call while painting a view pays that. A shorter
+    interval keeps the window responsive while a function floods its log. Process-wide, hence not done
+    by any constructor.
+    """
+    if sys.getswitchinterval() > GUI_SWITCH_INTERVAL_S:
+        sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a job gave no result: an expected user error (message, hint) or a bug (with its traceback)."""
+
+    message: str
+    hint: str | None = None
+    traceback: str | None = None  # only for unexpected exceptions
+    cancelled: bool = False
+
+    @property
+    def expected(self) -> bool:
+        return self.traceback is None
+
+    def text(self, separator: str = "\n") -> str:
+        """The message, then the hint (when there is one) after `separator`."""
+        return f"{self.message}{separator}{self.hint}" if self.hint else self.message
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> Failure:
+        if isinstance(exc, UserFacingError):
+            return cls(exc.message, exc.hint or None, cancelled=_is_cancelled(exc))
+        trace = "".join(traceback.format_exception(exc))
+        return cls(f"{type(exc).__name__}: {exc}", traceback=trace)
+
+
+def _is_cancelled(exc: BaseException) -> bool:
+    from app.deploy.progress import Cancelled  # the one cancellation error a job raises
+
+    return isinstance(exc, Cancelled)
+
+
 class Job(QObject):
     """One submitted piece of work, living in the GUI thread; its signals are safe to connect widgets to."""
 
     log_lines = Signal(object)  # list[str], batched; "object" passes the list as is (no per-item conversion)
     finished = Signal(object)  # the work's return value
-    failed = Signal(str)  # a message for the user
+    failed = Signal(str)  # a message for the user (the hint on its own line); details in .failure
     done = Signal()  # after finished or failed
 
     _relay_result = Signal(object)
-    _relay_error = Signal(str)
+    _relay_error = Signal(object)  # a Failure
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +93,7 @@ class Job(QObject):
         self.running = True
         self.result: Any = None
         self.error: str | None = None
+        self.failure: Failure | None = None
         self._lines: deque[str] = deque()
         self._relay_result.connect(self._on_result)
         self._relay_error.connect(self._on_error)
@@ -79,12 +132,13 @@ class Job(QObject):
         self.finished.emit(result)
         self.done.emit()
 
-    @Slot(str)
-    def _on_error(self, message: str) -> None:
+    @Slot(object)
+    def _on_error(self, failure: Failure) -> None:
         self.flush(None)
         self.running = False
-        self.error = message
-        self.failed.emit(message)
+        self.failure = failure
+        self.error = failure.text()
+        self.failed.emit(self.error)
         self.done.emit()
 
 
@@ -97,10 +151,13 @@ class _Runner(QRunnable):
 
     def run(self) -> None:  # worker thread: touch only the job's thread-safe parts
         try:
-            result = self._work(self._job.sink, self._job.cancel_event)
-        except Exception as exc:  # the user sees a message, the log keeps the traceback
-            self._job.sink(traceback.format_exc())
-            self._job._relay_error.emit(f"{type(exc).__name__}: {exc}")
+            sink = guarded_sink(self._job.sink, f"The log of {self._job.name}")  # never raises into work
+            result = self._work(sink, self._job.cancel_event)
+        except Exception as exc:  # the user sees a message; the log keeps a bug's traceback
+            failure = Failure.from_exception(exc)
+            if failure.traceback:
+                self._job.sink(failure.traceback)
+            self._job._relay_error.emit(failure)
         else:
             self._job._relay_result.emit(result)
 
@@ -113,11 +170,6 @@ class JobBridge(QObject):
 
     def __init__(self, parent: QObject | None = None, *, max_threads: int = 4) -> None:
         super().__init__(parent)
-        # Workers share the GIL with the GUI thread, and a busy worker keeps it for the whole switch
-        # interval (5 ms) each time the GUI asks for it - every Python call while painting a view pays
-        # that. A shorter interval keeps the window responsive while a function floods its log.
-        if sys.getswitchinterval() > GUI_SWITCH_INTERVAL_S:
-            sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._jobs: list[Job] = []

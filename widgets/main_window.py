@@ -28,6 +28,8 @@ from app.events.triggers import trigger_template
 from app.history import entry_to_json, history_file, load_history, save_history
 from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
+from app.python_checks import Problem, check_python
+from app.recovery import BackupStore
 from app.settings import Settings
 from widgets.code_editor import CompletionRequest
 from widgets.editor_tabs import CANCEL, SAVE, EditorTabs
@@ -39,8 +41,6 @@ from widgets.invoker import BackendFactory, Invoker
 from widgets.jobs import JobBridge
 from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
-from widgets.python_checks import Problem, check_python
-from widgets.recovery import BackupStore
 from widgets.result_view import OUTCOME_TEXT, ResultView
 from widgets.run_toolbar import RunToolbar
 from widgets.start_page import StartPage
@@ -142,6 +142,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self._wire()
         self._build_debugger()
         self._build_aws()
+        self._build_local_api()
         self.apply_theme()
         self._history_save_timer = QTimer(self, singleShot=True, interval=HISTORY_SAVE_DELAY_MS)
         self._history_save_timer.timeout.connect(self._save_history)
@@ -156,7 +157,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
 
     def _complete_async(self, request: CompletionRequest) -> None:
         """jedi on the job bridge: its first call parses stubs for seconds and must not freeze typing."""
-        from widgets.python_checks import complete
+        from app.python_checks import complete
 
         job = self.jobs.submit(
             lambda sink, cancel: complete(request.text, request.line, request.column, request.path),
@@ -306,7 +307,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         t.invoke_requested.connect(lambda fid, ev: self.invoke(fid, ev, tb.backend()))
         t.invoke_with_event_requested.connect(self._invoke_with_event)
         t.debug_requested.connect(self._debug_from_tree)
-        t.deploy_requested.connect(lambda fid: (self._select_function(fid), self.deploy_dialog()))
+        t.deploy_requested.connect(self._deploy_from_tree)
         t.new_event_requested.connect(self._new_event)
         t.reveal_requested.connect(self._reveal)
         tb.function_changed.connect(self._select_function)
@@ -354,7 +355,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self.settings.on_changed(self._on_setting_changed)
 
     def show_message(self, text: str) -> None:
-        self.status.showMessage(text, 10_000)
+        self.status.showMessage(text.replace("\n", " — "), 10_000)  # a failure's hint is on its own line
 
     # --- projects ---------------------------------------------------------------------------------
     def open_project(self, path: str | Path) -> bool:
@@ -372,6 +373,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self.tree.set_project(project, events)
         self.event_editor.set_store(store)
         self.invoker.set_project(project)
+        self.local_api.set_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
         self.tabs.set_external_diagnostics(diagnostics_by_file(project))
         self.settings.add_recent_project(project.root)
@@ -398,6 +400,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self.project = project
         self.tree.set_project(project, events_by_function(project, EventStore(project.root)))
         self.invoker.update_project(project)
+        self.local_api.update_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
         self.tabs.set_external_diagnostics(diagnostics_by_file(project))
         self.show_message(
@@ -429,6 +432,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
             self._save_history(now=True)
         self.backups.clear(self.project.root)
         self.invoker.set_project(None)
+        self.local_api.set_project(None)
         self.tree.set_project(None)
         self.event_editor.set_store(None)
         self.toolbar.set_functions([])
@@ -534,6 +538,10 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self.tree.set_events(function_id, names)
         if function_id == self.toolbar.current_function():
             self.toolbar.set_events(names, self.event_editor.current_event())
+
+    def _deploy_from_tree(self, function_id: str) -> None:
+        self._select_function(function_id)
+        self.deploy_dialog()
 
     def _show_start_page_if_empty(self) -> None:
         empty = self.tabs.count() == 0
@@ -701,6 +709,27 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setStyleSheet(style_sheet(theme))
+
+    # --- Local API (issue 14): its own panel, beside History; the panel runs its server job -------------
+    def _build_local_api(self) -> None:
+        from widgets.local_api_dock import LocalApiDock
+
+        def backend() -> object:  # worker thread: the invokes' warm backend for the toolbar's choice
+            return self.invoker.shared_backend(str(self.settings.get("backend") or "auto"))
+
+        self.local_api = LocalApiDock(self.jobs, backend, owns_backend=False)
+        self.add_dock(
+            "localApiDock",
+            "Local API",
+            self.local_api,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            tab_with="historyDock",
+        )
+        self.docks["historyDock"].raise_()
+        self.local_api.open_file_requested.connect(self.open_file)
+        self.local_api.events_changed.connect(self._on_events_changed)
+        self.local_api.message.connect(self.show_message)
+        self.local_api.log_lines.connect(self.log_panel.append_log_lines)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from app.project.model import FunctionSpec, Project, Severity
-from widgets.python_checks import find_def_line
+from app.python_checks import find_def_line
 
 ROLE = Qt.ItemDataRole.UserRole
 SKIP_DIRS = {"__pycache__", ".aws-sam", ".git", ".venv", "node_modules", ".lambda-studio", ".pytest_cache"}

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.aws_context import AwsContext
+from app.aws_context import AwsContext
 from widgets.jobs import Job, JobBridge
 from widgets.stack_timeline import status_color
 
@@ -90,17 +90,23 @@ class StackExplorer(QWidget):
             self.tree.addTopLevelItem(item)
 
     def stack_names(self) -> list[str]:
-        return [str(self.tree.topLevelItem(i).data(0, NAME)) for i in range(self.tree.topLevelItemCount())]
+        return [
+            str(it.data(0, NAME))
+            for i in range(self.tree.topLevelItemCount())
+            if (it := self.tree.topLevelItem(i)) is not None
+        ]
 
     def stack_item(self, name: str) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
-            if self.tree.topLevelItem(i).data(0, NAME) == name:
-                return self.tree.topLevelItem(i)
+            it = self.tree.topLevelItem(i)
+            if it is not None and it.data(0, NAME) == name:
+                return it
         return None
 
     # --- one stack ----------------------------------------------------------------------------------
     def _on_expanded(self, item: QTreeWidgetItem) -> None:
-        if item.data(0, KIND) == "stack" and item.childCount() == 1 and item.child(0).text(0) == "loading…":
+        child = item.child(0) if item.childCount() == 1 else None
+        if item.data(0, KIND) == "stack" and child is not None and child.text(0) == "loading…":
             self.load_stack(str(item.data(0, NAME)))
 
     def load_stack(self, name: str) -> Job:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.aws_context import AwsContext
+from app.aws_context import AwsContext
 from widgets.jobs import Job, JobBridge
 from widgets.stack_review import StackReviewTable
 from widgets.stack_timeline import StackTimeline

@@ -58,5 +58,6 @@ class StackReviewTable(QTreeWidget):
         out = []
         for i in range(self.topLevelItemCount()):
             item = self.topLevelItem(i)
-            out.append(tuple(item.text(c) for c in range(len(self.COLUMNS))))
+            if item is not None:
+                out.append(tuple(item.text(c) for c in range(len(self.COLUMNS))))
         return out

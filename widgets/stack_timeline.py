@@ -53,13 +53,15 @@ class StackTimeline(QTreeWidget):
         item.setForeground(1, QBrush(QColor(status_color(event.status))))
         item.setToolTip(4, event.reason)
         row = 0
-        while row < self.topLevelItemCount() and (self.topLevelItem(row).data(0, 256) or 0) > item.data(
-            0, 256
-        ):
+        while row < self.topLevelItemCount() and self._stamp(row) > item.data(0, 256):
             row += 1
         self.insertTopLevelItem(row, item)
         while self.topLevelItemCount() > MAX_ROWS:
             self.takeTopLevelItem(self.topLevelItemCount() - 1)
+
+    def _stamp(self, row: int) -> float:
+        it = self.topLevelItem(row)
+        return float((it.data(0, 256) if it is not None else 0) or 0)
 
     def show_events(self, events: list[Any]) -> None:
         self.clear_events()
@@ -68,6 +70,7 @@ class StackTimeline(QTreeWidget):
 
     def rows(self) -> list[tuple[str, ...]]:
         return [
-            tuple(self.topLevelItem(i).text(c) for c in range(len(self.COLUMNS)))
+            tuple(it.text(c) for c in range(len(self.COLUMNS)))
             for i in range(self.topLevelItemCount())
+            if (it := self.topLevelItem(i)) is not None
         ]

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt, QTimer
 
 
 class AwsMixin:
-    """Mixed into MainWindow (it provides the attributes used here); keeps main_window.py readable."""
+    """Mixed into MainWindow, which provides the attributes used here (hence `self: Any`: typing the
+    window here would import main_window back)."""
 
     # --- AWS: the workbench owns the explorer and the deploy dialog; the window docks and links them ----
     def _build_aws(self: Any) -> None:
@@ -46,13 +47,13 @@ class AwsMixin:
         aws.invoke_failed.connect(self._on_invoke_failed)
         aws.message.connect(self.show_message)
 
-    def _aws_shown(self, shown: bool, *, stale: bool = False) -> None:
+    def _aws_shown(self: Any, shown: bool, *, stale: bool = False) -> None:
         self._aws_stale = self._aws_stale or stale
         if shown and (self._aws_stale or not self.aws.explorer.functions):
             self._aws_stale = False
             self.aws.explorer.refresh()
 
-    def deploy_dialog(self) -> object:
+    def deploy_dialog(self: Any) -> object:
         """Deploy… (Ctrl+Shift+D): the selected function, saved first so the package holds what is shown."""
         spec = self.project.function(self.toolbar.current_function()) if self.project else None
         if spec is None:
@@ -61,7 +62,7 @@ class AwsMixin:
         self.tabs.save_all()
         return self.aws.open_deploy_dialog(spec)
 
-    def invoke_remote(self, function_id: str, event_name: str) -> bool:
+    def invoke_remote(self: Any, function_id: str, event_name: str) -> bool:
         """The deployed function (its FunctionName) with the selected event; answer in the result view."""
         spec = self.project.function(function_id) if self.project and function_id else None
         event = self._event_bytes(function_id, event_name) if spec else None
@@ -72,7 +73,7 @@ class AwsMixin:
         self.log_panel.clear()
         return self.aws.invoke_remote(function_id, spec.function_name, event_name, event) is not None
 
-    def _invoke_deployed(self, name: str) -> None:
+    def _invoke_deployed(self: Any, name: str) -> None:
         """The explorer's Invoke: the event editor's text as it is."""
         if not self.event_editor.is_valid():
             self.event_editor.say("Not invoked: the event is not valid JSON; fix the underlined spot first")

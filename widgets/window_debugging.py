@@ -14,7 +14,8 @@ DEBUG_DOCKS = ("callStackDock", "variablesDock", "debugConsoleDock")
 
 
 class DebuggingMixin:
-    """Mixed into MainWindow (it provides the attributes used here); keeps main_window.py readable."""
+    """Mixed into MainWindow, which provides the attributes used here (hence `self: Any`: typing the
+    window here would import main_window back)."""
 
     # set by MainWindow
     debug: DebugWorkbench
@@ -72,7 +73,7 @@ class DebuggingMixin:
         wb.logpoints_changed.connect(self._show_logpoints)
         self.tabs.current_file_changed.connect(lambda _path: self._show_logpoints())
 
-    def _breakpoint_menu(self, path: str, line: int, pos: QPoint) -> None:
+    def _breakpoint_menu(self: Any, path: str, line: int, pos: QPoint) -> None:
         editor = self.tabs.editor_for(path)
         if editor is None:
             return
@@ -86,7 +87,7 @@ class DebuggingMixin:
         )
         self.breakpoint_menu.popup(pos)  # not exec(): no nested event loop
 
-    def debug_invoke(self) -> bool:
+    def debug_invoke(self: Any) -> bool:
         """Ctrl+F5: the selected function and event under the debugger, stopping at the editor's breakpoints."""
         function_id, event_name = self.toolbar.current_function(), self.toolbar.current_event()
         if self.invoker.is_running():
@@ -107,18 +108,18 @@ class DebuggingMixin:
             )
         return self.debug.start(function_id, event_name, event, self.toolbar.backend())
 
-    def _show_logpoints(self) -> None:
+    def _show_logpoints(self: Any) -> None:
         for path in self.tabs.open_paths():
             editor = self.tabs.editor_for(path)
             if editor is not None:
                 editor.set_logpoints(self.debug.logpoint_lines(path))
 
-    def _hide_debug_docks(self) -> None:
+    def _hide_debug_docks(self: Any) -> None:
         """Debugging ended: its panels go (the next debug invoke shows them again)."""
         for name in DEBUG_DOCKS:
             self.docks[name].hide()
 
-    def _show_execution_line(self, path: str, line: int) -> None:
+    def _show_execution_line(self: Any, path: str, line: int) -> None:
         """The debugger stopped at path:line (open it, mark the line), or resumed ("": clear the marks)."""
         for open_path in self.tabs.open_paths():
             editor = self.tabs.editor_for(open_path)
@@ -130,7 +131,7 @@ class DebuggingMixin:
                 editor.show_execution_line(line)
                 self.activateWindow()
 
-    def _debug_from_tree(self, function_id: str, event_name: str) -> None:
+    def _debug_from_tree(self: Any, function_id: str, event_name: str) -> None:
         self._select_function(function_id)
         if event_name:
             self._select_event(function_id, event_name)

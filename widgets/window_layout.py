@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
 
 from app.events.store import EventStore, EventStoreError
 from app.project.model import Project, Severity
+from app.python_checks import Problem
 from runner.result import InvokeResult
-from widgets.python_checks import Problem
 
 NARROW_WINDOW = 1400  # px: below this, History shares the left side with Project
 
@@ -71,8 +71,10 @@ def apply_default_layout(window: LayoutHost) -> None:
     width, height = window.width(), window.height()
     project, event, history = (window.docks[n] for n in ("projectDock", "eventDock", "historyDock"))
     right = event if event.isVisible() else history
-    if not event.isVisible() and width < NARROW_WINDOW:  # a laptop: History tabbed with Project
-        window.tabifyDockWidget(project, history)
+    if not event.isVisible() and width < NARROW_WINDOW:  # a laptop: History (and its tabs) with Project
+        for name in ("historyDock", "localApiDock"):
+            if name in window.docks:
+                window.tabifyDockWidget(project, window.docks[name])
         project.raise_()
         right = event
     sizes = [min(280, max(170, width * 3 // 20)), min(460, max(260, width * 6 // 25))]

@@ -11,6 +11,7 @@ from typing import Any
 from app.deploy.connection import Connection, connect
 from app.deploy.errors import DeployError
 from app.deploy.progress import Cancelled, Progress
+from runner.cache import default_cache_dir as runner_cache_dir
 
 NAME = "deploy"
 
@@ -32,9 +33,8 @@ def open_connection(args: argparse.Namespace) -> Connection:
 
 
 def default_cache_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("lambda-studio")) / "deploy"
+    """Deploy packages live in the one cache folder (runner.cache), so $LAMBDA_STUDIO_CACHE moves them too."""
+    return runner_cache_dir() / "deploy"
 
 
 # Problems the user fixes before trying again (exit 2); everything else is a failed attempt (exit 1).

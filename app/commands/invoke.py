@@ -13,7 +13,7 @@ from typing import Any
 from app.events.store import EventStoreError, load_saved_event
 from app.invoke import BACKENDS, function_config, profile_credentials, read_event, select_backend
 from app.project.loader import ProjectLoadError, load_project
-from runner.process import load_env_vars_file
+from runner.env_vars import load_env_vars_file
 from runner.result import SetupError
 
 NAME = "invoke"
@@ -124,7 +124,8 @@ def _sink(line: str) -> None:
 def _debug_run(args: argparse.Namespace, config: Any, event: bytes, options: dict[str, Any]) -> int:
     """--debug / --debug-port: the invoke waits under debugpy for an external debugger; blocks."""
     from app.debug import attach_help, debug_backend
-    from runner.debug import DebugOptions, free_port
+    from runner.debug import DebugOptions
+    from runner.ports import free_port
 
     port = args.debug_port or free_port()
     backend, note = debug_backend(args.backend, config, **options)
@@ -134,8 +135,12 @@ def _debug_run(args: argparse.Namespace, config: Any, event: bytes, options: dic
         if note:
             _sink(f"lambda-studio: {note}")
         _sink(f"lambda-studio: debug invoke of {config.function_id} ({backend.name} backend)")
-        _sink(attach_help(config, backend.name, port))
-        result = backend.invoke(config, event, _sink, debug=DebugOptions(port))  # type: ignore[call-arg]
+        help_text = attach_help(config, backend.name, port)
+        # Printed once debugpy listens: a client that attaches at once (as VS Code does) must not
+        # meet a port that is published but not yet served.
+        result = backend.invoke(
+            config, event, _sink, debug=DebugOptions(port, on_listening=lambda: _sink(help_text))
+        )
     except SetupError as exc:
         return _fail(args, str(exc))
     finally:

@@ -12,7 +12,7 @@ from app.invoke import BACKENDS, profile_credentials, select_backend
 from app.local.functions import LocalFunctions
 from app.project.loader import ProjectLoadError, load_project
 from runner.emulator import InvokeServer
-from runner.process import load_env_vars_file
+from runner.env_vars import load_env_vars_file
 from runner.result import SetupError
 
 NAME = "serve"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from app.deploy.progress import CancelLike, check_cancel
+from runner.errors import UserFacingError
 
 T = TypeVar("T")
 
@@ -39,13 +40,13 @@ _EXPIRED_CODES = {
 }
 
 
-class DeployError(Exception):
+class DeployError(UserFacingError):
     """A failure the user can act on: `message` says what happened, `hint` what to do next."""
 
+    hint: str
+
     def __init__(self, message: str, hint: str = "", kind: str = KIND_OTHER) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(message, hint)
         self.kind = kind
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from runner.errors import UserFacingError
+
 # Step names a dialog can map to labels; a step may report several times (fraction rising).
 STEP_CONNECT = "connect"
 STEP_PACKAGE = "package"
@@ -46,7 +48,7 @@ class CancelLike(Protocol):
     def is_set(self) -> bool: ...
 
 
-class Cancelled(Exception):
+class Cancelled(UserFacingError):
     """The user cancelled; raised between steps, never in the middle of an AWS write."""
 
 

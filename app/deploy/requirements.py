@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from app.deploy.cache import touch
 from app.deploy.errors import KIND_INVALID, DeployError
 from app.deploy.progress import STEP_PACKAGE, CancelLike, Progress, Sink, check_cancel, null_sink
+from runner.deps import (
+    COMPLETE,
+    MACHINES,
+    PipError,
+    lambda_pip_platforms,
+    lambda_wheel_args,
+    pip_install_once,
+)
 
-PLATFORMS = {"x86_64": "x86_64", "arm64": "aarch64"}
+PLATFORMS = MACHINES  # Lambda's architecture -> manylinux machine (runner.deps decides the tags)
 
 
 def python_version(runtime: str | None) -> str:
@@ -30,14 +33,10 @@ def python_version(runtime: str | None) -> str:
 
 
 def pip_platforms(architecture: str, pyver: str) -> list[str]:
-    arch = PLATFORMS.get(architecture)
-    if arch is None:
+    """Lambda's pip platforms for this architecture and Python (decided in runner.deps)."""
+    if architecture not in MACHINES:
         raise DeployError(f"Unknown architecture '{architecture}' (x86_64 or arm64).", "", KIND_INVALID)
-    plats = [f"manylinux2014_{arch}"]
-    minor = int(pyver.split(".")[1]) if "." in pyver else 0
-    if minor >= 12:  # python3.12+ runs on Amazon Linux 2023 (glibc 2.34): newer wheels fit too
-        plats.append(f"manylinux_2_28_{arch}")
-    return plats
+    return lambda_pip_platforms(pyver, architecture)
 
 
 def install_requirements(
@@ -55,53 +54,25 @@ def install_requirements(
     key_src = requirements.read_bytes() + "|".join([*platforms, pyver, "cp"]).encode()
     key = hashlib.sha256(key_src).hexdigest()[:24]
     target = cache_dir / "deps" / f"py{pyver}-{architecture}-{key}"
-    if (target / ".complete").is_file():
-        touch(target / ".complete")  # in use: the cache pruning keeps it
+    if (target / COMPLETE).is_file():
+        touch(target / COMPLETE)  # in use: the cache pruning keeps it
         return target, True
     check_cancel(cancel, "installing the requirements")
     sink(Progress(STEP_PACKAGE, f"installing {requirements.name} for {platforms[0]}, Python {pyver}"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-    cmd = [
-        *(pip_command or [sys.executable, "-m", "pip"]),
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-    ]
-    cmd += ["--no-input", "--only-binary=:all:", "--implementation", "cp", "--python-version", pyver]
-    for plat in platforms:
-        cmd += ["--platform", plat]
-    cmd += ["--target", str(tmp), "-r", str(requirements.resolve())]
-    log = tmp.with_suffix(".log")
     try:
-        with log.open("w+b") as out:
-            proc = subprocess.Popen(cmd, cwd=requirements.parent, stdout=out, stderr=subprocess.STDOUT)
-            while True:
-                try:
-                    code = proc.wait(timeout=0.2)
-                    break
-                except subprocess.TimeoutExpired:
-                    if cancel is not None and cancel.is_set():
-                        proc.kill()
-                        proc.wait()
-                        check_cancel(cancel, "installing the requirements")
-            out.seek(0)
-            text = out.read().decode("utf-8", "replace")
-        if code != 0:
-            tail = "\n".join(text.strip().splitlines()[-6:])
-            raise DeployError(
-                f"Installing {requirements} for Lambda ({platforms[0]}, Python {pyver}) failed:\n{tail}",
-                "Lambda needs binary wheels for Linux: check the package names and versions; a package that "
-                "ships only a source distribution cannot be installed this way.",
-                KIND_INVALID,
-            )
-        (tmp / ".complete").write_text(" ".join(cmd[cmd.index("install") :]) + "\n")
-        if target.exists():  # another build won the race; keep its result
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-        return target, False
-    finally:
-        log.unlink(missing_ok=True)
-        if tmp.exists() and tmp != target:
-            shutil.rmtree(tmp, ignore_errors=True)
+        return pip_install_once(
+            target,
+            [*lambda_wheel_args(pyver, architecture), "-r", str(requirements.resolve())],
+            command=pip_command,
+            cwd=requirements.parent,
+            cancel=cancel,
+        )
+    except PipError as exc:
+        check_cancel(cancel, "installing the requirements")
+        raise DeployError(
+            f"Installing {requirements} for Lambda ({platforms[0]}, Python {pyver}) failed:\n"
+            + (exc.output or exc.message),
+            "Lambda needs binary wheels for Linux: check the package names and versions; a package that "
+            "ships only a source distribution cannot be installed this way.",
+            KIND_INVALID,
+        )

@@ -23,12 +23,13 @@ from app.events.render import (
     substitute,
     utc_now,
 )
+from runner.errors import UserFacingError
 
 INDEX_NAME = "index.json"
 FORMAT_VERSION = 1
 
 
-class CatalogError(ValueError):
+class CatalogError(UserFacingError, ValueError):
     """The catalog on disk is malformed (a bug in resources/events, not a user error)."""
 
 

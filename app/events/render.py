@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from runner.errors import UserFacingError
+
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 ENCODINGS = ("plain", "base64", "url", "json")
 TYPES = ("string", "integer", "number", "boolean", "json")
@@ -35,7 +37,7 @@ STEPS = ("json", "gzip", "base64", "url", "md5", "sha256", "length")
 _CF_ID_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
-class RenderError(ValueError):
+class RenderError(UserFacingError, ValueError):
     """A parameter value or a template the renderer cannot use; the message says what to fix."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from app import fsutil
 from app.events.catalog import EventTemplate
+from runner.errors import UserFacingError
 
 EVENTS_DIR = "events"
 TRASH_DIR = Path(".lambda-studio") / "trash" / "events"  # where older versions kept it, in the project
@@ -44,7 +45,7 @@ _TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
 STALE_TEMP_SECONDS = 60.0
 
 
-class EventStoreError(ValueError):
+class EventStoreError(UserFacingError, ValueError):
     """Something the user asked of the store cannot be done; the message says why."""
 
 

@@ -43,6 +43,19 @@ class LocalFunctions:
             self._by_name[spec.logical_id] = spec
             self._by_name.setdefault(spec.function_name, spec)
 
+    def update_project(self, project: Project) -> None:
+        """The project re-read (its template changed): configs are rebuilt on next use; the backend stays
+        warm and restarts only the functions whose configuration changed."""
+        by_name: dict[str, FunctionSpec] = {}
+        for spec in project.functions:
+            by_name[spec.logical_id] = spec
+            by_name.setdefault(spec.function_name, spec)
+        with self._lock:
+            self.project = project
+            self._by_name = by_name
+            self._configs = {}
+            self.skipped = {}
+
     def spec(self, function: str) -> FunctionSpec | None:
         """The function with this logical id or function name, or None."""
         return self._by_name.get(function)
@@ -93,7 +106,7 @@ class LocalFunctions:
         config = self.config(function)
         if client_context is None:
             return self.backend.invoke(config, event, sink, cancel)
-        return self.backend.invoke(config, event, sink, cancel, client_context=client_context)  # type: ignore[call-arg]
+        return self.backend.invoke(config, event, sink, cancel, client_context=client_context)
 
     def served(self, sink: LineSink | None = None) -> dict[str, ServedFunction]:
         """The runnable functions as Invoke API targets (runner.emulator.InvokeServer), by logical id and

@@ -12,54 +12,13 @@ from yaml.composer import ComposerError
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from app.project.yaml_nodes import FN_TAGS, PosDict, PosList  # noqa: F401 - also read from here
+
 # CloudFormation refuses templates over 1 MB; SAM templates before transform may be larger.
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
 MAX_ALIASES = 1000
 # Aliases share objects, so a small file can stand for an enormous tree ("billion laughs").
 MAX_EXPANDED_NODES = 1_000_000
-
-# Short-form tags and the long form each becomes.
-FN_TAGS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    "GetAtt": "Fn::GetAtt",
-    "Sub": "Fn::Sub",
-    "Join": "Fn::Join",
-    "If": "Fn::If",
-    "Select": "Fn::Select",
-    "Split": "Fn::Split",
-    "FindInMap": "Fn::FindInMap",
-    "ImportValue": "Fn::ImportValue",
-    "Base64": "Fn::Base64",
-    "Cidr": "Fn::Cidr",
-    "GetAZs": "Fn::GetAZs",
-    "Equals": "Fn::Equals",
-    "And": "Fn::And",
-    "Or": "Fn::Or",
-    "Not": "Fn::Not",
-    "Transform": "Fn::Transform",
-    "ToJsonString": "Fn::ToJsonString",
-    "Length": "Fn::Length",
-}
-
-
-class PosDict(dict):
-    """A mapping that remembers where it and each of its keys stand in the file (1-based)."""
-
-    line: int | None = None
-    column: int | None = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.key_pos: dict[Any, tuple[int, int]] = {}
-        self.value_pos: dict[Any, tuple[int, int]] = {}
-
-
-class PosList(list):
-    """A sequence that remembers where it stands in the file (1-based)."""
-
-    line: int | None = None
-    column: int | None = None
 
 
 @dataclass(frozen=True)

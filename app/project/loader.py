@@ -17,13 +17,14 @@ from app.project.intrinsics import Resolver, Unresolvable, pseudo_parameters
 from app.project.model import Diagnostic, LayerSpec, Project, Severity
 from app.project.plain import discover_handlers
 from app.project.sam import SamConfig, parameter_values
+from runner.errors import UserFacingError
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 MAX_NESTING = 5
 APPLICATION = "AWS::Serverless::Application"
 
 
-class ProjectLoadError(Exception):
+class ProjectLoadError(UserFacingError):
     """The path cannot be read as a project at all (missing, not a folder or template, no access)."""
 
 
@@ -99,10 +100,15 @@ def _load_project(
     except (OSError, RuntimeError) as exc:
         raise ProjectLoadError(f"cannot read {path}: {exc}") from exc
     if not exists:
-        raise ProjectLoadError(f"{path}: no such file or folder")
+        raise ProjectLoadError(
+            f"{path}: no such file or folder",
+            "open a folder holding template.yaml (or plain handler files), or the template itself",
+        )
     if is_dir:
         if not os.access(target, os.R_OK | os.X_OK):
-            raise ProjectLoadError(f"{path}: permission denied")
+            raise ProjectLoadError(
+                f"{path}: permission denied", "give your user read access to the folder, or copy it"
+            )
         root, template = target, find_template(target)
     else:
         root, template = target.parent, target

@@ -25,6 +25,8 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
+from app.project.yaml_nodes import FN_TAGS, PosDict, PosList
+
 STR = "tag:yaml.org,2002:str"
 MERGE = "tag:yaml.org,2002:merge"
 PLAIN_COLLECTION_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -65,8 +67,6 @@ def parse_events(text: str, max_aliases: int) -> tuple[Any, list[tuple[str, int,
 
 
 def _build(loader: Any, max_aliases: int) -> tuple[Any, list[tuple[str, int, int]], int]:
-    from app.project.cfn_yaml import PosDict, PosList
-
     unknown: list[tuple[str, int, int]] = []
     anchors: dict[str, tuple[Any, Position]] = {}
     aliases = 0
@@ -175,8 +175,6 @@ def _scalar(loader: Any, ev: Any, pos: Position, unknown: list[tuple[str, int, i
 
 def _tagged(suffix: str, value: Any, pos: Position, unknown: list[tuple[str, int, int]]) -> Any:
     """A short-form CloudFormation tag as its long form ({"Fn::Sub": ...}); an unknown one as written."""
-    from app.project.cfn_yaml import FN_TAGS, PosDict, PosList
-
     name = FN_TAGS.get(suffix)
     if name is None:
         unknown.append((suffix, *pos))

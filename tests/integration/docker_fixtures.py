@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 from runner.container_engine import EngineUnavailable, connect, has_image
+from tests.conftest import unavailable
 
 DEFAULT_TEST_IMAGE = "lambda-studio-test/python:3.11"
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skips the test, except in CI (CI=true) where a missing engine or image is a failure."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: container tests must run)", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

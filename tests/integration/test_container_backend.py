@@ -104,7 +104,7 @@ def test_differential_case(
         layer_dirs=(layer,),
         environment={"MY_VAR": "my value"},
         memory_mb=cases.MEMORY_MB,
-        timeout_s=cases.TIMEOUT_S,
+        timeout_s=cases.case_timeout(case),
     )
     lines: list[str] = []
     try:
@@ -257,6 +257,11 @@ def test_killed_mid_invoke_is_exit_error(backends: dict[str, ContainerBackend], 
     r = invoke(backend, cfg, {"s": 20})
     assert r.outcome is Outcome.CRASH and r.error is not None and r.error.type == "Runtime.ExitError"
     assert "signal: killed" in r.error.message
+    # What is known, nothing made up: the time until the kill (about 0.5 s; not 0), its peak memory
+    # unknown (a docker kill is not an out-of-memory kill, and the dead container's cgroup is gone).
+    assert r.metrics is not None and 0 < r.metrics.duration_ms < 20_000, r.metrics
+    assert r.metrics.billed_duration_ms >= 1
+    assert r.metrics.max_memory_used_mb is None and r.metrics.memory_size_mb == cfg.memory_mb
     again = invoke(backend, cfg, {"s": 0})
     assert again.ok and container_id(backend, "killed") != w.id
 

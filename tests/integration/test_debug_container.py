@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,8 @@ import pytest
 from runner.config import FunctionConfig
 from runner.container import ContainerBackend
 from runner.dap import Breakpoint
-from runner.debug import DebugClock, DebugOptions, DebugSession, debug_paths, free_port, runtime_rules
+from runner.debug import DebugClock, DebugOptions, DebugSession, debug_paths, runtime_rules
+from runner.ports import free_port
 from runner.result import InvokeResult, Outcome
 from tests.integration import docker_fixtures
 
@@ -156,3 +158,34 @@ def test_container_timeout_counts_once_the_debugger_lets_it_run(
     session.close()
     result: InvokeResult = run["result"]
     assert result.outcome is Outcome.TIMEOUT, result.log_text
+
+
+def test_waiting_is_announced_only_once_debugpy_listens(
+    backend: ContainerBackend, code_dirs: tuple[Path, Path]
+) -> None:
+    """A client that attaches the moment it is told to (as VS Code does) gets an answer, not a reset."""
+    code, layer = code_dirs
+    config = FunctionConfig("Fn", "Fn", "app.handler", "python3.11", code, (layer,))
+    port = free_port()
+    answers: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+
+    def attach_now() -> None:  # on the backend's thread, right when "waiting for a debugger" is said
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+                body = json.dumps({"seq": 1, "type": "request", "command": "initialize", "arguments": {}})
+                conn.sendall(f"Content-Length: {len(body)}\r\n\r\n{body}".encode())
+                reader = conn.makefile("rb")
+                length = 0
+                while (line := reader.readline().strip()) != b"":
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                answers.append(json.loads(reader.read(length)))
+        except BaseException as exc:  # a reset is what this test is about
+            errors.append(exc)
+
+    debug = DebugOptions(port, wait_for_client=False, on_listening=attach_now)
+    result = backend.invoke(config, b'{"n": 2}', debug=debug)
+    assert errors == [] and answers, (errors, answers)
+    assert answers[0]["type"] in ("response", "event")  # debugpy spoke DAP on the first connection
+    assert result.ok and result.payload_json()["total"] == 1

@@ -15,7 +15,8 @@ import pytest
 
 from runner.config import FunctionConfig
 from runner.dap import Breakpoint, DapError
-from runner.debug import DebugClock, DebugOptions, DebugSession, free_port, runtime_rules
+from runner.debug import DebugClock, DebugOptions, DebugSession, runtime_rules
+from runner.ports import free_port
 from runner.process import ProcessBackend
 from runner.result import InvokeResult, Outcome
 

@@ -9,8 +9,10 @@ was given (download_function still checks them against the CodeSha256 moto repor
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -200,14 +202,25 @@ def test_closing_the_dialog_while_planning_asks_and_cancels(
 ) -> None:
     assert window.open_project(example_project)
     dialog = window.deploy_dialog()
+    # The plan's first step (getting a connection) waits for the test, so it is surely running at close.
+    gate = threading.Event()
+    connect = window.aws.aws.connection
+
+    def held_connection(*args: Any, **kwargs: Any) -> Any:
+        assert gate.wait(WAIT_MS / 1000)
+        return connect(*args, **kwargs)
+
+    window.aws.aws.connection = held_connection  # type: ignore[method-assign]
     asked: list[bool] = []
     dialog.ask_cancel = lambda: asked.append(True) or False  # "no": keep going
-    dialog.start_plan()
+    job = dialog.start_plan()
+    assert job is not None
     dialog.close()
-    if dialog.is_running():  # the plan may already be done on a fast machine: then nothing is asked
-        assert asked and dialog.isVisible()
-        dialog.ask_cancel = lambda: True
-        dialog.close()
-        qtbot.waitUntil(lambda: window.aws.dialog is None, timeout=WAIT_MS)
-    else:
-        qtbot.waitUntil(lambda: window.aws.dialog is None, timeout=WAIT_MS)
+    assert asked == [True] and dialog.isVisible() and dialog.is_running()
+    assert not job.cancel_event.is_set()
+    dialog.ask_cancel = lambda: True  # "yes": cancel, and the dialog closes once the worker stopped
+    dialog.close()
+    assert job.cancel_event.is_set() and dialog.isVisible()
+    gate.set()
+    qtbot.waitUntil(lambda: window.aws.dialog is None, timeout=WAIT_MS)
+    assert not job.running and dialog.plan is None  # cancelled: no plan was made

@@ -14,7 +14,6 @@ tests/lambda_cases.py (``ours_only``) and asserted here as RIE's behaviour:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import socket
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.debug import free_port
+from runner.ports import free_port
+from tests.conftest import has_awslambdaric, unavailable
 from tests.lambda_cases import (
     CASE_IDS,
     CASES,
@@ -37,6 +37,7 @@ from tests.lambda_cases import (
     Case,
     Observed,
     assert_case,
+    case_timeout,
     write_project,
 )
 
@@ -46,12 +47,10 @@ pytestmark = pytest.mark.rie
 def _rie() -> str:
     path = os.environ.get("LAMBDA_STUDIO_RIE")
     usable = bool(path) and os.access(path or "", os.X_OK)
-    if usable and sys.platform == "linux" and importlib.util.find_spec("awslambdaric") is not None:
+    if usable and has_awslambdaric():
         return path or ""
     reason = "LAMBDA_STUDIO_RIE is not set (run scripts/test-services.sh, or use scripts/pytest.sh) or awslambdaric is missing"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"RIE oracle required under CI: {reason}")
-    pytest.skip(reason)
+    unavailable(reason)
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +58,16 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return write_project(tmp_path_factory.mktemp("rie"))
 
 
-def run_rie(rie: str, dirs: tuple[Path, Path], handler: str, tmp: Path) -> tuple[int, bytes, str]:
+def run_rie(
+    rie: str, dirs: tuple[Path, Path], handler: str, tmp: Path, timeout_s: float = TIMEOUT_S
+) -> tuple[int, bytes, str]:
     """Starts RIE for one handler, invokes it once, stops it; (status, body, RIE's output)."""
     code, layer = dirs
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
-        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(TIMEOUT_S),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_s),
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(MEMORY_MB),
         "PYTHONPATH": str(layer / "python"),
         "MY_VAR": "my value",
@@ -114,7 +115,9 @@ def _is_error(status: int, body: bytes) -> bool:
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_rie_agrees(case: Case, dirs: tuple[Path, Path], tmp_path: Path) -> None:
     rie = _rie()
-    status, body, log = run_rie(rie, dirs, case.handler, tmp_path)
+    # RIE starts the runtime on the first invoke and counts that start in the timeout: on a loaded
+    # 2-core machine starting awslambdaric (or touching the hog's 256 MB) takes longer than 1 s.
+    status, body, log = run_rie(rie, dirs, case.handler, tmp_path, case_timeout(case))
     if case.name == "timeout":
         assert (status, body) == (200, b"Task timed out after 1.00 seconds"), case.ours_only
         return
@@ -123,7 +126,13 @@ def test_rie_agrees(case: Case, dirs: tuple[Path, Path], tmp_path: Path) -> None
         assert f"Max Memory Used: {MEMORY_MB} MB" in log  # RIE does not measure
         return
     if case.name == "environment":
-        return  # see test_rie_environment_gaps
+        # RIE's environment lacks part of Lambda's set (test_rie_environment_gaps lists it); what it
+        # does set must agree with ours.
+        assert not _is_error(status, body), body
+        env = json.loads(body)
+        assert (env["_HANDLER"], env["MY_VAR"]) == ("app.env", "my value")
+        assert env["AWS_LAMBDA_FUNCTION_NAME"] == FUNCTION_NAME and env["AWS_LAMBDA_RUNTIME_API"]
+        return
     if case.name in ("sys_exit", "response_too_large"):
         assert status == 502  # we answer 200 + X-Amz-Function-Error, as the Invoke API does
     assert_case(case, Observed(_is_error(status, body), body, log))

@@ -13,12 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.aws_context import AwsContext
 from app.deploy.stack.model import Output, StackEvent, StackResult
 from app.project.loader import load_project
 from app.settings import Settings
 from tests.integration.deploy_helpers import cache_dir
 from tests.integration.moto_fixtures import moto_server, moto_url  # noqa: F401
-from widgets.aws_context import AwsContext
 from widgets.deploy_dialog import DeployDialog
 from widgets.jobs import JobBridge
 from widgets.stack_timeline import status_color

@@ -17,7 +17,9 @@ import pytest
 from app.cli import main
 from app.commands import serve
 from app.invoke import select_backend
-from runner.debug import free_port
+from runner.auto_backend import AutoBackend
+from runner.ports import free_port
+from runner.process import ProcessBackend
 from runner.result import SetupError
 
 TEMPLATE = """
@@ -150,11 +152,18 @@ def test_invoke_bad_event_and_missing_project(
     assert main(["invoke", str(tmp_path / "missing"), "Echo"]) == 2
 
 
-def test_select_backend_hook() -> None:
-    backend = select_backend("auto")
-    assert backend.name == "process"
-    backend.close()
-    with pytest.raises(SetupError):
+def test_select_backend_hook(tmp_path: Path) -> None:
+    # Container-only options are dropped for the process backend; its own reach it.
+    process = select_backend("process", cache_dir=tmp_path, concurrency=3, project="p", container_image="i")
+    assert isinstance(process, ProcessBackend)
+    assert (process.cache_dir, process.concurrency) == (tmp_path, 3)
+    process.close()
+    auto = select_backend("auto", cache_dir=tmp_path, project="p")
+    assert isinstance(auto, AutoBackend)
+    auto.close()
+    with pytest.raises(
+        SetupError, match="unknown backend 'nonsense'; choose one of auto, process, container"
+    ):
         select_backend("nonsense")
 
 

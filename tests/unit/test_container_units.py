@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,22 @@ def test_layers_merge_in_order_and_rebuild_on_change(tmp_path: Path) -> None:
     (one / "python" / "new.py").write_text("Y = 1\n")
     again = merge_layers([one, two], tmp_path / "cache")
     assert again != merged and (again / "python" / "new.py").exists()
+
+
+def test_one_code_stamp_for_hot_reload(tmp_path: Path) -> None:
+    """The container pool and the emulator's hot reload use one stamp with one skip list."""
+    from runner import container_pool, emulator
+
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("x = 1\n")
+    before = container_pool._code_stamp([code])
+    assert before == emulator.code_stamp([str(code)])
+    for cache in (".pytest_cache", ".mypy_cache", "__pycache__"):  # tools' output is not code
+        (code / cache).mkdir()
+        (code / cache / "junk").write_text("x")
+    assert container_pool._code_stamp([code]) == before
+    stat = (code / "app.py").stat()
+    (code / "app.py").write_text("x = 22\n")  # same mtime tick, other size: still a change
+    os.utime(code / "app.py", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert container_pool._code_stamp([code]) != before

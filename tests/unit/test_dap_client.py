@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from runner.dap import Breakpoint, DapClient, DapError, DapTimeout, PathMapper
-from runner.debug import free_port
+from runner.ports import free_port
 
 
 def _send(conn: socket.socket, msg: dict[str, Any]) -> None:

@@ -58,3 +58,16 @@ def test_process_attach_help_has_no_path_mappings(tmp_path: Path) -> None:
     backend.close()
     text = attach_help(config, "process", 5999)
     assert "127.0.0.1:5999" in text and "pathMappings" not in text
+
+
+def test_listening_in_reads_proc_net_tcp() -> None:
+    from runner.debug import listening_in
+
+    tables = (
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        "   0: 00000000:162E 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1\n"
+        "   1: 0100007F:1F90 0100007F:A2C4 01 00000000:00000000 00:00000000 00000000     0        0 2\n"
+    )
+    assert listening_in(tables, 5678)  # 0x162E, state 0A (LISTEN)
+    assert not listening_in(tables, 8080)  # 0x1F90 is an established connection, not a listener
+    assert not listening_in("", 5678)

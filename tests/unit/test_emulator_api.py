@@ -313,3 +313,28 @@ def test_cancel_kills_the_runtime_and_next_invoke_is_cold(code: Path) -> None:
         assert emu.invoke(b"{}").cold
     finally:
         emu.close()
+
+
+def test_echoed_log_keeps_the_invocations_order(capsys: pytest.CaptureFixture[str]) -> None:
+    """The container backend reads the echo live and stops at REPORT: a line that the result's log has
+    before REPORT must come before REPORT in the echo too (the runtime's reader thread and the invoke
+    thread both emit). The race is forced: the first line's sink is slow."""
+    emu = Emulator(function_name="fn", handler="x.y", runtime_cmd=[sys.executable, "-c", "pass"],
+                   env={"PATH": os.environ.get("PATH", "")}, echo_stdout=True)  # fmt: skip
+    inv = Invocation("rid", b"{}", None, None)
+    first_in = threading.Event()
+
+    def slow_sink(line: str) -> None:
+        if line == "runtime: failed to post the response (413)":
+            first_in.set()
+            time.sleep(0.3)  # between taking the line and echoing it
+
+    inv.on_log = slow_sink
+    reader = threading.Thread(target=emu.emit, args=("runtime: failed to post the response (413)", inv))
+    reader.start()
+    assert first_in.wait(5)
+    emu.emit("REPORT RequestId: rid", inv)  # the invoke thread, meanwhile
+    reader.join(5)
+    echoed = [line for line in capsys.readouterr().out.splitlines() if line]
+    assert inv.lines == ["runtime: failed to post the response (413)", "REPORT RequestId: rid"]
+    assert echoed == inv.lines

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import pytest
 from runner.config import FunctionConfig
 from runner.process import ProcessBackend
 from runner.result import Outcome
+from tests.conftest import has_awslambdaric, unavailable
 from tests.lambda_cases import (
     CASE_IDS,
     CASES,
@@ -25,16 +25,11 @@ from tests.lambda_cases import (
     _check_ctx_exact,
     _check_env_full,
     assert_case,
+    case_timeout,
     write_project,
 )
 
-HAS_RIC = sys.platform == "linux" and importlib.util.find_spec("awslambdaric") is not None
-STACKS = [
-    "bootstrap",
-    pytest.param(
-        "awslambdaric", marks=pytest.mark.skipif(not HAS_RIC, reason="awslambdaric: Linux wheels only")
-    ),
-]
+STACKS = ["bootstrap", "awslambdaric"]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +49,7 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pro
         backend.close()
 
 
-def make_config(dirs: tuple[Path, Path], handler: str) -> FunctionConfig:
+def make_config(dirs: tuple[Path, Path], handler: str, timeout_s: float = TIMEOUT_S) -> FunctionConfig:
     code, layer = dirs
     return FunctionConfig(
         function_id=FUNCTION_NAME,
@@ -65,15 +60,17 @@ def make_config(dirs: tuple[Path, Path], handler: str) -> FunctionConfig:
         layer_dirs=(layer,),
         environment={"MY_VAR": "my value"},
         memory_mb=MEMORY_MB,
-        timeout_s=TIMEOUT_S,
+        timeout_s=timeout_s,
     )
 
 
 @pytest.mark.parametrize("stack", STACKS)
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_case(case: Case, stack: str, dirs: tuple[Path, Path], backends: dict[str, ProcessBackend]) -> None:
+    if stack == "awslambdaric" and not has_awslambdaric():
+        unavailable("awslambdaric is not installed (Linux wheels only; `pip install -e .[test]`)")
     backend = backends[stack]
-    config = make_config(dirs, case.handler)
+    config = make_config(dirs, case.handler, case_timeout(case))
     lines: list[str] = []
     result = backend.invoke(config, b'{"name": "world"}', lines.append)
     obs = Observed(not result.ok, result.payload, result.log_text, result.outcome.value)

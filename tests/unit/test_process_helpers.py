@@ -11,16 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
 from runner.emulator import MemoryProbe, exit_text
-from runner.process import (
-    ProcessBackend,
-    apply_env_vars,
-    default_cache_dir,
-    ensure_requirements,
-    layer_python_dirs,
-    load_env_vars_file,
-)
+from runner.env_vars import apply_env_vars, load_env_vars_file
+from runner.process import ProcessBackend, ensure_requirements, layer_python_dirs
 from runner.result import Outcome, SetupError, error_from_payload, parse_stack_trace
 
 
@@ -151,3 +146,16 @@ def test_ps_fallback_sums_the_process_tree() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_lambda_set_comes_from_the_config_once(tmp_path: Path) -> None:
+    config = FunctionConfig(
+        "Fn", "fn-name", "app.handler", "python3.12", tmp_path, environment={"TZ": "Europe/Paris"},
+        region="eu-west-1", log_format="JSON",
+    )  # fmt: skip
+    lambda_set = config.lambda_environment()
+    assert lambda_set["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert lambda_set["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/fn-name"
+    env = ProcessBackend(cache_dir=tmp_path / "cache").environment(config, [tmp_path])
+    assert {k: env[k] for k in lambda_set if k != "TZ"} == {k: v for k, v in lambda_set.items() if k != "TZ"}
+    assert env["TZ"] == "Europe/Paris"  # the template's own variables win, as before

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
 import pytest
 from PySide6.QtCore import qVersion
 
 from app.about import COMPONENTS, Component, bundled_components, collect_licenses, installed_components
+from tests.conftest import REPO
 from widgets.about_dialog import AboutDialog, licence_files
 
 pytestmark = pytest.mark.gui
+
+# The version the window must show is the one pyproject.toml declares, whatever it is today.
+PROJECT_VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
 
 REQUIRED = (
     "Qt 6",
@@ -31,7 +36,7 @@ def test_shows_versions_and_locations(qtbot, tmp_path, monkeypatch):
     qtbot.addWidget(dialog)
     versions = dialog.versions()
     assert versions["Qt"] == qVersion()
-    assert versions["Lambda Studio"] == "0.1.0"
+    assert versions["Lambda Studio"] == PROJECT_VERSION
     assert versions["Scintilla"].startswith("5.")
     assert versions["Lexilla"].startswith("5.")
     assert dialog.locations()["Cache"] == str(tmp_path / "cache")

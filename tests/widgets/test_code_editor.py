@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from widgets.code_editor import CodeEditor, language_for_path
-from widgets.themes import DARK
+from widgets.code_editor import STYLE_DEFAULT, CodeEditor, language_for_path
+from widgets.themes import DARK, bgr
 
 
 @pytest.fixture
@@ -43,8 +43,15 @@ def test_languages_and_themes_switch(editor):
     for lang in ("json", "yaml", "markdown", "text", "python"):
         editor.set_language(lang)
         assert editor.language() == lang
+    sci = editor._sci
+    assert sci.styleBack(STYLE_DEFAULT) != bgr(DARK.background)
     editor.set_theme(DARK)
     editor.set_font_size(14)
+    # Scintilla's own state: both survive the language switch that restyles everything.
+    editor.set_language("json")
+    assert sci.styleBack(STYLE_DEFAULT) == bgr(DARK.background)
+    assert sci.styleFore(STYLE_DEFAULT) == bgr(DARK.foreground)
+    assert sci.styleSize(STYLE_DEFAULT) == 14
 
 
 def test_find_and_replace(editor):
@@ -146,10 +153,15 @@ def test_hover_over_underline_shows_the_message(editor):
     editor.set_text("import os\n")
     editor.run_checks()
     sci = editor._sci
+    shown: list[tuple[int, str]] = []
+    show = sci.callTipShow
+    sci.callTipShow = lambda at, text: (shown.append((at, text)), show(at, text))  # records the text
     pos = sci.positionFromLine(0) + 8  # on "os": the unused name is what is underlined
     x, y = sci.pointXFromPosition(pos), sci.pointYFromPosition(pos)
     sci.dwellStart.emit(x, y)
     assert sci.callTipActive()
+    assert [text for _, text in shown] == [editor.diagnostic_text_at(1)]
+    assert "'os' imported but unused" in shown[0][1]
     sci.dwellEnd.emit(x, y)
     assert not sci.callTipActive()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,8 @@ def test_debug_invoke_through_the_panels(qtbot, window: MainWindow) -> None:
     assert editor is not None
     editor.toggle_breakpoint(5)  # doubled = total * 2
     assert not w.debug.toolbar.continue_action.isEnabled()
+    jobs: list[str] = []
+    w.jobs.job_started.connect(lambda job: jobs.append(job.name))
     w.debug.toolbar.debug_action.trigger()  # Ctrl+F5's action
     assert w.docks["variablesDock"].isVisible()
     _wait_paused(qtbot, w, 5)
@@ -117,6 +120,10 @@ def test_debug_invoke_through_the_panels(qtbot, window: MainWindow) -> None:
         qtbot.keyClick(editor._sci, Qt.Key.Key_F5)
     result = blocker.args[0].result
     assert result.ok and result.payload_json() == {"total": 6, "doubled": 12}
+    # Every DAP call (attach, scopes, variables, evaluate, step, continue) ran as a job on the one bridge,
+    # never on a thread pool of the debugger's own.
+    assert jobs.count("dap-call") >= 8, jobs
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("dap-calls")]
     assert editor.execution_line() is None
     assert w.debug.call_stack.count() == 0
     assert not dt.stop_action.isEnabled() and dt.debug_action.isEnabled()

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.aws_context import AwsContext
 from app.deploy import deploy as deploy_module
 from app.deploy.errors import KIND_CREDENTIALS, KIND_PARTIAL, DeployError
 from app.deploy.progress import Cancelled, Progress
 from app.settings import Settings
 from tests.integration.deploy_helpers import make_function
-from widgets.aws_context import AwsContext
 from widgets.deploy_dialog import DeployDialog
 from widgets.jobs import JobBridge
 
@@ -112,9 +112,9 @@ def test_closing_mid_deploy_asks_cancels_and_closes_when_stopped(
 
 
 def test_a_remote_function_error_becomes_a_function_error_result() -> None:
+    from app.aws_context import remote_result
     from app.deploy.remote import RemoteInvokeResult
     from runner.result import Outcome
-    from widgets.aws_context import remote_result
 
     payload = b'{"errorType": "KeyError", "errorMessage": "\'name\'", "stackTrace": ["  File \\"/var/task/app.py\\", line 3, in handler\\n    x\\n"]}'
     answer = RemoteInvokeResult(200, payload, "Unhandled", "START\nboom\nEND", "$LATEST", "req-1", 0.05)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
 
+from app import fsutil
 from widgets.editor_tabs import CANCEL, DISCARD, SAVE, EditorTabs
 from widgets.find_bar import FindBar
 
@@ -117,6 +120,34 @@ def test_save_failure_is_reported_not_raised(tabs, files, qtbot):
         assert not tabs.save()
     assert "Cannot save" in blocker.args[0]
     assert editor.is_dirty()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="permission bits are POSIX")
+def test_save_keeps_the_executable_bit_and_leaves_no_temp_file(tabs, tmp_path):
+    script = tmp_path / "deploy.py"
+    script.write_text("#!/usr/bin/env python3\n")
+    script.chmod(0o755)
+    tabs.open_file(script).insert_at_cursor("# edited\n")
+    assert tabs.save()
+    assert stat.S_IMODE(script.stat().st_mode) == 0o755
+    assert script.read_text().startswith("# edited\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deploy.py"]
+
+
+def test_a_failed_save_keeps_the_file_and_removes_its_temp(tabs, files, qtbot, monkeypatch):
+    a, _ = files
+    editor = tabs.open_file(a)
+    editor.insert_at_cursor("q = 1\n")
+
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fsutil.os, "replace", disk_full)
+    with qtbot.waitSignal(tabs.message) as blocker:
+        assert not tabs.save()
+    assert blocker.args[0] == "Cannot save a.py: No space left on device"
+    assert a.read_text() == "x = 1\ny = 2\n" and editor.is_dirty()
+    assert sorted(p.name for p in a.parent.iterdir()) == ["a.py", "b.json"]
 
 
 def test_find_bar_drives_current_editor(tabs, files, qtbot):

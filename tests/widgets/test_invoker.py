@@ -24,15 +24,24 @@ class FakeBackend:
 
     def __init__(self) -> None:
         self.release = threading.Event()
+        self.warm = 0
 
-    def invoke(self, config, event, *, log_sink=None, cancel=None):
-        log_sink("START RequestId: 1")
-        self.release.wait(5)
-        log_sink("END RequestId: 1")
+    def invoke(self, config, event, sink=None, cancel=None, *, client_context=None, debug=None):
+        """The backends' one signature (runner.process / runner.container / runner.auto_backend)."""
+        sink("START RequestId: 1")
+        assert self.release.wait(5)
+        sink("END RequestId: 1")
+        self.warm = 1  # its runtime stays warm for the next invoke
         return InvokeResult("1", config.function_id, Outcome.SUCCESS, payload=event)
 
-    def close(self):
+    def reload(self, config=None):
         pass
+
+    def warm_count(self):
+        return self.warm
+
+    def close(self):
+        self.warm = 0
 
 
 def test_backend_that_cannot_start_is_a_message(qtbot, bridge, example_project):
@@ -62,6 +71,8 @@ def test_one_invoke_at_a_time_and_container_style_sink(qtbot, bridge, example_pr
     entry = done.args[0]
     assert entry.result.payload == b'{"a": 1}'
     assert entry.log_lines == ["START RequestId: 1", "END RequestId: 1"] == lines
+    assert invoker.warm_count() == 1  # what the backend says, summed over the invoker's backends
+    invoker.close_backends()
     assert invoker.warm_count() == 0
 
 

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from app.settings import Settings
+from runner.result import Outcome
 from widgets.editor_tabs import CANCEL, DISCARD, SAVE
 from widgets.jobs import JobBridge
 from widgets.main_window import MainWindow
@@ -120,7 +121,7 @@ def test_event_loop_turns_during_two_second_invoke(qtbot, make_window, tmp_path)
     assert entry.result.metrics.duration_ms >= 1900
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
     assert len(ticks) >= 50, "the timer must keep ticking while the function sleeps"
-    assert max(gaps) < 0.25
+    assert max(gaps) < 1.0  # not blocked by the 2 s invoke (a loaded machine may delay a tick)
 
 
 def test_stop_cancels_a_running_invoke(qtbot, make_window, tmp_path):
@@ -134,9 +135,14 @@ def test_stop_cancels_a_running_invoke(qtbot, make_window, tmp_path):
     window.toolbar.invoke_action.trigger()
     qtbot.waitUntil(lambda: window.toolbar.stop_action.isEnabled(), timeout=5000)
     qtbot.wait(500)
-    with qtbot.waitSignal(window.invoker.running_changed, timeout=20_000):
+    started = time.perf_counter()
+    with qtbot.waitSignal(window.invoker.finished, timeout=20_000) as blocker:
         window.toolbar.stop_action.trigger()
-    assert window.toolbar.invoke_action.isEnabled()
+    assert time.perf_counter() - started < 20  # stopped, not waited out (the handler sleeps 30 s)
+    entry = blocker.args[0]
+    assert entry.result.outcome is Outcome.CANCELLED, entry.result.to_json()
+    assert window.toolbar.invoke_action.isEnabled() and not window.invoker.is_running()
+    assert window.history.rowCount() == 1
 
 
 def test_open_handler_opens_editor_at_def(qtbot, make_window, example_project):

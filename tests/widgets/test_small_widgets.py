@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+from app.messages import Level, Message, MessageQueue
 from app.settings import Settings
 from widgets.jobs import JobBridge
 from widgets.new_project_dialog import NewProjectDialog
@@ -59,10 +61,19 @@ def test_settings_dialog_applies_and_notifies(qtbot, tmp_path: Path):
 
 def test_status_bar_probe_runs_off_thread(qtbot):
     jobs = JobBridge()
-    bar = StatusBar(jobs, lambda: "running", lambda: 3)
+    probed_on: list[int] = []
+
+    def probe() -> str:
+        probed_on.append(threading.get_ident())
+        return "running"
+
+    bar = StatusBar(jobs, probe, lambda: 3)
     qtbot.addWidget(bar)
     bar.probe_engine()
     qtbot.waitUntil(lambda: bar.engine_label.text() == "Docker: running", timeout=5000)
+    assert (
+        probed_on and threading.get_ident() not in probed_on
+    )  # the probe (docker ping) never blocks the GUI
     assert bar.warm_label.text() == "Warm: 3"
     bar.show_cursor(4, 2)
     assert bar.cursor_label.text() == "Ln 4, Col 2"
@@ -98,3 +109,20 @@ def test_theme_switch_reaches_the_window(qtbot, tmp_path: Path):
     assert window.toolbar.backend() == "container"
     window.close()
     assert jobs.shutdown()
+
+
+def test_status_bar_shows_messages_posted_before_and_after_it_exists(qtbot):
+    queue = MessageQueue()
+    early = threading.Thread(target=queue.post, args=(Message(Level.ERROR, "Cannot save settings", "check"),))
+    early.start()
+    early.join()
+    bar = StatusBar(JobBridge(), lambda: "running", queue=queue)
+    qtbot.addWidget(bar)
+    qtbot.waitUntil(lambda: len(bar.shown) == 1, timeout=3000)
+    assert bar.currentMessage() == "⚠ Cannot save settings — check"
+    late = threading.Thread(target=queue.post, args=(Message(Level.INFO, "Backed up"),))
+    late.start()
+    late.join()
+    qtbot.waitUntil(lambda: len(bar.shown) == 2, timeout=3000)
+    assert bar.currentMessage() == "Backed up"
+    bar.stop()

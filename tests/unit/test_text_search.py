@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from widgets import text_search as ts
+from app import text_search as ts
 
 
 def test_compile_and_match():

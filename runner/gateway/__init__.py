@@ -1,0 +1,1 @@
+"""The local API Gateway: HTTP requests in, API Gateway / function URL events to an invoke callable, responses out."""

@@ -1,0 +1,60 @@
+"""The one backend contract (runner.backend): every backend speaks it, auto included, no private walks."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from runner.auto_backend import AutoBackend
+from runner.backend import Backend, BackendOptions
+from runner.config import FunctionConfig
+from runner.container import ContainerBackend
+from runner.container_engine import EngineUnavailable
+from runner.process import ProcessBackend
+
+
+def _no_engine() -> object:
+    raise EngineUnavailable("Cannot connect to the Docker daemon (test: no engine here)")
+
+
+@pytest.mark.parametrize("cls", [ProcessBackend, ContainerBackend, AutoBackend])
+def test_every_backend_has_the_one_invoke_signature(cls: type) -> None:
+    ours = inspect.signature(Backend.invoke)
+    theirs = inspect.signature(cls.invoke)
+    assert list(theirs.parameters) == list(ours.parameters)
+    for name, param in ours.parameters.items():
+        assert theirs.parameters[name].kind == param.kind, name
+        assert theirs.parameters[name].default == param.default, name
+    for method in ("reload", "warm_count", "close"):
+        assert callable(getattr(cls, method, None)), method
+
+
+def test_options_are_split_once() -> None:
+    opts = BackendOptions.from_mapping(
+        {"cache_dir": Path("/c"), "images": {"python3.12": "img"}, "project": "p", "remove_orphans": False}
+    )
+    assert opts.process_kwargs() == {"cache_dir": Path("/c")}
+    assert opts.container_kwargs() == {"images": {"python3.12": "img"}, "remove_orphans": False}
+    with pytest.raises(TypeError, match="log_sink"):
+        BackendOptions.from_mapping({"log_sink": print})
+
+
+def test_auto_without_engine_runs_a_process_says_why_and_counts_warm(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(textwrap.dedent("def handler(event, context):\n    return event\n"))
+    config = FunctionConfig("Fn", "Fn", "app.handler", "python3.11", code)
+    auto = AutoBackend(process_options={"cache_dir": tmp_path / "cache"}, client_factory=_no_engine)
+    try:
+        assert auto.warm_count() == 0
+        note = auto.choose(config)
+        assert auto.name == "process" and note is not None and "no docker engine" in note
+        result = auto.invoke(config, b'{"a": 1}')
+        assert result.ok and result.payload == b'{"a": 1}' and result.note and "local process" in result.note
+        assert auto.warm_count() == 1  # the process backend's warm runtime, through the contract
+    finally:
+        auto.close()
+    assert auto.warm_count() == 0

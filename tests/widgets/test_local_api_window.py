@@ -1,0 +1,53 @@
+"""The Local API dock in the main window at 1280×720: started on the example project, one request answered,
+double-clicking a route opens its handler; writes the screenshot when LAMBDA_STUDIO_SHOT names a file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from app.settings import Settings
+from widgets.main_window import MainWindow
+
+
+def test_local_api_dock_in_the_window(qtbot, example_project: Path) -> None:
+    settings = Settings()
+    settings.set("backend", "process")
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    assert window.open_project(example_project)
+    dock = window.docks["localApiDock"]
+    dock.raise_()
+    api = window.local_api
+    api.port.setValue(0)
+    api.start()
+    qtbot.waitUntil(lambda: api.api is not None, timeout=30_000)
+    assert api.routes.item(0, 1).text() == "/hello/{name}"
+    api.routes.selectRow(0)
+    api.workbench.path.setText("/hello/ada")
+    api.workbench.send_button.click()
+    qtbot.waitUntil(lambda: "200 OK" in api.response.status.text(), timeout=60_000)
+    assert '"message": "Hello, ada!"' in api.response.text.toPlainText()
+    qtbot.waitUntil(lambda: api.history.count() == 1, timeout=5_000)
+    assert window.invoker.warm_count() == 1  # the request ran on the invokes' warm runtime
+    qtbot.waitUntil(  # the server's lines reach the log panel in 50 ms batches
+        lambda: any("[GET /hello/ada] START RequestId" in line for line in window.log_panel.lines()),
+        timeout=5_000,
+    )
+    # everything fits: the dock's widgets are not squeezed below their minimum at 1280×720
+    assert dock.isVisible() and api.workbench.send_button.isVisible() and api.response.isVisible()
+    assert api.width() >= api.minimumSizeHint().width() - 1
+    item = api.routes.item(0, 0)
+    api.routes.itemDoubleClicked.emit(item)
+    qtbot.waitUntil(lambda: window.tabs.current_path() is not None, timeout=5_000)
+    assert window.tabs.current_path().endswith("src/hello/app.py")
+    shot = os.environ.get("LAMBDA_STUDIO_SHOT")
+    if shot:  # not an assertion path: only writes the picture for docs/
+        qtbot.wait(200)
+        window.grab().save(shot)
+    api.stop()
+    qtbot.waitUntil(lambda: not api.is_running(), timeout=15_000)
+    window.tabs.ask_unsaved = lambda paths: "discard"
+    window.close()
