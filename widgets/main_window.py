@@ -43,6 +43,7 @@ from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
 from widgets.result_view import OUTCOME_TEXT, ResultView
 from widgets.run_toolbar import RunToolbar
+from widgets.stack_lint import TemplateLint
 from widgets.start_page import StartPage
 from widgets.status_bar import StatusBar
 from widgets.themes import style_sheet, theme_named
@@ -51,7 +52,6 @@ from widgets.window_aws import AwsMixin
 from widgets.window_debugging import DebuggingMixin
 from widgets.window_layout import (
     apply_default_layout,
-    diagnostics_by_file,
     events_by_function,
     fit_to_screen,
     function_for_file,
@@ -108,6 +108,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self.tabs = EditorTabs(theme=theme, font_size=font)
         self.tabs.completion_provider = self._complete_async
         self.tabs.check_provider = self._check_async
+        self.template_lint = TemplateLint(self.tabs, self.jobs, self)
         self.find_bar = FindBar(self.tabs.current_editor)
         self.find_bar.hide()
         self.event_editor = EventEditor(catalog=self.catalog, theme=theme)
@@ -375,7 +376,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self.invoker.set_project(project)
         self.local_api.set_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
-        self.tabs.set_external_diagnostics(diagnostics_by_file(project))
+        self.template_lint.set_project(project)  # project diagnostics + cfn-lint (widgets/stack_lint.py)
         self.settings.add_recent_project(project.root)
         self.setWindowTitle(f"{project.root.name} — Lambda Studio")
         self._restore_project_state()
@@ -402,7 +403,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self.invoker.update_project(project)
         self.local_api.update_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
-        self.tabs.set_external_diagnostics(diagnostics_by_file(project))
+        self.template_lint.set_project(project)  # project diagnostics + cfn-lint (widgets/stack_lint.py)
         self.show_message(
             f"Reloaded the project: {_count(len(project.functions), 'function')}, "
             f"{_count(len(project.all_diagnostics), 'problem')}"
