@@ -39,6 +39,7 @@ from widgets.find_bar import FindBar
 from widgets.history_view import HistoryEntry, HistoryView
 from widgets.invoker import BackendFactory, Invoker
 from widgets.jobs import JobBridge
+from widgets.local_cloud_dock import install as install_local_cloud
 from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
 from widgets.result_view import OUTCOME_TEXT, ResultView
@@ -144,6 +145,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self._build_debugger()
         self._build_aws()
         self._build_local_api()
+        self.local_cloud = install_local_cloud(self)  # issue 15: the "Local cloud" toggle and dock
         self.apply_theme()
         self._history_save_timer = QTimer(self, singleShot=True, interval=HISTORY_SAVE_DELAY_MS)
         self._history_save_timer.timeout.connect(self._save_history)
@@ -434,6 +436,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self.backups.clear(self.project.root)
         self.invoker.set_project(None)
         self.local_api.set_project(None)
+        self.local_cloud.stop()  # issue 15: the local cloud runs the closed project's application
         self.tree.set_project(None)
         self.event_editor.set_store(None)
         self.toolbar.set_functions([])
