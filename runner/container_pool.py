@@ -265,7 +265,12 @@ class ContainerPool:
             return [w for found in self._warm.values() for w in found]
 
     def acquire(
-        self, config: FunctionConfig, image: str, mode: str, config_hash: str
+        self,
+        config: FunctionConfig,
+        image: str,
+        mode: str,
+        config_hash: str,
+        log: Callable[[str], None] | None = None,
     ) -> tuple[WarmContainer, bool]:
         """An idle warm container for this configuration, made when none is idle and the function has
         fewer than ``concurrency`` containers; (container, created). It is busy until release().
@@ -292,13 +297,13 @@ class ContainerPool:
         if w is not None and self._code_changed(w, config):
             if mode == "image":  # the image's own runtime cannot hot-reload: a fresh container
                 self.discard(w)
-                return self.acquire(config, image, mode, config_hash)
+                return self.acquire(config, image, mode, config_hash, log)
             if self.on_code_change is not None:
                 self.on_code_change(w)
         if w is not None:
             return w, False
         try:
-            w = self._start(config, image, mode, config_hash)
+            w = self._start(config, image, mode, config_hash, log=log)
         finally:
             with self._lock:
                 self._starting[fid] -= 1
@@ -376,6 +381,7 @@ class ContainerPool:
         mode: str,
         config_hash: str,
         debug: tuple[DebugOptions, Path] | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> WarmContainer:
         version = config.python_version or "3.12"
         # The template's variables win, as before; the Lambda set comes from the one place.
@@ -387,7 +393,7 @@ class ContainerPool:
         layers = [p.resolve() for p in config.layer_dirs]
         if config.requirements_file is not None and config.requirements_file.is_file():
             deps = ensure_container_requirements(
-                config.requirements_file, version, config.architecture, self.cache_dir
+                config.requirements_file, version, config.architecture, self.cache_dir, log
             )
             if deps is not None:
                 layers.append(deps)  # as a last layer: /opt/python is on sys.path, as with a deps layer
@@ -414,11 +420,14 @@ class ContainerPool:
             ]  # fmt: skip
             if layers:
                 command += ["--watch", "/opt"]
+            if debug is None:
+                command += ["--prewarm"]  # the runtime's init runs now, not on the first invoke
             command += ["--", "/var/runtime/bootstrap"]
             if debug is not None:
                 command[command.index("--") :] = _debug_runtime(debug[0])
                 volumes[str(debug[1])] = {"bind": DEBUGPY_IN_CONTAINER, "mode": "ro"}
-                env["PYTHONPATH"] = f"{DEBUGPY_IN_CONTAINER}:/var/runtime"
+                # No PYTHONPATH: AWS's bootstrap.py puts /opt/python (layers, requirements) on
+                # sys.path only when PYTHONPATH is unset; debugpy is run from its folder instead.
                 env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
         else:
             volumes[str(RIE_GATE_FILE)] = {"bind": RIE_GATE_IN_CONTAINER, "mode": "ro"}
@@ -489,7 +498,11 @@ def _debug_runtime(debug: DebugOptions) -> list[str]:
     """The emulator's --debug flag and a runtime command running the image's runtime under debugpy:
     its /var/runtime/bootstrap.py when there is one (AWS's images), else awslambdaric for $_HANDLER."""
     inside = DebugOptions(CONTAINER_DEBUG_PORT, "0.0.0.0", debug.wait_for_client)  # published as debug.port
-    py = " ".join(["python3", "-Xfrozen_modules=off", *inside.runtime_args()])
+    # `python3 <dir>/debugpy …` (debugpy's own way to run without being importable) rather than
+    # `-m debugpy`, which would need PYTHONPATH and so change the function's sys.path.
+    args = inside.runtime_args()
+    assert args[:2] == ["-m", "debugpy"]
+    py = " ".join(["python3", "-Xfrozen_modules=off", f"{DEBUGPY_IN_CONTAINER}/debugpy", *args[2:]])
     script = (
         f"if [ -f /var/runtime/bootstrap.py ]; then exec {py} /var/runtime/bootstrap.py; "
         f'else exec {py} -m awslambdaric "$_HANDLER"; fi'
