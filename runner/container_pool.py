@@ -35,6 +35,8 @@ LABEL_OWNER = "lambda-studio.owner"  # "<hostname>:<pid>:<start>" of the app tha
 EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator.py"
 CONTAINER_PORT = 8080
 EMULATOR_FILE = Path(__file__).resolve().parent / "emulator.py"
+RIE_GATE_IN_CONTAINER = "/var/lambda-studio/rie_gate.py"
+RIE_GATE_FILE = Path(__file__).resolve().parent / "rie_gate.py"
 LineSink = Callable[[str], None]
 __all__ = ["TOKEN_ENV", "TOKEN_HEADER", "owner_id"]
 LINES_BYTES = 4 * 1024 * 1024  # recent output kept per container (lines are <= 256 KB: the emulator cuts)
@@ -62,7 +64,7 @@ class WarmContainer:
     next_scan: float = 0.0
     debug: bool = False  # a one-off debug container (runtime under debugpy): never pooled or reused
     busy: bool = False  # an invoke holds it (set and cleared under the pool's lock)
-    token: str | None = None  # the emulator's Invoke API wants it on every request (emulator mode)
+    token: str | None = None  # the Invoke API (emulator, or image mode's gate) wants it on every request
 
     def auth_headers(self) -> dict[str, str]:
         return {TOKEN_HEADER: self.token} if self.token else {}
@@ -395,12 +397,12 @@ class ContainerPool:
             merged = merge_layers(layers, self.cache_dir / "layers")
             volumes[str(merged)] = {"bind": "/opt", "mode": "ro"}
         kwargs: dict[str, Any] = {}
-        token = None
+        # Both modes listen on 0.0.0.0 in the container (the docker bridge reaches it): only who holds this
+        # may invoke it (the emulator, or image mode's gate in front of RIE on 127.0.0.1, takes it out of
+        # its environment and its /proc entry before any runtime starts).
+        token = secrets.token_urlsafe(24)
+        env[TOKEN_ENV] = token
         if mode == "emulator":
-            # The emulator listens on 0.0.0.0 in the container: only who holds this may invoke it (the
-            # emulator takes it out of its environment and its /proc entry before any runtime starts).
-            token = secrets.token_urlsafe(24)
-            env[TOKEN_ENV] = token
             volumes[str(EMULATOR_FILE)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
             kwargs["entrypoint"] = ["python3", EMULATOR_IN_CONTAINER]
             command = [
@@ -419,6 +421,8 @@ class ContainerPool:
                 env["PYTHONPATH"] = f"{DEBUGPY_IN_CONTAINER}:/var/runtime"
                 env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
         else:
+            volumes[str(RIE_GATE_FILE)] = {"bind": RIE_GATE_IN_CONTAINER, "mode": "ro"}
+            kwargs["entrypoint"] = ["python3", RIE_GATE_IN_CONTAINER]
             command = [config.handler]
         labels = {
             LABEL_PROJECT: self.project,

@@ -86,7 +86,7 @@ def built() -> Built:
 
 def test_bundle_layout(built: Built) -> None:
     internal = built.bundle / "_internal"
-    for name in ("emulator.py", "bootstrap.py"):  # run as files by containers and python3
+    for name in ("emulator.py", "rie_gate.py", "bootstrap.py"):  # run as files by containers and python3
         assert (internal / "runner" / name).read_bytes() == (REPO / "runner" / name).read_bytes()
     platforms = {p.name for p in (internal / "PySide6" / "Qt" / "plugins" / "platforms").iterdir()}
     assert {"libqoffscreen.so", "libqxcb.so"} <= platforms

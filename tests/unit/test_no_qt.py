@@ -39,7 +39,7 @@ def test_every_module_imports_without_qt(package: str) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.parametrize("name", ["emulator.py", "bootstrap.py"])
+@pytest.mark.parametrize("name", ["emulator.py", "rie_gate.py", "bootstrap.py"])
 def test_runner_files_that_run_in_containers_are_stdlib_only(name: str) -> None:
     path = REPO / "runner" / name
     tree = ast.parse(path.read_text())
