@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.project import resources as r
-from app.project.resources import ResourceModel, Trigger
+from app.project import resource_names as names
+from app.project.resource_model import LocalResource, ResourceModel, Trigger, resolve_each
 
 EVENT_INVOKE_CONFIG = "AWS::Lambda::EventInvokeConfig"
 
@@ -26,7 +26,7 @@ def add_resource_triggers(model: ResourceModel) -> None:
     """Adds a Trigger for every plain-CloudFormation wiring of a resource to a function."""
     for res in model.resources.values():
         props = res.properties
-        if res.type == r.SUBSCRIPTION and props.get("Protocol") == "lambda":
+        if res.type == names.SUBSCRIPTION and props.get("Protocol") == "lambda":
             fid = _function_of(model, props.get("Endpoint"))
             if fid:
                 keep: dict[str, Any] = {
@@ -35,16 +35,16 @@ def add_resource_triggers(model: ResourceModel) -> None:
                 model.triggers.append(
                     Trigger(fid, res.logical_id, "SNS", {"Topic": props.get("TopicArn"), **keep}, res.line)
                 )
-        elif res.type == r.TOPIC:
+        elif res.type == names.TOPIC:
             for i, sub in enumerate(props.get("Subscription") or []):
                 fid = _function_of(model, sub.get("Endpoint")) if isinstance(sub, dict) else None
                 if fid and sub.get("Protocol") == "lambda":
                     model.triggers.append(
                         Trigger(fid, f"{res.logical_id}.Subscription{i}", "SNS", {"Topic": res.ref}, res.line)
                     )
-        elif res.type == r.RULE:
+        elif res.type == names.RULE:
             _rule_targets(model, res)
-        elif res.type == r.BUCKET:
+        elif res.type == names.BUCKET:
             notifications = props.get("NotificationConfiguration")
             configs = notifications.get("LambdaConfigurations") if isinstance(notifications, dict) else None
             for i, config in enumerate(configs or []):
@@ -58,7 +58,7 @@ def add_resource_triggers(model: ResourceModel) -> None:
                     )
 
 
-def _rule_targets(model: ResourceModel, res: r.LocalResource) -> None:
+def _rule_targets(model: ResourceModel, res: LocalResource) -> None:
     props = res.properties
     for target in props.get("Targets") or []:
         fid = _function_of(model, target.get("Arn")) if isinstance(target, dict) else None
@@ -87,7 +87,7 @@ def event_invoke_configs(model: ResourceModel, resources: dict[str, Any]) -> dic
         if not isinstance(resource, dict) or resource.get("Type") != EVENT_INVOKE_CONFIG:
             continue
         raw = resource.get("Properties")
-        props = r._resolve_each(resolver, raw if isinstance(raw, dict) else {}, [])
+        props = resolve_each(resolver, raw if isinstance(raw, dict) else {}, [])
         fid = _function_of(model, props.get("FunctionName"))
         if fid:
             out[fid] = props
