@@ -146,6 +146,10 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         self._build_aws()
         self._build_local_api()
         self.local_cloud = install_local_cloud(self)  # issue 15: the "Local cloud" toggle and dock
+        for name, dock in self.docks.items():  # a panel docked without add_dock: listed in View ▸ Panels too
+            if f"panel:{name}" not in self.menus.actions:
+                self.menus.add_panel(name, dock)
+                self._dock_homes.setdefault(name, (self.dockWidgetArea(dock), None))
         self.apply_theme()
         self._history_save_timer = QTimer(self, singleShot=True, interval=HISTORY_SAVE_DELAY_MS)
         self._history_save_timer.timeout.connect(self._save_history)
