@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.project.model import Severity
-from app.project.routes_openapi import as_dict
+from app.project.routes_template import RouteTemplate, as_dict
 from runner.gateway.model import ApiKind, AuthKind, Authorizer
-
-if TYPE_CHECKING:
-    from app.project.routes import _Template
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -28,7 +25,7 @@ def cognito_issuer(arn: Any) -> str | None:
     return f"https://cognito-idp.{parts[3]}.amazonaws.com/{arn.rsplit('/', 1)[-1]}"
 
 
-def parse_authorizers(t: _Template, kind: ApiKind, auth: Any, jwks: str | None) -> tuple[Authorizer, ...]:
+def parse_authorizers(t: RouteTemplate, kind: ApiKind, auth: Any, jwks: str | None) -> tuple[Authorizer, ...]:
     """The authorizers an API declares; ones that cannot work locally are reported and left out."""
     if not isinstance(auth, dict) or not isinstance(auth.get("Authorizers"), dict):
         return ()

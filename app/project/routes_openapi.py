@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.project.cfn_yaml import TemplateError, load_template_file
 from app.project.model import Severity
+from app.project.routes_template import RouteTemplate, pick_authorizer
 from runner.gateway.model import DEFAULT_ROUTE, Api, ApiKind, Route
-
-if TYPE_CHECKING:
-    from app.project.routes import _Template
 
 ANY_METHOD = "x-amazon-apigateway-any-method"
 INTEGRATION = "x-amazon-apigateway-integration"
 _METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    """The value when it is a mapping, else an empty one (templates may hold anything anywhere)."""
-    return value if isinstance(value, dict) else {}
 
 
 def binary_media_types(body: dict[str, Any]) -> tuple[str, ...]:
@@ -27,7 +20,7 @@ def binary_media_types(body: dict[str, Any]) -> tuple[str, ...]:
 
 
 def load_definition(
-    t: _Template, props: dict[str, Any], body_key: str, uri_key: str
+    t: RouteTemplate, props: dict[str, Any], body_key: str, uri_key: str
 ) -> dict[str, Any] | None:
     """The OpenAPI document inline (DefinitionBody/Body) or in a local file (DefinitionUri/BodyS3Location)."""
     body = props.get(body_key)
@@ -63,14 +56,13 @@ def load_definition(
 
 
 def definition_routes(
-    t: _Template,
+    t: RouteTemplate,
     api: Api,
     props: dict[str, Any],
     body_key: str = "DefinitionBody",
     uri_key: str = "DefinitionUri",
 ) -> list[Route]:
     """The Lambda proxy routes of an API's OpenAPI paths; other integrations are reported, not served."""
-    from app.project.routes import pick_authorizer
 
     body = load_definition(t, props, body_key, uri_key)
     if body is None:

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.project import routes_openapi as openapi
 from app.project.model import Severity
-from app.project.routes_openapi import as_dict
+from app.project.routes_template import RouteTemplate, as_dict, http_cors, referenced_names
 from runner.gateway.model import DEFAULT_ROUTE, Api, ApiKind, AuthKind, Authorizer, Route
-
-if TYPE_CHECKING:
-    from app.project.routes import _Template
 
 _MAX_DEPTH = 50
 
 
-def _props(resource: Any) -> dict[str, Any]:
+def props_of(resource: Any) -> dict[str, Any]:
     props = resource.get("Properties") if isinstance(resource, dict) else None
     return props if isinstance(props, dict) else {}
 
 
-def _of_type(t: _Template, rtype: str) -> dict[str, dict[str, Any]]:
+def _of_type(t: RouteTemplate, rtype: str) -> dict[str, dict[str, Any]]:
     return {
         str(lid): res
         for lid, res in t.resources.items()
@@ -28,19 +25,18 @@ def _of_type(t: _Template, rtype: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def _ref(t: _Template, value: Any) -> str | None:
-    from app.project.routes import _referenced_names
+def _ref(t: RouteTemplate, value: Any) -> str | None:
 
-    for name in _referenced_names(value):
+    for name in referenced_names(value):
         if name in t.resources:
             return name
     return None
 
 
-def _stages(t: _Template, rtype: str, api_key: str) -> dict[str, tuple[str, dict[str, str]]]:
+def _stages(t: RouteTemplate, rtype: str, api_key: str) -> dict[str, tuple[str, dict[str, str]]]:
     out: dict[str, tuple[str, dict[str, str]]] = {}
     for res in _of_type(t, rtype).values():
-        props = _props(res)
+        props = props_of(res)
         api = _ref(t, props.get(api_key))
         name = t.resolve(props.get("StageName"))
         if api and isinstance(name, str) and api not in out:
@@ -54,7 +50,7 @@ def _stages(t: _Template, rtype: str, api_key: str) -> dict[str, tuple[str, dict
     return out
 
 
-def _lambda_authorizer(t: _Template, lid: str, props: dict[str, Any], kind: ApiKind) -> Authorizer | None:
+def _lambda_authorizer(t: RouteTemplate, lid: str, props: dict[str, Any], kind: ApiKind) -> Authorizer | None:
     atype = str(props.get("Type" if kind is ApiKind.REST else "AuthorizerType", "")).upper()
     sources_value = t.resolve(props.get("IdentitySource"), "")
     sources = (
@@ -87,7 +83,7 @@ def _lambda_authorizer(t: _Template, lid: str, props: dict[str, Any], kind: ApiK
     return None
 
 
-def _rest_path(t: _Template, resource_id: str | None, api_lid: str) -> str | None:
+def _rest_path(t: RouteTemplate, resource_id: str | None, api_lid: str) -> str | None:
     parts: list[str] = []
     current = resource_id
     for _ in range(_MAX_DEPTH):
@@ -96,18 +92,18 @@ def _rest_path(t: _Template, resource_id: str | None, api_lid: str) -> str | Non
         res = t.resources.get(current)
         if not isinstance(res, dict) or res.get("Type") != "AWS::ApiGateway::Resource":
             return None
-        props = _props(res)
+        props = props_of(res)
         parts.append(str(t.resolve(props.get("PathPart"), "")))
         current = _ref(t, props.get("ParentId"))
     return None
 
 
-def _rest(t: _Template, stage: str | None) -> list[Route]:
+def _rest(t: RouteTemplate, stage: str | None) -> list[Route]:
     out: list[Route] = []
     stages = _stages(t, "AWS::ApiGateway::Stage", "RestApiId")
     apis: dict[str, Api] = {}
     for lid, res in _of_type(t, "AWS::ApiGateway::RestApi").items():
-        props = _props(res)
+        props = props_of(res)
         name, variables = stages.get(lid, ("Prod", {}))
         apis[lid] = Api(
             id=lid,
@@ -118,11 +114,11 @@ def _rest(t: _Template, stage: str | None) -> list[Route]:
         )
         out.extend(openapi.definition_routes(t, apis[lid], props, "Body", "BodyS3Location"))
     authorizers = {
-        lid: _lambda_authorizer(t, lid, _props(res), ApiKind.REST)
+        lid: _lambda_authorizer(t, lid, props_of(res), ApiKind.REST)
         for lid, res in _of_type(t, "AWS::ApiGateway::Authorizer").items()
     }
     for lid, res in _of_type(t, "AWS::ApiGateway::Method").items():
-        props = _props(res)
+        props = props_of(res)
         api_lid = _ref(t, props.get("RestApiId"))
         integration = as_dict(props.get("Integration"))
         if api_lid not in apis:
@@ -172,14 +168,13 @@ def _rest(t: _Template, stage: str | None) -> list[Route]:
     return out
 
 
-def _http(t: _Template, stage: str | None) -> list[Route]:
-    from app.project.routes import http_cors
+def _http(t: RouteTemplate, stage: str | None) -> list[Route]:
 
     out: list[Route] = []
     stages = _stages(t, "AWS::ApiGatewayV2::Stage", "ApiId")
     apis: dict[str, Api] = {}
     for lid, res in _of_type(t, "AWS::ApiGatewayV2::Api").items():
-        props = _props(res)
+        props = props_of(res)
         protocol = str(props.get("ProtocolType", "HTTP")).upper()
         if protocol != "HTTP":
             t.report(
@@ -218,11 +213,11 @@ def _http(t: _Template, stage: str | None) -> list[Route]:
             )
     integrations = _of_type(t, "AWS::ApiGatewayV2::Integration")
     authorizers = {
-        lid: _lambda_authorizer(t, lid, _props(res), ApiKind.HTTP)
+        lid: _lambda_authorizer(t, lid, props_of(res), ApiKind.HTTP)
         for lid, res in _of_type(t, "AWS::ApiGatewayV2::Authorizer").items()
     }
     for lid, res in _of_type(t, "AWS::ApiGatewayV2::Route").items():
-        props = _props(res)
+        props = props_of(res)
         api_lid = _ref(t, props.get("ApiId"))
         if api_lid not in apis:
             continue
@@ -231,7 +226,7 @@ def _http(t: _Template, stage: str | None) -> list[Route]:
         if key == DEFAULT_ROUTE:
             method, path = "ANY", DEFAULT_ROUTE
         integration_lid = _ref(t, props.get("Target"))
-        integration = _props(integrations.get(integration_lid or ""))
+        integration = props_of(integrations.get(integration_lid or ""))
         function_id = t.function_ref(integration.get("IntegrationUri"))
         if not path or function_id is None:
             why = (
@@ -267,12 +262,11 @@ def _http(t: _Template, stage: str | None) -> list[Route]:
     return out
 
 
-def _urls(t: _Template) -> list[Route]:
-    from app.project.routes import http_cors
+def _urls(t: RouteTemplate) -> list[Route]:
 
     out: list[Route] = []
     for lid, res in _of_type(t, "AWS::Lambda::Url").items():
-        props = _props(res)
+        props = props_of(res)
         function_id = t.function_ref(props.get("TargetFunctionArn"))
         if function_id is None:
             t.report(
@@ -303,6 +297,6 @@ def _urls(t: _Template) -> list[Route]:
     return out
 
 
-def plain_routes(t: _Template, stage: str | None) -> tuple[list[Route], list[Route]]:
+def plain_routes(t: RouteTemplate, stage: str | None) -> tuple[list[Route], list[Route]]:
     """(API routes, function URL routes) declared with plain CloudFormation resources."""
     return _rest(t, stage) + _http(t, stage), _urls(t)
