@@ -39,12 +39,12 @@ from widgets.log_panel import LogPanel
 from widgets.project_tree import ProjectTree
 from widgets.result_view import ResultView
 from widgets.run_toolbar import RunToolbar
+from widgets.stack_lint import TemplateLint
 from widgets.status_bar import StatusBar
 from widgets.themes import style_sheet, theme_named
 from widgets.window_layout import (
     apply_default_layout,
     build_menus,
-    diagnostics_by_file,
     events_by_function,
     restore_layout,
     save_layout,
@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.tabs = EditorTabs(theme=theme, font_size=font)
         self.tabs.completion_provider = self._complete_async
         self.tabs.check_provider = self._check_async
+        self.template_lint = TemplateLint(self.tabs, self.jobs, self)
         self.find_bar = FindBar(self.tabs.current_editor)
         self.find_bar.hide()
         self.event_editor = EventEditor(catalog=self.catalog, theme=theme)
@@ -235,7 +236,7 @@ class MainWindow(QMainWindow):
         self.invoker.set_project(project)
         self.local_api.set_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
-        self.tabs.set_external_diagnostics(diagnostics_by_file(project))
+        self.template_lint.set_project(project)  # project diagnostics + cfn-lint (widgets/stack_lint.py)
         self.settings.add_recent_project(project.root)
         self.setWindowTitle(f"{project.root.name} — Lambda Studio")
         self._restore_project_state()
@@ -258,7 +259,7 @@ class MainWindow(QMainWindow):
         self.invoker.update_project(project)
         self.local_api.update_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
-        self.tabs.set_external_diagnostics(diagnostics_by_file(project))
+        self.template_lint.set_project(project)  # project diagnostics + cfn-lint (widgets/stack_lint.py)
         self.show_message(
             f"Reloaded the project: {len(project.functions)} functions, {len(project.all_diagnostics)} problems"
         )

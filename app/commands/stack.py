@@ -27,13 +27,21 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
     return out
 
 
+PLAN_HELP = (
+    "build locally, then show the review without changing the stack: CloudFormation makes a change set "
+    "(for a new stack, an empty REVIEW_IN_PROGRESS stack), it is described, then both are deleted. No code "
+    "is uploaded and no bucket made (only templates go to the artifacts bucket where CloudFormation needs "
+    "them: one over 51,200 bytes, and nested applications' packaged templates). Unlike sam deploy --no-execute-changeset, no change set is left behind."
+)
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(NAME, help="deploy the whole project as a CloudFormation stack (review, events, outputs)",
                        description="Build, package and deploy a SAM project as a CloudFormation stack, with a "
                        "change-set review before anything changes (see docs/deploy.md, Stacks).")  # fmt: skip
     ssub = p.add_subparsers(dest="stack_command", metavar="ACTION", required=True)
     for name, helptext in (("deploy", "build, package, review and deploy the stack"),
-                           ("plan", "build and package, then show the review without changing the stack")):  # fmt: skip
+                           ("plan", PLAN_HELP)):  # fmt: skip
         d = ssub.add_parser(name, parents=[aws_arguments()], help=helptext, description=helptext)
         d.add_argument("project", help="project folder, or its template file")
         d.add_argument("--stack-name", help="the stack (default: samconfig.toml's stack_name)")
@@ -136,7 +144,7 @@ def run_deploy(args: argparse.Namespace) -> int:
             stack_name=stack_name, cache_dir=args.cache_dir or default_cache_dir(), config_env=args.config_env,
             parameter_overrides=overrides, s3_bucket=args.s3_bucket or config.s3_bucket,
             s3_prefix=args.s3_prefix or config.s3_prefix, capabilities=args.capabilities or config.capabilities,
-            tags=tags, transform=transform, delete_failed=yes,
+            tags=tags, transform=transform, delete_failed=yes, upload_artifacts=not plan_only,
         )  # fmt: skip
         conn = connect(args.profile or config.profile, args.region or config.region, args.endpoint_url)
         sink = stderr_sink(args.quiet)

@@ -113,21 +113,7 @@ def test_lazy_imports_count() -> None:
     assert "runner.process" in set(_imports(tree, "runner.debug", False))
 
 
-# Cycles known when this test last changed, each with whose it is; the list must shrink, never grow:
-# a new cycle fails, and so does a listed one that is gone (then delete its entry).
-KNOWN_CYCLES = [
-    # localapi (landed on main 2026-11-30 05:00): routes_openapi/routes_plain import helpers of
-    # routes lazily (pick_authorizer, _referenced_names, http_cors); they belong in a module below.
-    [
-        "app.project.routes",
-        "app.project.routes_auth",
-        "app.project.routes_openapi",
-        "app.project.routes_plain",
-    ],
-]
-
-
 def test_no_import_cycles() -> None:
     graph = import_graph()
     assert "runner.process" in graph and graph["runner.process"], "the graph must see our imports"
-    assert find_cycles(graph) == KNOWN_CYCLES
+    assert find_cycles(graph) == []

@@ -12,7 +12,7 @@ from app.deploy.errors import DeployError
 from app.deploy.stack.lint import lint_template, lint_text
 from app.deploy.stack.model import Artifact
 from app.deploy.stack.params import resolve_parameters
-from app.deploy.stack.samconfig import DeployConfig, dumps, save_deploy_config
+from app.deploy.stack.samconfig import DeployConfig, save_deploy_config
 from app.deploy.stack.template import canonical, needed_capabilities, template_text, with_artifacts
 from app.project.model import Severity
 from app.project.sam import SamConfig
@@ -122,12 +122,47 @@ def test_a_broken_samconfig_is_refused_not_overwritten(tmp_path: Path) -> None:
     assert (tmp_path / "samconfig.toml").read_text() == "[default\n"
 
 
-def test_writer_output_is_toml() -> None:
-    data = {
-        "version": 0.1,
-        "a b": {"c": {"parameters": {"k": 'quote " and \\ slash', "n": [1, "x"], "t": True}}},
-    }
-    assert tomllib.loads(dumps(data)) == data
+COMMENTED = """# Settings for SAM CLI - keep this comment
+version = 0.1
+
+[default.deploy.parameters]
+stack_name = "shop"  # the production stack
+s3_bucket = "old-bucket"
+# capabilities we reviewed with security
+capabilities = "CAPABILITY_IAM"
+
+[default.local_start_api.parameters]
+warm_containers = "EAGER"   # faster local runs
+"""
+
+
+def test_saving_keeps_comments_order_and_other_sections(tmp_path: Path) -> None:
+    (tmp_path / "samconfig.toml").write_text(COMMENTED)
+    cfg = DeployConfig.load(tmp_path)
+    cfg.s3_bucket, cfg.parameter_overrides = "new-bucket", {"Stage": "prod"}
+    save_deploy_config(tmp_path, cfg)
+    text = (tmp_path / "samconfig.toml").read_text()
+    for kept in (
+        "# Settings for SAM CLI - keep this comment",
+        "# capabilities we reviewed with security",
+        'warm_containers = "EAGER"   # faster local runs',
+        'stack_name = "shop"  # the production stack',
+    ):
+        assert kept in text  # fmt: skip
+    assert 's3_bucket = "new-bucket"' in text and "old-bucket" not in text
+    assert text.index("stack_name") < text.index("s3_bucket") < text.index("capabilities")  # order kept
+    assert text.count("[default.deploy.parameters]") == 1
+    assert DeployConfig.load(tmp_path).parameter_overrides == {"Stage": "prod"}
+    data = tomllib.loads(text)
+    assert data["default"]["local_start_api"]["parameters"] == {"warm_containers": "EAGER"}
+
+
+def test_a_new_file_looks_like_sam_cli_writes_it(tmp_path: Path) -> None:
+    save_deploy_config(tmp_path, DeployConfig(env="qa", stack_name="shop-qa", confirm_changeset=False))
+    text = (tmp_path / "samconfig.toml").read_text()
+    assert text.startswith("version = 0.1\n")
+    assert "[qa.deploy.parameters]" in text and "[qa]" not in text and "[qa.deploy]" not in text
+    assert DeployConfig.load(tmp_path, "qa").confirm_changeset is False
 
 
 def test_capabilities_follow_the_expanded_template() -> None:

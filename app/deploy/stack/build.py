@@ -32,17 +32,26 @@ def build_artifacts(
     sink: Sink = null_sink,
     cancel: CancelLike | None = None,
     pip_command: Sequence[str] | None = None,
+    id_prefix: str = "",
 ) -> dict[str, Artifact]:
     """Blocks: build every local function and layer of the root template; returns them by logical id.
 
     Nothing is uploaded here: keys follow from the content, so the deployed template can be compared
-    before any upload.
+    before any upload. `id_prefix` ("App/") picks a nested application's functions and layers; the
+    result is keyed by their logical ids in that template.
     """
+
+    def own(full_id: str | None) -> str | None:
+        if full_id is None or not full_id.startswith(id_prefix) or "/" in full_id[len(id_prefix) :]:
+            return None
+        return full_id[len(id_prefix) :]
+
     out: dict[str, Artifact] = {}
     for fn in project.functions:
-        resource = resources.get(fn.logical_id)
-        if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
-            continue  # nested stacks' functions are packaged by their own template
+        logical_id = own(fn.logical_id)
+        resource = resources.get(logical_id) if logical_id else None
+        if logical_id is None or not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
+            continue  # nested applications' functions are packaged with their own template
         if fn.package_type != "Zip" and not fn.image_uri:
             raise DeployError(
                 f"{fn.logical_id} is a container image function without an ImageUri; a stack deploy here does "
@@ -54,11 +63,12 @@ def build_artifacts(
             continue
         check_cancel(cancel, "building")
         built = package_function(fn, cache_dir=cache_dir, sink=sink, cancel=cancel, pip_command=pip_command)
-        out[fn.logical_id] = _artifact(fn.logical_id, "function", built, bucket, prefix)
+        out[logical_id] = _artifact(logical_id, "function", built, bucket, prefix)
     for layer in project.layers:
-        if layer.logical_id is None or layer.content_dir is None:
+        layer_id = own(layer.logical_id)
+        if layer_id is None or layer.content_dir is None:
             continue
-        resource = resources.get(layer.logical_id)
+        resource = resources.get(layer_id)
         if not isinstance(resource, dict) or resource.get("Type") not in LAYER_TYPES:
             continue
         check_cancel(cancel, "building")
@@ -71,7 +81,7 @@ def build_artifacts(
             layer, runtime=runtime, architecture=arch, cache_dir=cache_dir, sink=sink, cancel=cancel,
             pip_command=pip_command,
         )  # fmt: skip
-        out[layer.logical_id] = _artifact(layer.logical_id, "layer", built, bucket, prefix)
+        out[layer_id] = _artifact(layer_id, "layer", built, bucket, prefix)
     return out
 
 

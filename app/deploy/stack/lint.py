@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 from app.project.model import Diagnostic, Severity
@@ -43,8 +46,19 @@ def _version() -> str:
     return version("cfn-lint")
 
 
-def lint_template(path: Path, *, region: str, cache_dir: Path | None = None) -> list[Diagnostic]:
-    """Blocks: cfn-lint the template file; results are cached by content (the same text, the same findings)."""
+def lint_template(
+    path: Path,
+    *,
+    region: str,
+    cache_dir: Path | None = None,
+    isolated: bool = False,
+    cancel: threading.Event | None = None,
+) -> list[Diagnostic]:
+    """Blocks: cfn-lint the template file; results are cached by content (the same text, the same findings).
+
+    isolated=True lints in a child Python process (the window uses it: cfn-lint is pure Python and
+    would hold the GIL for seconds, freezing the GUI thread); `cancel` stops that child.
+    """
     text = path.read_text(encoding="utf-8")
     cache: Path | None = None
     if cache_dir is not None:
@@ -58,7 +72,11 @@ def lint_template(path: Path, *, region: str, cache_dir: Path | None = None) -> 
             ]
         except (OSError, ValueError, KeyError):
             pass
-    found = lint_text(text, filename=path, region=region)
+    found = (
+        _lint_in_child(text, path, region, cancel)
+        if isolated
+        else lint_text(text, filename=path, region=region)
+    )
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         rows = [d.to_json() for d in found]
@@ -66,3 +84,36 @@ def lint_template(path: Path, *, region: str, cache_dir: Path | None = None) -> 
         tmp.write_text(json.dumps(rows), encoding="utf-8")
         tmp.replace(cache)
     return found
+
+
+def _lint_in_child(text: str, path: Path, region: str, cancel: threading.Event | None) -> list[Diagnostic]:
+    if getattr(sys, "frozen", False):  # a frozen bundle's executable is not a Python: lint in this process
+        return lint_text(text, filename=path, region=region)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "app.deploy.stack.lint", region],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    result: dict[str, bytes] = {}
+    talk = threading.Thread(
+        target=lambda: result.update(zip(("out", "err"), child.communicate(text.encode()), strict=True))
+    )
+    talk.start()
+    while talk.is_alive():
+        talk.join(0.1)
+        if cancel is not None and cancel.is_set() and child.poll() is None:
+            child.kill()
+    if child.returncode != 0:
+        message = result.get("err", b"").decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError("cfn-lint failed: " + (message[-1] if message else f"exit {child.returncode}"))
+    rows = json.loads(result["out"])
+    return [
+        Diagnostic(Severity(r["severity"]), r["code"], r["message"], path, r["line"], r["column"])
+        for r in rows
+    ]
+
+
+if __name__ == "__main__":  # the child of _lint_in_child: template text on stdin, findings as JSON on stdout
+    found = lint_text(sys.stdin.read(), region=sys.argv[1] if len(sys.argv) > 1 else "us-east-1")
+    json.dump([d.to_json() for d in found], sys.stdout)

@@ -47,14 +47,17 @@ class StackOptions:
     delete_failed: bool = False  # a stack left in ROLLBACK_COMPLETE is deleted and created again
     in_progress_wait_s: float = 600.0  # how long to wait for another operation on the stack
     poll_s: float = 1.0
+    # False for `stack plan`: no artifact upload and no bucket made; only a template too large to send
+    # in the request goes to S3 (CloudFormation needs it to make the change set).
+    upload_artifacts: bool = True
 
 
 @dataclass(frozen=True)
 class Artifact:
-    """One built zip in S3: the resource it belongs to and its content-addressed key."""
+    """One built zip (or packaged nested template) in S3: its resource and its content-addressed key."""
 
     logical_id: str
-    kind: str  # "function" or "layer"
+    kind: str  # "function", "layer" or "template" (a nested application's packaged template)
     path: Path
     sha256_hex: str
     size: int

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.deploy.connection import Connection
-from app.deploy.errors import KIND_CONFLICT, KIND_INVALID, DeployError, explain
+from app.deploy.errors import KIND_CONFLICT, KIND_INVALID, KIND_LIMIT, DeployError, explain
+from app.deploy.limits import function_problems
 from app.deploy.progress import CancelLike, Sink, check_cancel, null_sink
 from app.deploy.stack import build, changeset, events, template
 from app.deploy.stack.lint import lint_template
@@ -27,8 +28,9 @@ from app.deploy.stack.model import (
     StackProgress,
     StackResult,
 )
+from app.deploy.stack.nested import package_template
 from app.deploy.stack.params import resolve_parameters
-from app.project.model import Diagnostic, Severity
+from app.project.model import Diagnostic, FunctionSpec, Severity
 
 STACK_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")  # CloudFormation's own rule
 
@@ -112,14 +114,19 @@ def prepare(
             "Fix the value (--parameter-overrides NAME=VALUE, or parameter_overrides in samconfig.toml).",
             KIND_INVALID,
         )
+    refuse_limits(project.functions)
     check_cancel(cancel, "linting")
     sink(StackProgress(STEP_LINT, f"cfn-lint {path.name}"))
-    findings = lint_template(path, region=conn.region_name, cache_dir=options.cache_dir)
+    findings = [  # the root template and every local nested application's template
+        d
+        for t in project.templates
+        for d in lint_template(t, region=conn.region_name, cache_dir=options.cache_dir)
+    ]
     errors = [d for d in findings if d.severity == Severity.ERROR]
     if errors:
         shown = "\n".join(f"  {d}" for d in errors[:20])
         raise DeployError(
-            f"cfn-lint found {len(errors)} error(s) in {path.name}; refused before any change:\n{shown}",
+            f"cfn-lint found {len(errors)} error(s); refused before any change:\n{shown}",
             "Fix the template (the editor marks each finding).",
             KIND_INVALID,
         )
@@ -128,21 +135,51 @@ def prepare(
     identity = conn.identity()
     bucket = options.s3_bucket or build.managed_bucket_name(conn)
     sink(StackProgress(STEP_BUILD, "building functions and layers"))
-    artifacts = build.build_artifacts(
-        project, source["Resources"], bucket=bucket, prefix=options.s3_prefix or options.stack_name,
-        cache_dir=options.cache_dir, sink=sink, cancel=cancel, pip_command=pip_command,
-    )  # fmt: skip
-    packaged = template.with_artifacts(source, artifacts)
-    expanded = template.translate(
-        packaged, values, region=conn.region_name, account=identity.account, partition=identity.partition
-    )
     local = options.transform == TRANSFORM_LOCAL
+
+    def translate(tpl: dict[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
+        return template.translate(
+            tpl, params, region=conn.region_name, account=identity.account, partition=identity.partition
+        )
+
+    result = package_template(
+        project, path, source, values=values, bucket=bucket, prefix=options.s3_prefix or options.stack_name,
+        region=conn.region_name, cache_dir=options.cache_dir, translate=translate, send_translated=local,
+        sink=sink, cancel=cancel, pip_command=pip_command,
+    )  # fmt: skip
+    packaged = result.template
+    expanded = translate(packaged, values)
     sent = expanded if local else packaged
     keeps = not local and template.has_sam_transform(packaged)
     caps = sorted(
-        set(options.capabilities) | set(template.needed_capabilities(expanded, keeps_transform=keeps))
+        set(options.capabilities)
+        | set(template.needed_capabilities(expanded, keeps_transform=keeps))
+        | result.capabilities
     )
-    return Prepared(path, values, artifacts, sent, expanded, template.template_text(sent), caps, findings)
+    return Prepared(
+        path, values, result.artifacts, sent, expanded, template.template_text(sent), caps, findings
+    )
+
+
+def refuse_limits(functions: Sequence[FunctionSpec]) -> None:
+    """Raise DeployError (kind limit, exit 2) naming each function and field beyond Lambda's limits.
+
+    The checks are app/deploy/limits.py's, shared with the quick deploy. A function without its own
+    FunctionName (CloudFormation names it) is not held to the name rule: its logical id is not its name.
+    """
+    lines = []
+    for fn in functions:
+        named = fn.function_name != fn.logical_id.rsplit("/", 1)[-1]
+        for problem in function_problems(fn):
+            if problem.field == "FunctionName" and not named:
+                continue
+            lines.append(f"{fn.logical_id}.{problem.field}: {problem.message}")
+    if lines:
+        raise DeployError(
+            "Refused before any change; Lambda would refuse these:\n" + "\n".join(f"  {x}" for x in lines),
+            "Fix them in the template (the editor marks each one).",
+            KIND_LIMIT,
+        )
 
 
 def _same_as_deployed(
@@ -193,7 +230,11 @@ def plan_stack(
     cancel: CancelLike | None = None,
     pip_command: Sequence[str] | None = None,
 ) -> StackPlan:
-    """Blocks: prepare, then either find nothing changed (no change set) or create and describe one."""
+    """Blocks: prepare, then either find nothing changed (no change set) or create and describe one.
+
+    With options.upload_artifacts (a deploy) the zips S3 lacks are uploaded first, so the change set can
+    be executed; without (`stack plan`) nothing is uploaded: the review does not need the code in S3.
+    """
     prepared = prepare(conn, project_path, options, sink=sink, cancel=cancel, pip_command=pip_command)
     name = options.stack_name
     stack = events.describe_stack(conn, name)
@@ -221,8 +262,16 @@ def plan_stack(
             review = Review(name, True, reason="the template, parameters, tags and code are those deployed")
             return StackPlan(name, options, prepared, review, status)
     bucket = options.s3_bucket or build.managed_bucket_name(conn)
-    build.ensure_artifact_bucket(conn, bucket, managed=not options.s3_bucket, sink=sink)
-    uploaded = build.upload_artifacts(conn, prepared.artifacts, sink=sink, cancel=cancel)
+    uploaded = 0
+    # A plan uploads no code; nested applications' templates it does upload: CloudFormation may read a
+    # nested stack's TemplateURL to make the change set.
+    to_upload = prepared.artifacts
+    if not options.upload_artifacts:
+        to_upload = {k: a for k, a in prepared.artifacts.items() if a.kind == "template"}
+    if to_upload or len(prepared.text.encode()) > template.BODY_LIMIT:
+        build.ensure_artifact_bucket(conn, bucket, managed=not options.s3_bucket, sink=sink)
+    if to_upload:
+        uploaded = build.upload_artifacts(conn, to_upload, sink=sink, cancel=cancel)
     cs_type = "CREATE" if stack is None or status == "REVIEW_IN_PROGRESS" else "UPDATE"
     cs_id, changes, reason = changeset.create_change_set(
         conn, stack_name=name, change_set_type=cs_type,
@@ -251,6 +300,12 @@ def execute_plan(
             name, str((stack or {}).get("StackStatus", plan.stack_status or "")), True,
             outputs=events.outputs_of(stack), seconds=time.perf_counter() - started,
         )  # fmt: skip
+    if not plan.options.upload_artifacts:
+        raise DeployError(
+            "This plan was made without uploading the code (a review only); it cannot be executed.",
+            "Deploy with `stack deploy`, which uploads the zips before making its change set.",
+            KIND_INVALID,
+        )
     check_cancel(cancel, "executing the change set")
     since, known = events.newest_event_mark(conn, name)
     sink(StackProgress(STEP_EXECUTE, f"executing change set for {name}"))

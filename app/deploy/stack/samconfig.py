@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import shlex
 import tomllib
 from dataclasses import dataclass, field
@@ -14,7 +12,6 @@ from app.deploy.errors import KIND_INVALID, DeployError
 from app.project.sam import command_parameters, parse_parameter_overrides, read_samconfig
 
 FILE = "samconfig.toml"
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _words(value: Any) -> list[str]:
@@ -94,22 +91,38 @@ class DeployConfig:
 
 
 def save_deploy_config(root: Path, config: DeployConfig) -> Path:
-    """Write config into [env.deploy.parameters] of root/samconfig.toml, keeping every other table.
+    """Write config into [env.deploy.parameters] of root/samconfig.toml, keeping everything else.
 
-    Comments in an existing file are not kept (the file is rewritten); the result is read back and
-    compared before it replaces the old file, so a write never loses a setting.
+    The file is edited with tomlkit, so the user's comments, other environments and tables, key order
+    and formatting stay as they were; only the deploy keys written here change. The result is read back
+    and compared before it replaces the old file, so a write never loses a setting.
     """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     path = root / FILE
     data, problem = read_samconfig(root)
     if problem:
         raise DeployError(f"{path}: {problem}", "Fix the file before saving deploy settings.", KIND_INVALID)
-    data.setdefault("version", 0.1)
-    env_table = data.setdefault(config.env, {})
-    deploy = env_table.setdefault("deploy", {})
-    params = deploy.setdefault("parameters", {})
-    params.update(config.deploy_table())
-    text = dumps(data)
-    if tomllib.loads(text) != data:  # pragma: no cover - a writer bug must not reach the user's file
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+    except (OSError, UnicodeDecodeError, TOMLKitError) as exc:
+        raise DeployError(
+            f"{path}: {exc}", "Fix the file before saving deploy settings.", KIND_INVALID
+        ) from exc
+    if "version" not in doc:
+        doc.add("version", 0.1)
+    params = _table(
+        _table(_table(doc, config.env, super_table=True), "deploy", super_table=True), "parameters"
+    )
+    values = config.deploy_table()
+    for key, value in values.items():
+        params[key] = value
+    text = tomlkit.dumps(doc)
+    expected = data
+    expected.setdefault("version", 0.1)
+    expected.setdefault(config.env, {}).setdefault("deploy", {}).setdefault("parameters", {}).update(values)
+    if tomllib.loads(text) != expected:  # pragma: no cover - a writer bug must not reach the user's file
         raise DeployError(f"Writing {path} would change settings it should keep; not written.")
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -117,37 +130,17 @@ def save_deploy_config(root: Path, config: DeployConfig) -> Path:
     return path
 
 
-def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else json.dumps(key)
+def _table(parent: Any, key: str, *, super_table: bool = False) -> Any:
+    """parent[key] as a table, made when missing (super tables print as [env.deploy.parameters] only)."""
+    import tomlkit
 
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
-    raise DeployError(f"samconfig.toml holds a value this writer cannot keep: {value!r}")
-
-
-def dumps(data: dict[str, Any]) -> str:
-    """TOML for samconfig-shaped data: top-level scalars, then one [a.b.c] table per group of scalars."""
-    lines = [f"{_key(k)} = {_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-
-    def walk(prefix: list[str], table: dict[str, Any]) -> None:
-        scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
-        if prefix and (scalars or not any(isinstance(v, dict) for v in table.values())):
-            lines.append("")
-            lines.append("[" + ".".join(_key(p) for p in prefix) + "]")
-            lines.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars.items())
-        for k, v in table.items():
-            if isinstance(v, dict):
-                walk([*prefix, k], v)
-
-    walk([], data)
-    return "\n".join(lines).lstrip("\n") + "\n"
+    if key not in parent:
+        parent[key] = tomlkit.table(is_super_table=super_table)
+    found = parent[key]
+    if not isinstance(found, dict):
+        raise DeployError(
+            f"samconfig.toml: {key} is a {type(found).__name__}, not a table; not written.",
+            "Fix the file before saving deploy settings.",
+            KIND_INVALID,
+        )
+    return found
