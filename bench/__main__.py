@@ -15,7 +15,18 @@ import re
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["invoke", "container", "api", "gui", "deploy", "bundle", "load", "loading", "sandbox"]
+BENCHMARKS = [
+    "invoke",
+    "container",
+    "api",
+    "gui",
+    "deploy",
+    "bundle",
+    "load",
+    "loading",
+    "sandbox",
+    "local_app",
+]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

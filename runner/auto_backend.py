@@ -146,6 +146,21 @@ class AutoBackend:
                 return
         self._process_backend().emulator_for(config).prewarm()
 
+    def prestart(
+        self, config: FunctionConfig, sink: LogSink | None = None, cancel: CancelToken | None = None
+    ) -> None:
+        """Blocks: warms what the next invoke would use — the container when its image is here, else a process."""
+        container = self._container_backend()
+        if container is not None:
+            try:
+                image = container.image_for(config)
+                if container.image_ready(image) or has_image(container.client, image):
+                    container.prestart(config, sink, cancel)
+                    return
+            except (EngineUnavailable, ContainerBackendError):
+                pass  # the invoke will fall back to a process: warm that instead
+        self._process_backend().prestart(config, sink, cancel)  # type: ignore[arg-type]
+
     def _forget_container(self) -> None:
         with self._lock:
             container, self._container = self._container, None

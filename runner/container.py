@@ -36,7 +36,7 @@ from runner.debug import (
     ensure_debugpy,
 )
 from runner.limits import check_request
-from runner.process import DUMMY_CREDENTIALS
+from runner.process import DUMMY_CREDENTIALS, PRESTART_WAIT_S
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
 ENTRYPOINT_MODES = ("emulator", "image")
@@ -182,7 +182,9 @@ class ContainerBackend:
         started = time.monotonic()
         try:
             image = self._image(config)
-            w, created = self.pool.acquire(config, image, self.entrypoint_mode, self._hash(config, image))
+            w, created = self.pool.acquire(
+                config, image, self.entrypoint_mode, self._hash(config, image), sink
+            )
         except PoolFull:  # as Lambda past the function's concurrency: 429, no unbounded queue
             return InvokeResult(
                 request_id="",
@@ -208,6 +210,30 @@ class ContainerBackend:
                 w.served += 1
                 self.pool.release(w)
         return result
+
+    def prestart(
+        self, config: FunctionConfig, sink: LogSink | None = None, cancel: CancelToken | None = None
+    ) -> None:
+        """Blocks: the image ensured, requirements installed and the function's warm container started,
+        ahead of its first invoke. Raises ContainerBackendError as invoke would."""
+        if cancel is not None and cancel.is_set():
+            return
+        try:
+            image = self._image(config)
+            if cancel is not None and cancel.is_set():
+                return
+            w, _created = self.pool.acquire(
+                config, image, self.entrypoint_mode, self._hash(config, image), sink
+            )
+            self.pool.release(w)  # warm and idle: the next invoke takes it
+        except PoolFull:
+            return  # every container of the function is busy: they are warm already
+        except ContainerBackendError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
+            raise explain_engine_error(exc) from exc
+        if w.mode == "emulator":
+            _await_warm(w.port, cancel, PRESTART_WAIT_S, w.token)
 
     def _debug_invoke(
         self,
@@ -465,6 +491,22 @@ class ContainerBackend:
             cold_start=cold,
             backend=self.name,
         )
+
+
+def _await_warm(port: int, cancel: CancelToken | None, limit_s: float, token: str | None = None) -> None:
+    """Blocks until the container's emulator reports a runtime whose init finished (or limit_s passes)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and not (cancel is not None and cancel.is_set()):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2.0)
+        try:
+            conn.request("GET", "/lambda-studio/health", headers={TOKEN_HEADER: token} if token else {})
+            if int(json.loads(conn.getresponse().read() or b"{}").get("warm") or 0) > 0:
+                return
+        except (OSError, ValueError, http.client.HTTPException):
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.01)
 
 
 def _post_hold(port: int, held: bool, token: str | None = None) -> None:

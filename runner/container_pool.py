@@ -38,6 +38,8 @@ EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator"
 EMULATOR_COMMAND = ["python3", "-I", "-S", f"{EMULATOR_IN_CONTAINER}/launch.py"]
 CONTAINER_PORT = 8080
 EMULATOR_DIR = Path(__file__).resolve().parent / "emulator"
+RIE_GATE_IN_CONTAINER = "/var/lambda-studio/rie_gate.py"
+RIE_GATE_FILE = Path(__file__).resolve().parent / "rie_gate.py"
 LineSink = Callable[[str], None]
 __all__ = ["TOKEN_ENV", "TOKEN_HEADER", "owner_id"]
 LINES_BYTES = 4 * 1024 * 1024  # recent output kept per container (lines are <= 256 KB: the emulator cuts)
@@ -65,7 +67,7 @@ class WarmContainer:
     next_scan: float = 0.0
     debug: bool = False  # a one-off debug container (runtime under debugpy): never pooled or reused
     busy: bool = False  # an invoke holds it (set and cleared under the pool's lock)
-    token: str | None = None  # the emulator's Invoke API wants it on every request (emulator mode)
+    token: str | None = None  # the Invoke API (emulator, or image mode's gate) wants it on every request
 
     def auth_headers(self) -> dict[str, str]:
         return {TOKEN_HEADER: self.token} if self.token else {}
@@ -266,7 +268,12 @@ class ContainerPool:
             return [w for found in self._warm.values() for w in found]
 
     def acquire(
-        self, config: FunctionConfig, image: str, mode: str, config_hash: str
+        self,
+        config: FunctionConfig,
+        image: str,
+        mode: str,
+        config_hash: str,
+        log: Callable[[str], None] | None = None,
     ) -> tuple[WarmContainer, bool]:
         """An idle warm container for this configuration, made when none is idle and the function has
         fewer than ``concurrency`` containers; (container, created). It is busy until release().
@@ -293,13 +300,13 @@ class ContainerPool:
         if w is not None and self._code_changed(w, config):
             if mode == "image":  # the image's own runtime cannot hot-reload: a fresh container
                 self.discard(w)
-                return self.acquire(config, image, mode, config_hash)
+                return self.acquire(config, image, mode, config_hash, log)
             if self.on_code_change is not None:
                 self.on_code_change(w)
         if w is not None:
             return w, False
         try:
-            w = self._start(config, image, mode, config_hash)
+            w = self._start(config, image, mode, config_hash, log=log)
         finally:
             with self._lock:
                 self._starting[fid] -= 1
@@ -377,6 +384,7 @@ class ContainerPool:
         mode: str,
         config_hash: str,
         debug: tuple[DebugOptions, Path] | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> WarmContainer:
         version = config.python_version or "3.12"
         # The template's variables win, as before; the Lambda set comes from the one place.
@@ -388,7 +396,7 @@ class ContainerPool:
         layers = [p.resolve() for p in config.layer_dirs]
         if config.requirements_file is not None and config.requirements_file.is_file():
             deps = ensure_container_requirements(
-                config.requirements_file, version, config.architecture, self.cache_dir
+                config.requirements_file, version, config.architecture, self.cache_dir, log
             )
             if deps is not None:
                 layers.append(deps)  # as a last layer: /opt/python is on sys.path, as with a deps layer
@@ -398,12 +406,12 @@ class ContainerPool:
             merged = merge_layers(layers, self.cache_dir / "layers")
             volumes[str(merged)] = {"bind": "/opt", "mode": "ro"}
         kwargs: dict[str, Any] = {}
-        token = None
+        # Both modes listen on 0.0.0.0 in the container (the docker bridge reaches it): only who holds this
+        # may invoke it (the emulator, or image mode's gate in front of RIE on 127.0.0.1, takes it out of
+        # its environment and its /proc entry before any runtime starts).
+        token = secrets.token_urlsafe(24)
+        env[TOKEN_ENV] = token
         if mode == "emulator":
-            # The emulator listens on 0.0.0.0 in the container: only who holds this may invoke it (the
-            # emulator takes it out of its environment and its /proc entry before any runtime starts).
-            token = secrets.token_urlsafe(24)
-            env[TOKEN_ENV] = token
             volumes[str(EMULATOR_DIR)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
             kwargs["entrypoint"] = list(EMULATOR_COMMAND)
             command = [
@@ -415,13 +423,18 @@ class ContainerPool:
             ]  # fmt: skip
             if layers:
                 command += ["--watch", "/opt"]
+            if debug is None:
+                command += ["--prewarm"]  # the runtime's init runs now, not on the first invoke
             command += ["--", "/var/runtime/bootstrap"]
             if debug is not None:
                 command[command.index("--") :] = _debug_runtime(debug[0])
                 volumes[str(debug[1])] = {"bind": DEBUGPY_IN_CONTAINER, "mode": "ro"}
-                env["PYTHONPATH"] = f"{DEBUGPY_IN_CONTAINER}:/var/runtime"
+                # No PYTHONPATH: AWS's bootstrap.py puts /opt/python (layers, requirements) on
+                # sys.path only when PYTHONPATH is unset; debugpy is run from its folder instead.
                 env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
         else:
+            volumes[str(RIE_GATE_FILE)] = {"bind": RIE_GATE_IN_CONTAINER, "mode": "ro"}
+            kwargs["entrypoint"] = ["python3", RIE_GATE_IN_CONTAINER]
             command = [config.handler]
         labels = {
             LABEL_PROJECT: self.project,
@@ -488,7 +501,11 @@ def _debug_runtime(debug: DebugOptions) -> list[str]:
     """The emulator's --debug flag and a runtime command running the image's runtime under debugpy:
     its /var/runtime/bootstrap.py when there is one (AWS's images), else awslambdaric for $_HANDLER."""
     inside = DebugOptions(CONTAINER_DEBUG_PORT, "0.0.0.0", debug.wait_for_client)  # published as debug.port
-    py = " ".join(["python3", "-Xfrozen_modules=off", *inside.runtime_args()])
+    # `python3 <dir>/debugpy …` (debugpy's own way to run without being importable) rather than
+    # `-m debugpy`, which would need PYTHONPATH and so change the function's sys.path.
+    args = inside.runtime_args()
+    assert args[:2] == ["-m", "debugpy"]
+    py = " ".join(["python3", "-Xfrozen_modules=off", f"{DEBUGPY_IN_CONTAINER}/debugpy", *args[2:]])
     script = (
         f"if [ -f /var/runtime/bootstrap.py ]; then exec {py} /var/runtime/bootstrap.py; "
         f'else exec {py} -m awslambdaric "$_HANDLER"; fi'

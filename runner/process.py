@@ -34,6 +34,7 @@ from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, Set
 from runner.sandbox import choose as choose_sandbox
 from runner.sandbox import runtime_dirs
 
+PRESTART_WAIT_S = 30.0  # the longest a pre-start waits for a runtime's init (Lambda allows 10 s)
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
@@ -256,7 +257,37 @@ class ProcessBackend:
             self._noted = self._noted or note is not None
         if note is not None:  # in the result, not the sink: the sink carries the invoke's log only
             result.note = note
+        mismatch = self.version_note(config)
+        if mismatch:
+            result.note = f"{mismatch} {result.note}" if result.note else mismatch
         return result
+
+    def version_note(self, config: FunctionConfig) -> str | None:
+        """What to say when the function's runtime is another Python than the interpreter that ran it."""
+        if os.path.realpath(self.python) != os.path.realpath(sys.executable) or not config.python_version:
+            return None  # another interpreter's version is not known here without running it
+        here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        if config.python_version == here:
+            return None
+        return (
+            f"Ran on Python {here}, not {config.runtime}: the process backend uses this interpreter "
+            "(the container backend runs the function's own runtime)."
+        )
+
+    def prestart(
+        self, config: FunctionConfig, sink: LogSink | None = None, cancel: threading.Event | None = None
+    ) -> None:
+        """Blocks: requirements installed and one runtime started for this function, ahead of its first
+        invoke (which then finds it warm). Nothing of the function's handler runs beyond its init."""
+        if cancel is not None and cancel.is_set():
+            return
+        emu = self.emulator_for(config, sink)
+        emu.prewarm()
+        deadline = time.monotonic() + PRESTART_WAIT_S  # its init (imports, globals) done: then it is warm
+        while not emu.warm_count and time.monotonic() < deadline:
+            if (cancel is not None and cancel.is_set()) or not any(rt.alive for rt in emu.runtimes):
+                return
+            time.sleep(0.005)
 
     def _debug_invoke(
         self,

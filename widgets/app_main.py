@@ -24,7 +24,7 @@ def build_window(path: str | None, settings: Settings | None = None) -> object:
     from widgets.main_window import MainWindow
 
     settings = settings or Settings()
-    window = MainWindow(settings)
+    window = MainWindow(settings, prestart=True)  # the first click is warm (off in the Settings)
     if settings.problem:
         window.show_message(settings.problem)
     target = path

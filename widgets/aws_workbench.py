@@ -9,12 +9,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.aws_context import AwsContext, ConnectFn, remote_result
 from app.project.model import FunctionSpec
 from app.settings import Settings
 from widgets.aws_explorer import AwsExplorer
+from widgets.elided_label import ElidedLabel
 from widgets.history_view import HistoryEntry
 from widgets.jobs import Job, JobBridge
 
@@ -55,8 +56,8 @@ class AwsWorkbench(QObject):
         self.aws = AwsContext(settings, connect)
         self.cache_dir = cache_dir
         self.explorer = AwsExplorer(self.aws, jobs)
-        self.status_label = QLabel("AWS: —")
-        self.status_label.setToolTip("The AWS identity of the explorer's profile and region")
+        self.status_label = ElidedLabel("AWS: —", min_chars=6)
+        self.status_label.setMaximumWidth(260)  # an ARN is long: elided, whole in the tooltip
         self.dialog: Any = None
         self._invoke_job: Job | None = None
         self.deploy_action = QAction("☁ Deploy…", parent)

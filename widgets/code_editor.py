@@ -25,6 +25,8 @@ STYLE_DEFAULT, STYLE_LINENUMBER, STYLE_BRACELIGHT, STYLE_BRACEBAD = 32, 33, 34, 
 MARGIN_NUMBERS, MARGIN_BREAKPOINTS, MARGIN_FOLD = 0, 1, 2
 BREAKPOINT_MARKER = 1
 EXECUTION_MARKER = 2  # the debugger's current line
+LOGPOINT_MARKER = 3  # drawn over a breakpoint's circle: a square, in another colour (logs, never stops)
+BREAKPOINT_MARGIN_MASK = (1 << BREAKPOINT_MARKER) | (1 << EXECUTION_MARKER) | (1 << LOGPOINT_MARKER)
 INDIC_ERROR, INDIC_WARNING = 8, 9
 INDIC_SQUIGGLE = 1
 FOLDER_MARKERS = {25: 13, 26: 15, 27: 11, 28: 10, 29: 9, 30: 12, 31: 14}  # marker -> symbol (box tree)
@@ -84,6 +86,7 @@ class CodeEditor(QWidget):
         self._path: str | None = None
         self._lint_problems: list[Problem] = []
         self._external: list[Problem] = []
+        self._runtime: list[Problem] = []  # where the last invoke raised (its frames in this file)
         self._large = False
         self.auto_check = True
         # Set by the window: runs jedi on the job bridge (its first call can take seconds).
@@ -132,7 +135,7 @@ class CodeEditor(QWidget):
         sci.setModEventMask(0x3)  # insert and delete only
         sci.setMarginTypeN(MARGIN_NUMBERS, 1)
         sci.setMarginTypeN(MARGIN_BREAKPOINTS, 0)
-        sci.setMarginMaskN(MARGIN_BREAKPOINTS, 1 << BREAKPOINT_MARKER)
+        sci.setMarginMaskN(MARGIN_BREAKPOINTS, BREAKPOINT_MARGIN_MASK)
         sci.setMarginWidthN(MARGIN_BREAKPOINTS, 14)
         sci.setMarginSensitiveN(MARGIN_BREAKPOINTS, True)
         sci.setMarginTypeN(MARGIN_FOLD, 0)
@@ -141,6 +144,7 @@ class CodeEditor(QWidget):
         sci.setAutomaticFold(7)  # show, click, change
         sci.setFoldFlags(16)  # line after contracted
         sci.markerDefine(BREAKPOINT_MARKER, 0)  # circle
+        sci.markerDefine(LOGPOINT_MARKER, 3)  # SC_MARK_SMALLRECT
         for marker, symbol in FOLDER_MARKERS.items():
             sci.markerDefine(marker, symbol)
         sci.indicSetStyle(INDIC_ERROR, INDIC_SQUIGGLE)
@@ -185,6 +189,8 @@ class CodeEditor(QWidget):
             sci.markerSetBack(marker, bgr(t.margin_fore))
         sci.markerSetFore(BREAKPOINT_MARKER, bgr(t.breakpoint))
         sci.markerSetBack(BREAKPOINT_MARKER, bgr(t.breakpoint))
+        sci.markerSetFore(LOGPOINT_MARKER, bgr(t.info))
+        sci.markerSetBack(LOGPOINT_MARKER, bgr(t.info))
         sci.indicSetFore(INDIC_ERROR, bgr(t.error))
         sci.indicSetFore(INDIC_WARNING, bgr(t.warning))
         self._update_margin_width()
@@ -322,10 +328,34 @@ class CodeEditor(QWidget):
         pattern = text_search.compile_pattern(needle, regex, case)
         if pattern is None:
             return 0
-        new, count = text_search.replace_all(self.text(), pattern, replacement, regex)
-        if count:
-            self.replace_all_text(new)
-        return count
+        text = self.text()
+        matches = [m for m in pattern.finditer(text) if m.end() > m.start()]
+        if not matches:
+            return 0
+        # Match by match, from the end, as one undo step: lines that are not touched keep their
+        # breakpoints and logpoints (replacing the whole buffer would drop every marker) and the caret
+        # stays where it was.
+        sci = self._sci
+        caret_line = sci.lineFromPosition(sci.currentPos())
+        caret_column = sci.currentPos() - sci.positionFromLine(caret_line)
+        starts, ends, offset, at = {}, {}, 0, 0
+        for m in matches:  # character offsets → Scintilla's byte positions, in one pass
+            offset += len(text[at : m.start()].encode("utf-8"))
+            starts[m.start()] = offset
+            offset += len(text[m.start() : m.end()].encode("utf-8"))
+            ends[m.end()] = offset
+            at = m.end()
+        sci.beginUndoAction()
+        try:
+            for m in reversed(matches):
+                new = m.expand(replacement) if regex else replacement
+                sci.setTargetRange(starts[m.start()], ends[m.end()])
+                sci.replaceTarget(len(new.encode("utf-8")), new)
+        finally:
+            sci.endUndoAction()
+        line_start = sci.positionFromLine(caret_line)
+        sci.gotoPos(min(line_start + caret_column, sci.lineEndPosition(caret_line)))
+        return len(matches)
 
     # --- the debugger's current line -------------------------------------------------------------
     def show_execution_line(self, line: int | None) -> None:
@@ -337,7 +367,7 @@ class CodeEditor(QWidget):
         sci.markerDefine(EXECUTION_MARKER, 4)  # SC_MARK_SHORTARROW
         sci.markerSetFore(EXECUTION_MARKER, bgr(self._theme.foreground))
         sci.markerSetBack(EXECUTION_MARKER, bgr(self._theme.warning))
-        sci.setMarginMaskN(MARGIN_BREAKPOINTS, (1 << BREAKPOINT_MARKER) | (1 << EXECUTION_MARKER))
+        sci.setMarginMaskN(MARGIN_BREAKPOINTS, BREAKPOINT_MARGIN_MASK)
         sci.markerAdd(line - 1, EXECUTION_MARKER)
         self.go_to_line(line)
 
@@ -353,6 +383,7 @@ class CodeEditor(QWidget):
         index = (line - 1) if line else sci.lineFromPosition(sci.currentPos())
         if sci.markerGet(index) & (1 << BREAKPOINT_MARKER):
             sci.markerDelete(index, BREAKPOINT_MARKER)
+            sci.markerDelete(index, LOGPOINT_MARKER)
         else:
             sci.markerAdd(index, BREAKPOINT_MARKER)
         self.breakpoints_changed.emit()
@@ -362,6 +393,21 @@ class CodeEditor(QWidget):
         while line >= 0:
             out.append(line + 1)
             line = self._sci.markerNext(line + 1, 1 << BREAKPOINT_MARKER)
+        return out
+
+    def set_logpoints(self, lines: Iterable[int]) -> None:
+        """Which of the breakpoints are logpoints (they look different: a square, not a circle)."""
+        sci = self._sci
+        sci.markerDeleteAll(LOGPOINT_MARKER)
+        for line in lines:
+            if 1 <= line <= sci.lineCount() and sci.markerGet(line - 1) & (1 << BREAKPOINT_MARKER):
+                sci.markerAdd(line - 1, LOGPOINT_MARKER)
+
+    def logpoints(self) -> list[int]:
+        out, line = [], self._sci.markerNext(0, 1 << LOGPOINT_MARKER)
+        while line >= 0:
+            out.append(line + 1)
+            line = self._sci.markerNext(line + 1, 1 << LOGPOINT_MARKER)
         return out
 
     def set_breakpoints(self, lines: Iterable[int]) -> None:
@@ -408,6 +454,16 @@ class CodeEditor(QWidget):
         self._external = list(problems)
         self._paint_diagnostics()
 
+    def set_runtime_errors(self, problems: Iterable[Problem]) -> None:
+        """The last invoke's exception, underlined on the lines of its frames (hover shows it)."""
+        self._runtime = []
+        for problem in problems:  # the whole statement underlined, from its first character
+            text = _b(self._sci.getLine(max(problem.line - 1, 0))).decode("utf-8", "replace").rstrip("\r\n")
+            indent = len(text) - len(text.lstrip())
+            length = len(text.strip()) or 1
+            self._runtime.append(Problem(problem.line, indent + 1, problem.message, problem.severity, length))
+        self._paint_diagnostics()
+
     def mark_error(self, line: int, column: int, message: str, severity: str = "error") -> None:
         self._external.append(Problem(line, column, message, severity))
         self._paint_diagnostics()
@@ -415,10 +471,11 @@ class CodeEditor(QWidget):
     def clear_marks(self) -> None:
         self._external = []
         self._lint_problems = []
+        self._runtime = []
         self._paint_diagnostics()
 
     def diagnostics(self) -> list[Problem]:
-        return self._external + self._lint_problems
+        return self._external + self._lint_problems + self._runtime
 
     def diagnostic_text_at(self, line: int) -> str | None:
         """The hover text for a 1-based line: every problem on it, one per line."""
@@ -505,6 +562,19 @@ class CodeEditor(QWidget):
             if _rest and _rest[2]:  # lines added or removed
                 self._update_margin_width()
 
+    def indent_unit(self) -> int:
+        """Spaces per indent level: the file's own (its smallest indent), else 2 for JSON/YAML, 4 otherwise."""
+        sci = self._sci
+        smallest = 0
+        for index in range(min(sci.lineCount(), 400)):
+            line = _b(sci.getLine(index)).decode("utf-8", "replace")
+            width = len(line) - len(line.lstrip(" "))
+            if 0 < width <= 8 and line.strip() and (smallest == 0 or width < smallest):
+                smallest = width
+        if smallest:
+            return smallest
+        return 2 if self._language in ("json", "yaml") else 4
+
     def _on_char_added(self, ch: int) -> None:
         sci = self._sci
         if ch in (10, 13):
@@ -519,7 +589,7 @@ class CodeEditor(QWidget):
                 and self._language in ("python", "yaml")
                 or stripped.endswith(("{", "[", "("))
             ):
-                indent += "    " if self._language != "yaml" else "  "
+                indent += " " * self.indent_unit()
             if indent:
                 sci.replaceSel(indent)
         elif ch == ord(".") and self._language == "python":

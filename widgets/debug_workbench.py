@@ -27,6 +27,7 @@ class DebugWorkbench(QObject):
     """Owns the Debugger, the DebugToolbar and the call stack, variables and console panels."""
 
     execution_line = Signal(str, int)  # open this file at this line and mark it; ("", 0) clears the marks
+    logpoints_changed = Signal()  # a breakpoint became a logpoint or stopped being one
     message = Signal(str)
 
     def __init__(
@@ -122,6 +123,10 @@ class DebugWorkbench(QObject):
         self.details[(path, line)] = Breakpoint(line, values["condition"], values["log_message"])
         set_marker(True)  # the editor's breakpoints_changed sends them on to a running session
         self.breakpoints_changed()
+        self.logpoints_changed.emit()
+
+    def logpoint_lines(self, path: str) -> list[int]:
+        return sorted(line for (p, line), bp in self.details.items() if p == path and bp.log_message)
 
     def _ask_text(self, title: str, label: str, text: str) -> str | None:
         parent = self.parent()
@@ -143,8 +148,7 @@ class DebugWorkbench(QObject):
 
     def _on_stopped(self, stop: StopInfo) -> None:
         self.toolbar.set_state(running=True, stopped=True)
-        self.call_stack.show_stop(stop)  # selects the innermost frame: editor and variables follow
-        self.console.refresh_watches()
+        self.call_stack.show_stop(stop)  # selects the innermost frame: editor, variables, watches follow
         where = f"{Path(stop.path).name}:{stop.line}" if stop.path else f"line {stop.line}"
         self.message.emit(f"Paused ({stop.reason}) at {where}")
 
@@ -152,6 +156,7 @@ class DebugWorkbench(QObject):
         self.frame_id = frame_id
         self.execution_line.emit(path, line)
         self.debugger.load_scopes(frame_id)
+        self.console.refresh_watches()  # the watches are evaluated in the frame on screen
 
     def _on_resumed(self) -> None:
         self.toolbar.set_state(running=self.debugger.is_running(), stopped=False)

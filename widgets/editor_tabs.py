@@ -66,6 +66,7 @@ class EditorTabs(QTabWidget):
         self._disk_text: dict[str, str] = {}
         self._pending_breakpoints: dict[str, list[int]] = {}
         self._pending_diagnostics: dict[str, list[Problem]] = {}
+        self._runtime_errors: dict[str, list[Problem]] = {}
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._on_file_changed)
         self.ask_unsaved: Callable[[list[str]], str] = lambda paths: _ask_unsaved(self, paths)
@@ -101,6 +102,8 @@ class EditorTabs(QTabWidget):
         editor.set_breakpoints(self._pending_breakpoints.pop(key, []))
         if key in self._pending_diagnostics:
             editor.set_external_diagnostics(self._pending_diagnostics.pop(key))
+        if key in self._runtime_errors:
+            editor.set_runtime_errors(self._runtime_errors[key])
         self._editors[key] = editor
         self._disk_text[key] = text
         self._watcher.addPath(key)
@@ -112,12 +115,25 @@ class EditorTabs(QTabWidget):
         )
         index = self.addTab(editor, Path(key).name)
         self.setTabToolTip(index, key)
+        self._refresh_titles()
         return editor
+
+    def tab_label(self, key: str) -> str:
+        """The file name; with its folder when another open tab has the same name (two app.py)."""
+        name = Path(key).name
+        twins = [k for k in self._editors if Path(k).name == name and k != key]
+        if not twins:
+            return name
+        return f"{name} — {Path(key).parent.name}"
+
+    def _refresh_titles(self) -> None:
+        for editor in self._editors.values():
+            self._update_title(editor)
 
     def _update_title(self, editor: CodeEditor) -> None:
         index = self.indexOf(editor)
         if index >= 0:
-            name = Path(self.path_of(editor)).name
+            name = self.tab_label(self.path_of(editor))
             self.setTabText(index, f"● {name}" if editor.is_dirty() else name)
         self.dirty_state_changed.emit()
 
@@ -182,6 +198,7 @@ class EditorTabs(QTabWidget):
         self._disk_text.pop(key, None)
         self._watcher.removePath(key)
         editor.deleteLater()
+        self._refresh_titles()  # a twin left: the other one's name alone is enough again
         self.dirty_state_changed.emit()
         return True
 
@@ -256,6 +273,12 @@ class EditorTabs(QTabWidget):
             key = str(Path(path).resolve())
             if key not in self._editors:
                 self._pending_diagnostics[key] = list(problems)
+
+    def set_runtime_errors(self, by_path: Mapping[str, Iterable[Problem]]) -> None:
+        """The last invoke's exception per file (empty: none); files opened later get theirs too."""
+        self._runtime_errors = {str(Path(p).resolve()): list(v) for p, v in by_path.items()}
+        for key, editor in self._editors.items():
+            editor.set_runtime_errors(self._runtime_errors.get(key, []))
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme

@@ -1,12 +1,14 @@
-"""The invocation history: one row per invoke (function, event, time, outcome, duration)."""
+"""The invocation history: one row per invoke (function, event, time, outcome, duration), kept per project."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal, SignalInstance
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
 from runner.result import InvokeResult
 from widgets.result_view import OUTCOME_TEXT
@@ -24,9 +26,12 @@ class HistoryEntry:
 
 
 class HistoryView(QTableWidget):
-    """Newest first; selecting a row emits `entry_selected(HistoryEntry)`."""
+    """Newest first; selecting a row emits `entry_selected`, double-click `rerun_requested`; a context
+    menu re-runs, opens the event (`open_event_requested`) or copies the result."""
 
     entry_selected = Signal(object)
+    rerun_requested = Signal(object)
+    open_event_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, *, limit: int = 200) -> None:
         super().__init__(0, len(COLUMNS), parent)
@@ -36,29 +41,55 @@ class HistoryView(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long names never push the others away
+        self.setWordWrap(False)
         self.verticalHeader().hide()
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
+        header = self.horizontalHeader()
+        header.setMinimumSectionSize(40)
+        # Names share what is left (elided, whole in the tooltip); time, outcome and duration are short
+        # and always shown whole: every column readable in a narrow panel, no sideways scrolling.
+        for column in range(len(COLUMNS)):
+            mode = QHeaderView.ResizeMode.Stretch if column < 2 else QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(column, mode)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
         self.itemSelectionChanged.connect(self._on_selection)
+        self.cellDoubleClicked.connect(lambda row, _column: self._emit_for(row, self.rerun_requested))
 
     def add_entry(self, entry: HistoryEntry) -> None:
         self._entries.insert(0, entry)
         del self._entries[self._limit :]
-        metrics = entry.result.metrics
-        cells = (
-            entry.function_id,
-            entry.event_name or "(empty)",
-            entry.when.strftime("%H:%M:%S"),
-            OUTCOME_TEXT.get(entry.result.outcome, str(entry.result.outcome)),
-            f"{metrics.duration_ms:.1f} ms" if metrics else "—",
-        )
         self.blockSignals(True)
         self.insertRow(0)
-        for column, text in enumerate(cells):
-            self.setItem(0, column, QTableWidgetItem(text))
+        self._fill_row(0, entry)
         while self.rowCount() > self._limit:
             self.removeRow(self.rowCount() - 1)
         self.blockSignals(False)
+
+    def set_entries(self, entries: list[HistoryEntry]) -> None:
+        """Replace the rows (newest first): another project's history, or the one kept on disk."""
+        self.blockSignals(True)
+        self.setRowCount(0)
+        self._entries = list(entries[: self._limit])
+        self.setRowCount(len(self._entries))
+        for row, entry in enumerate(self._entries):
+            self._fill_row(row, entry)
+        self.blockSignals(False)
+
+    def _fill_row(self, row: int, entry: HistoryEntry) -> None:
+        metrics = entry.result.metrics
+        today = entry.when.date() == dt.date.today()
+        cells = (
+            entry.function_id,
+            entry.event_name or "(empty)",
+            entry.when.strftime("%H:%M:%S" if today else "%b %d %H:%M"),
+            OUTCOME_TEXT.get(entry.result.outcome, str(entry.result.outcome)),
+            f"{metrics.duration_ms:.1f} ms" if metrics else "—",
+        )
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            self.setItem(row, column, item)
 
     def entries(self) -> list[HistoryEntry]:
         return list(self._entries)
@@ -66,7 +97,34 @@ class HistoryView(QTableWidget):
     def select_row(self, row: int) -> None:
         self.selectRow(row)
 
+    def build_menu(self, row: int) -> QMenu | None:
+        if not 0 <= row < len(self._entries):
+            return None
+        entry = self._entries[row]
+        menu = QMenu(self)
+        menu.addAction("Re-run", lambda: self.rerun_requested.emit(entry))
+        open_event = menu.addAction("Open Event", lambda: self.open_event_requested.emit(entry))
+        open_event.setEnabled(bool(entry.event_name))
+        menu.addAction("Copy Result", lambda: copy_result(entry))
+        return menu
+
+    def _context_menu(self, point: QPoint) -> None:
+        menu = self.build_menu(self.rowAt(point.y()))
+        if menu is not None:
+            menu.popup(self.viewport().mapToGlobal(point))
+
+    def _emit_for(self, row: int, signal: SignalInstance) -> None:
+        if 0 <= row < len(self._entries):
+            signal.emit(self._entries[row])
+
     def _on_selection(self) -> None:
         rows = self.selectionModel().selectedRows()
         if rows and rows[0].row() < len(self._entries):
             self.entry_selected.emit(self._entries[rows[0].row()])
+
+
+def copy_result(entry: HistoryEntry) -> str:
+    """The result as the CLI's --json prints it, on the clipboard."""
+    text = json.dumps(entry.result.to_json(), indent=2, ensure_ascii=False)
+    QGuiApplication.clipboard().setText(text)
+    return text

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from app.project.model import Project
 from runner.backend import Backend
+from runner.errors import UserFacingError
 from runner.result import InvokeResult, SetupError
 from widgets.history_view import HistoryEntry
 from widgets.jobs import Job, JobBridge
@@ -63,6 +64,7 @@ class Invoker(QObject):
     finished = Signal(object)
     failed = Signal(str)
     running_changed = Signal(bool)
+    prestart_state = Signal(str, str)  # function id, state: "warming", "ready" or a message why not
 
     _progress_from_worker = Signal(str, float)
 
@@ -84,6 +86,8 @@ class Invoker(QObject):
         self._backends: dict[str, Backend] = {}
         self._project: Project | None = None
         self._job: Job | None = None
+        self._prestart_job: Job | None = None
+        self._prestart_key: tuple[str, str] | None = None
         self._progress_from_worker.connect(self._on_progress)
 
     # --- backends ---------------------------------------------------------------------------------
@@ -111,9 +115,11 @@ class Invoker(QObject):
         with self._lock:
             backend = self._backends.get(choice)
         if backend is None:
-            backend = self._factory(choice)
+            made = self._factory(choice)
             with self._lock:
-                self._backends[choice] = backend
+                backend = self._backends.setdefault(choice, made)
+            if backend is not made:  # a pre-start and an invoke raced: keep one warm backend
+                _close_quietly(made)
         return backend
 
     def shared_backend(self, choice: str) -> Any:
@@ -123,6 +129,7 @@ class Invoker(QObject):
 
     def set_project(self, project: Project | None) -> None:
         """A different project: its warm runtimes are stopped on the pool, not on the GUI thread."""
+        self.cancel_prestart()
         with self._lock:
             backends, self._backends = list(self._backends.values()), {}
         if backends:
@@ -176,14 +183,78 @@ class Invoker(QObject):
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> object:
             # A SetupError (no docker, bad handler...) is a UserFacingError: the bridge reports it.
-            return self._backend(backend_choice).invoke(config, event, sink, cancel)
+            if backend_choice not in self._backends:
+                self._progress_from_worker.emit("starting the backend…", -1.0)
+            return self._backend(backend_choice).invoke(config, event, self._progress_sink(sink), cancel)
 
         self._job = start_invoke_job(self, self._jobs, work, "invoke", function_id, event_name)
         return self._job
 
+    def _progress_sink(self, sink: Callable[[str], None]) -> Callable[[str], None]:
+        """The runner's own lines ("lambda-studio: installing …") also become the toolbar's progress text:
+        a slow first step says what it is doing, not only "Running…"."""
+
+        def forward(line: str) -> None:
+            sink(line)
+            text = line if isinstance(line, str) else ""
+            if text.startswith("lambda-studio: "):
+                self._progress_from_worker.emit(text[len("lambda-studio: ") :], -1.0)
+
+        return forward
+
     def stop(self) -> None:
         if self._job is not None:
             self._job.cancel()
+
+    # --- pre-start: the first click is warm -------------------------------------------------------
+    def prestart(self, function_id: str, backend_choice: str) -> Job | None:
+        """Warm the function's runtime in the background: requirements installed, a runtime (process)
+        or container started, so the first Invoke finds it warm. One at a time: a newer selection
+        cancels an older pre-start. Emits prestart_state(function_id, "warming"/"ready"/message)."""
+        spec = self._project.function(function_id) if self._project else None
+        if spec is None or self._project is None:
+            return None
+        key = (function_id, backend_choice)
+        if self._prestart_job is not None and self._prestart_job.running:
+            if self._prestart_key == key:
+                return self._prestart_job
+            self._prestart_job.cancel()
+        from app.invoke import function_config
+
+        try:
+            config = function_config(self._project, spec, region=self._region())
+        except SetupError as exc:
+            self.prestart_state.emit(function_id, str(exc))
+            return None
+
+        def work(sink: Callable[[str], None], cancel: threading.Event) -> str:
+            try:
+                backend = self._backend(backend_choice)
+                prestart = getattr(backend, "prestart", None)
+                if prestart is None:
+                    return "no pre-start for this backend"
+                prestart(config, sink, cancel)
+            except UserFacingError as exc:  # no docker, no wheels...: said quietly, the invoke says it again
+                return str(exc)
+            return "cancelled" if cancel.is_set() else "ready"
+
+        job = self._prestart_job = self._jobs.submit(work, "prestart")
+        self._prestart_key = key
+        job.finished.connect(lambda state: self._prestart_done(job, function_id, str(state)))
+        job.failed.connect(lambda message: self._prestart_done(job, function_id, message))
+        self.prestart_state.emit(function_id, "warming")
+        return job
+
+    def _prestart_done(self, job: Job, function_id: str, state: str) -> None:
+        if self._prestart_job is job:
+            self._prestart_job = None
+            self._prestart_key = None
+        if state != "cancelled":
+            self.prestart_state.emit(function_id, state)
+
+    def cancel_prestart(self) -> None:
+        if self._prestart_job is not None:
+            self._prestart_job.cancel()
 
     def _on_finished(self, function_id: str, event_name: str, result: Any, lines: list[str]) -> None:
         self._job = None

@@ -9,17 +9,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QSizePolicy,
     QTableView,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -99,7 +100,10 @@ class LogModel(QAbstractListModel):
             return None
         i = self._at(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text[i]
+            # Lambda's log lines are tab-separated ("[INFO]\t<time>\t<request id>\t<message>"): drawn
+            # with tab stops the message starts far right, off a narrow panel; two spaces keep it in view.
+            text = self._text[i]
+            return text.replace("\t", "  ") if "\t" in text else text
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._brushes.get(self._kind_at(i))
         if role == Qt.ItemDataRole.FontRole and self._kind_at(i) in (START, END, REPORT):
@@ -235,12 +239,15 @@ class LogPanel(QWidget):
         self.level_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.level_combo.setMinimumContentsLength(9)
         self.wrap_box = QCheckBox("Wrap")
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.search_edit, 2)
-        bar.addWidget(self.filter_edit, 2)
-        bar.addWidget(self.level_combo)
-        bar.addWidget(self.wrap_box)
+        # A tool bar, not a row of widgets: when the panel is narrow, what does not fit goes into its »
+        # menu instead of making the window wider.
+        bar = QToolBar()
+        bar.setObjectName("logBar")
+        bar.setIconSize(QSize(12, 12))
+        self.search_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.filter_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        for widget in (self.search_edit, self.filter_edit, self.level_combo, self.wrap_box):
+            bar.addWidget(widget)
         for text, slot in (
             ("Clear", self.clear),
             ("Copy", self.copy_to_clipboard),
@@ -251,7 +258,7 @@ class LogPanel(QWidget):
             bar.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(self.view)
         self._pending: deque[list[str]] = deque()
         self._flush_timer = QTimer(self, singleShot=True, interval=0)

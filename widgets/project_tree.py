@@ -93,6 +93,8 @@ class ProjectTree(QTreeWidget):
     open_file_requested = Signal(str, int)
     invoke_requested = Signal(str, str)
     invoke_with_event_requested = Signal(str)
+    debug_requested = Signal(str, str)  # function id, event name
+    deploy_requested = Signal(str)
     new_event_requested = Signal(str)
     reveal_requested = Signal(str)
 
@@ -247,7 +249,9 @@ class ProjectTree(QTreeWidget):
         if function_id:
             event = value[1] if kind == "event" else ""
             menu.addAction("Invoke", lambda: self.invoke_requested.emit(function_id, event))
+            menu.addAction("Debug", lambda: self.debug_requested.emit(function_id, event))
             menu.addAction("Invoke with event…", lambda: self.invoke_with_event_requested.emit(function_id))
+            menu.addAction("Deploy…", lambda: self.deploy_requested.emit(function_id))
             menu.addAction("New event", lambda: self.new_event_requested.emit(function_id))
             menu.addAction("Open handler", lambda: self.open_handler(function_id))
         path = self._path_of(item)

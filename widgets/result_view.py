@@ -6,8 +6,8 @@ import html
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QFontDatabase, QTextOption
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from runner.result import InvokeResult, Outcome
+from widgets.elided_label import ElidedLabel
 from widgets.themes import LIGHT, Theme
 
 OUTCOME_TEXT = {
@@ -50,8 +51,7 @@ class ResultView(QWidget):
         self._result: InvokeResult | None = None
         self.badge = QLabel("No invocation yet")
         self.badge.setObjectName("outcomeBadge")
-        self.detail = QLabel()
-        self.detail.setWordWrap(True)
+        self.detail = ElidedLabel(mode=Qt.TextElideMode.ElideRight)  # never widens the window
         self.pretty_box = QCheckBox("Pretty JSON")
         self.pretty_box.setChecked(True)
         self.pretty_box.toggled.connect(self._render_payload)
@@ -59,6 +59,7 @@ class ResultView(QWidget):
         self.payload.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.payload.setPlaceholderText("The function's response appears here.")
         self.error_view = QTextBrowser()
+        self.error_view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.error_view.setOpenLinks(False)
         self.error_view.anchorClicked.connect(self._on_anchor)
         self.error_box = QGroupBox("Error")
@@ -68,7 +69,7 @@ class ResultView(QWidget):
         metrics = QFormLayout()
         metrics.setContentsMargins(0, 0, 0, 0)
         for name in METRIC_ROWS:
-            label = QLabel("—")
+            label = ElidedLabel("—")
             label.setTextInteractionFlags(
                 label.textInteractionFlags() | label.textInteractionFlags().TextSelectableByMouse
             )
@@ -93,6 +94,21 @@ class ResultView(QWidget):
         self.detail.setText(f"{function_id} with {event_name or 'an empty event'}")
         self._style_badge("running")
         self.payload.clear()
+        self.payload.show()
+        self.pretty_box.show()
+        self.error_box.hide()
+        for label in self.metric_labels.values():
+            label.setText("—")
+
+    def clear(self) -> None:
+        """Nothing shown: another project was opened, or none is."""
+        self._result = None
+        self.badge.setText("No invocation yet")
+        self.detail.setText("")
+        self._style_badge(None)
+        self.payload.clear()
+        self.payload.show()
+        self.pretty_box.show()
         self.error_box.hide()
         for label in self.metric_labels.values():
             label.setText("—")
@@ -101,11 +117,21 @@ class ResultView(QWidget):
         """The invoke itself could not run (docker down, bad config): say what happened."""
         self._result = None
         self.badge.setText("Could not invoke")
-        self.detail.setText(message)
+        self.detail.setText(message.splitlines()[0] if message else "")
         self._style_badge(Outcome.CRASH)
+        self.payload.clear()
+        for label in self.metric_labels.values():
+            label.setText("—")
+        self.payload.hide()  # the message gets the room: nothing came back
+        self.pretty_box.hide()
+        self.error_box.setTitle("Could not invoke")
+        self.error_view.setPlainText(message)  # all of it, wrapped: an image name has no spaces to break at
+        self.error_box.show()
 
     def show_result(self, result: InvokeResult) -> None:
         self._result = result
+        self.payload.show()
+        self.pretty_box.show()
         self.badge.setText(OUTCOME_TEXT.get(result.outcome, str(result.outcome)))
         self._style_badge(result.outcome)
         bits = [result.function_id]
@@ -146,6 +172,9 @@ class ResultView(QWidget):
     def _style_badge(self, outcome: Outcome | str | None) -> None:
         t = self._theme
         colour = {Outcome.SUCCESS: t.success, "running": t.info, None: t.margin_fore}.get(outcome, t.error)
+        if getattr(self, "_badge_colour", None) == colour:
+            return  # restyling costs a style sheet parse and a relayout on every invoke
+        self._badge_colour = colour
         self.badge.setStyleSheet(
             f"QLabel#outcomeBadge {{ background: {colour}; color: white; border-radius: 8px;"
             " padding: 3px 10px; font-weight: bold; }"
@@ -178,6 +207,7 @@ class ResultView(QWidget):
         if error is None:
             self.error_box.hide()
             return
+        self.error_box.setTitle("Error")
         parts = [f"<p><b>{html.escape(error.type)}</b>: {html.escape(error.message)}</p><ol>"]
         for frame in error.frames:
             path = frame.local_path or (Path(frame.file) if Path(frame.file).is_file() else None)

@@ -6,6 +6,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QToolBar, QWidget
 
+from widgets.elided_label import ElidedLabel
+
 BACKEND_CHOICES = (("Auto", "auto"), ("Container", "container"), ("Process", "process"))
 NO_EVENT = "(empty event {})"
 
@@ -37,11 +39,13 @@ class RunToolbar(QToolBar):
         self.stop_action.setShortcut(QKeySequence("Shift+F5"))
         self.stop_action.setToolTip("Stop the running invocation (Shift+F5)")
         self.stop_action.setEnabled(False)
+        self._running = False
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(False)
         self.progress.hide()
-        self.progress_label = QLabel()
+        self.progress_label = ElidedLabel(min_chars=4)
+        self.progress_label.setMaximumWidth(320)  # the whole text is its tooltip
         self.addWidget(QLabel(" Function "))
         self.addWidget(self.function_combo)
         self.addWidget(QLabel(" Event "))
@@ -60,6 +64,7 @@ class RunToolbar(QToolBar):
         )
         self.event_combo.currentIndexChanged.connect(lambda _i: self.event_changed.emit(self.current_event()))
         self.backend_combo.currentIndexChanged.connect(lambda _i: self.backend_changed.emit(self.backend()))
+        self._update_invoke_enabled()
 
     # --- contents ---------------------------------------------------------------------------------
     def set_functions(self, functions: list[tuple[str, str]]) -> None:
@@ -72,6 +77,7 @@ class RunToolbar(QToolBar):
         self.function_combo.blockSignals(False)
         if keep:
             self.select_function(keep)
+        self._update_invoke_enabled()
         self.function_changed.emit(self.current_function())
 
     def set_events(self, names: list[str], select: str | None = None) -> None:
@@ -111,7 +117,8 @@ class RunToolbar(QToolBar):
 
     # --- state ------------------------------------------------------------------------------------
     def set_running(self, running: bool, text: str = "") -> None:
-        self.invoke_action.setEnabled(not running)
+        self._running = running
+        self._update_invoke_enabled()
         self.stop_action.setEnabled(running)
         self.progress.setVisible(running)
         self.progress.setRange(0, 0)  # busy until a fraction is known
@@ -124,6 +131,10 @@ class RunToolbar(QToolBar):
             self.progress.setRange(0, 100)
             self.progress.setValue(int(fraction * 100))
         self.progress_label.setText(text)
+
+    def _update_invoke_enabled(self) -> None:
+        """Invoke is offered only when there is a function to invoke and nothing runs."""
+        self.invoke_action.setEnabled(not self._running and self.function_combo.count() > 0)
 
     def _on_invoke(self) -> None:
         function_id = self.current_function()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -28,6 +31,27 @@ def parse_images(text: str) -> dict[str, str]:
             if runtime and image:
                 images[runtime] = image
     return images
+
+
+def endpoint_problem(text: str) -> str | None:
+    """Why an AWS endpoint URL cannot be used ('' means AWS itself), or None when it can."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises for a port that is not a number
+    except ValueError as exc:
+        return f"Not a URL: {exc}"
+    if parts.scheme not in ("http", "https"):
+        return "The endpoint URL starts with http:// or https:// (e.g. http://localhost:4566)"
+    if not parts.hostname:
+        return "The endpoint URL needs a host (e.g. http://localhost:4566)"
+    if port is not None and not 0 < port < 65536:
+        return "The port must be between 1 and 65535"
+    if " " in text:
+        return "The endpoint URL cannot contain spaces"
+    return None
 
 
 class SettingsDialog(QDialog):
@@ -57,6 +81,12 @@ class SettingsDialog(QDialog):
         self.endpoint = QLineEdit(
             settings.get("aws_endpoint_url") or "", placeholderText="AWS itself (or http://localhost:4566)"
         )
+        self.endpoint_error = QLabel()
+        self.endpoint_error.setWordWrap(True)
+        self.endpoint_error.setStyleSheet("color: #d1242f")
+        self.prestart = QCheckBox("Start the selected function's runtime in the background")
+        self.prestart.setToolTip("The first Invoke is then as fast as a warm one (its init runs ahead).")
+        self.prestart.setChecked(settings.get("prestart") is not False)
         self.images = QPlainTextEdit()
         self.images.setPlaceholderText("python3.12 = public.ecr.aws/lambda/python:3.12")
         self.images.setPlainText("\n".join(f"{k} = {v}" for k, v in (settings.get("images") or {}).items()))
@@ -68,6 +98,8 @@ class SettingsDialog(QDialog):
         form.addRow("", self.local_credentials)
         form.addRow("AWS region", self.region)
         form.addRow("AWS endpoint URL", self.endpoint)
+        form.addRow("", self.endpoint_error)
+        form.addRow("", self.prestart)
         form.addRow("Image per runtime", self.images)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -75,7 +107,16 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.endpoint.textChanged.connect(self._check_endpoint)
+        self._check_endpoint()
         self.accepted.connect(self.apply)
+
+    def _check_endpoint(self) -> None:
+        problem = endpoint_problem(self.endpoint.text())
+        self.endpoint_error.setText(problem or "")
+        self.endpoint_error.setVisible(problem is not None)
+        self.ok_button.setEnabled(problem is None)  # a bad URL is said here, never saved
 
     def apply(self) -> None:
         s = self._settings
@@ -87,3 +128,4 @@ class SettingsDialog(QDialog):
         s.set("aws_region", self.region.text().strip() or "us-east-1")
         s.set("aws_endpoint_url", self.endpoint.text().strip())
         s.set("images", parse_images(self.images.toPlainText()))
+        s.set("prestart", self.prestart.isChecked())

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -30,14 +31,22 @@ def _as_text(value: Any) -> str:
 class TemplatePicker(QDialog):
     """Returns, once accepted, `event_name()` and `rendered_text()`."""
 
-    def __init__(self, catalog: Catalog, parent: QWidget | None = None, *, default_name: str = "") -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        parent: QWidget | None = None,
+        *,
+        default_name: str = "",
+        suggested: tuple[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New event from a template")
         self.resize(760, 560)
         self._catalog = catalog
         self._fields: dict[str, QLineEdit] = {}
         self.service_combo = QComboBox()
-        for service in catalog.services():
+        # in the order the user reads them: by their shown title
+        for service in sorted(catalog.services(), key=lambda s: catalog.service_title(s).casefold()):
             self.service_combo.addItem(catalog.service_title(service), service)
         self.type_combo = QComboBox()
         self.name_edit = QLineEdit(default_name, placeholderText="event name, e.g. get-hello")
@@ -47,6 +56,9 @@ class TemplatePicker(QDialog):
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.error = QLabel()
         self.error.setStyleSheet("color: #d1242f")
+        # wrapped (anywhere: a long value has no spaces), so an error never widens the dialog
+        self.error.setWordWrap(True)
+        self.error.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -74,6 +86,8 @@ class TemplatePicker(QDialog):
         self.service_combo.currentIndexChanged.connect(self._on_service)
         self.type_combo.currentIndexChanged.connect(self._on_type)
         self._on_service()
+        if suggested is not None and self.service_combo.findData(suggested[0]) >= 0:
+            self.select(*suggested)  # the function's own trigger: an HTTP API function gets an HTTP API event
 
     def template(self) -> EventTemplate | None:
         service, type_ = self.service_combo.currentData(), self.type_combo.currentText()
@@ -123,6 +137,7 @@ class TemplatePicker(QDialog):
             ok = True
         except (RenderError, ValueError) as exc:
             self.error.setText(str(exc))
+            self.error.setToolTip(str(exc))
             ok = False
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
 

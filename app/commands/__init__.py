@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from app.commands import deploy, events, functions, invoke, remote, serve, stack, start_api
+from app.commands import deploy, events, functions, invoke, remote, serve, stack, start, start_api
 
 # Each subcommand module adds itself here (one line each, in the order of `--help`).
-COMMANDS: list[ModuleType] = [functions, events, invoke, serve, start_api, deploy, stack, remote]
+COMMANDS: list[ModuleType] = [functions, events, invoke, serve, start_api, start, deploy, stack, remote]

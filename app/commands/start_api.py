@@ -111,12 +111,13 @@ def _reloaded(args: argparse.Namespace, api: LocalApi, functions: LocalFunctions
         return api
     functions.update_project(project)
     fresh = _make_api(args, project, functions)
+    port = api.port  # read before stop(), which forgets its listeners
     api.stop()
     try:
-        fresh.start(args.host, api.port)
+        fresh.start(args.host, port)
     except UserFacingError as exc:
         _err(f"lambda-studio: {exc.message}; restarting on the old routes")
-        return api.start(args.host, api.port)
+        return api.start(args.host, port)
     _err("The template changed: serving its routes now")
     print("\n".join(routes_table(fresh)), flush=True)
     return fresh

@@ -19,7 +19,19 @@ from app.events.catalog import EventTemplate
 from runner.errors import UserFacingError
 
 EVENTS_DIR = "events"
-TRASH_DIR = Path(".lambda-studio") / "trash" / "events"
+TRASH_DIR = Path(".lambda-studio") / "trash" / "events"  # where older versions kept it, in the project
+
+
+def default_trash_dir(project_root: Path | str) -> Path:
+    """Deleted events of a project, kept per user outside the project (never untracked files in its repo)."""
+    import hashlib
+
+    from app.settings import config_dir
+
+    digest = hashlib.sha256(str(Path(project_root).resolve()).encode()).hexdigest()[:16]
+    return config_dir() / "trash" / digest / "events"
+
+
 SUFFIX = ".json"
 MAX_NAME = 100
 _BAD_CHARS = re.compile(r'[\x00-\x1f<>:"/\\|?*]')
@@ -176,10 +188,10 @@ def dump_event(event: Any) -> bytes:
 class EventStore:
     """Saved events of one project folder."""
 
-    def __init__(self, project_root: Path | str) -> None:
+    def __init__(self, project_root: Path | str, trash_dir: Path | None = None) -> None:
         self.root = Path(project_root)
         self.events_dir = self.root / EVENTS_DIR
-        self.trash_dir = self.root / TRASH_DIR
+        self.trash_dir = trash_dir if trash_dir is not None else default_trash_dir(self.root)
         sweep_stale_temps(self.events_dir)  # what a save killed half-way left behind
 
     # ----- where things are -----
@@ -335,7 +347,7 @@ class EventStore:
         deleted_at = now.isoformat()
         meta = {"function_id": function_id, "name": validate_name(name), "deleted_at": deleted_at}
         atomic_write_bytes(entry / "meta.json", dump_event(meta))
-        os.replace(src, entry / src.name)
+        shutil.move(src, entry / src.name)  # the trash may be on another file system
         return TrashedEvent(trash_id, function_id, validate_name(name), deleted_at, entry / src.name)
 
     def list_trash(self) -> list[TrashedEvent]:
@@ -362,7 +374,7 @@ class EventStore:
                 f"an event named {validate_name(name)!r} exists again; restore it under another name"
             )
         dst.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(trashed.path, dst)
+        shutil.move(trashed.path, dst)
         shutil.rmtree(self.trash_dir / trash_id, ignore_errors=True)
         return SavedEvent(trashed.function_id, validate_name(name), dst)
 

@@ -8,11 +8,13 @@ CLI contract (for the container backend)
     python3 -I -S emulator/launch.py --function-name NAME --handler H --memory-mb N --timeout S
         [--host 127.0.0.1] [--port 8080] [--concurrency 10] [--watch DIR ...] [--cwd DIR]
         [--region R] [--account-id A] [--init-timeout 10] [--cgroup-memory auto|on|off] [--debug]
+        [--prewarm]                       (start one runtime at once: its init runs before any invoke)
         -- RUNTIME_CMD ARGS...            (e.g. -- /var/runtime/bootstrap, or -- python3 bootstrap.py)
 
 * Listens on --host (default 127.0.0.1; pass 0.0.0.0 inside a container) and --port.
   Prints ``lambda-studio-emulator listening on HOST:PORT`` on stderr once ready; also
-  ``GET /lambda-studio/health`` → 200 ``{"status":"ok"}``.
+  ``GET /lambda-studio/health`` → 200 ``{"status":"ok", "functions": [...], "warm": N}`` (N: runtimes
+  whose init has finished).
 * The runtime command is started with the emulator's own environment plus the Lambda set
   (AWS_LAMBDA_RUNTIME_API pointing at a private 127.0.0.1 port, function name, memory, log
   group/stream, _HANDLER...; values already present in the environment win, except
@@ -118,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--debug", action="store_true", help="a debugger holds the runtime: no timeouts, no memory kill"
     )
     p.add_argument("--cgroup-memory", choices=["auto", "on", "off"], default="auto")
+    p.add_argument("--prewarm", action="store_true", help="start one runtime now, ahead of the first invoke")
     args = p.parse_args(own)
     if not runtime_cmd:
         p.error("no runtime command after --")
@@ -150,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     server.start()
+    if args.prewarm:
+        emu.prewarm()
     print(f"lambda-studio-emulator listening on {args.host}:{server.port}", file=sys.stderr, flush=True)
     while not stop.wait(1.0):
         pass

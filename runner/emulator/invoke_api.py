@@ -70,7 +70,10 @@ class _InvokeApiHandler(Handler):
             return
         path = self.path.split("?", 1)[0]
         if path == "/lambda-studio/health":
-            self.reply(200, json_bytes({"status": "ok", "functions": sorted(self._functions())}))
+            functions = self._functions()
+            # what serves a name may be a lazily made function (serve): count only what reports it
+            warm = sum(int(getattr(emu, "warm_count", 0) or 0) for emu in functions.values())
+            self.reply(200, json_bytes({"status": "ok", "functions": sorted(functions), "warm": warm}))
             return
         if path.startswith("/lambda-studio/logs/"):
             rid = unquote(path.rsplit("/", 1)[1])

@@ -172,7 +172,7 @@ def test_container_settings(
 
 
 def test_hot_reload_without_restart(
-    backends: dict[str, ContainerBackend], code_dir: Path, tmp_path: Path
+    backends: dict[str, ContainerBackend], code_dir: Path, tmp_path: Path, docker_client: Any
 ) -> None:
     backend = backends["emulator"]
     code = tmp_path / "code"
@@ -182,16 +182,18 @@ def test_hot_reload_without_restart(
     assert payload_of(invoke(backend, cfg).payload) == {"count": 1, "version": 1}
     assert payload_of(invoke(backend, cfg).payload) == {"count": 2, "version": 1}
     cid = container_id(backend, "reload")
+    started = docker_client.containers.get(cid).attrs["State"]["StartedAt"]
     (code / "counter.py").write_text(
         (code / "counter.py").read_text().replace("'version': 1", "'version': 2")
     )
     os.utime(code / "counter.py", (time.time() + 1, time.time() + 1))
-    t = time.perf_counter()
     r = invoke(backend, cfg)
-    elapsed = time.perf_counter() - t
     assert payload_of(r.payload) == {"count": 1, "version": 2}, r.payload
     assert r.cold_start and container_id(backend, "reload") == cid
-    assert elapsed < 1.0
+    # The same container kept running: the emulator inside re-imported the code (no stop/start, which a
+    # wall-clock bound could only guess at on a loaded machine).
+    state = docker_client.containers.get(cid).attrs["State"]
+    assert state["Running"] and state["StartedAt"] == started
 
 
 def test_image_mode_code_change_gets_fresh_container(
@@ -239,8 +241,9 @@ def test_timeout_then_cold(backends: dict[str, ContainerBackend], code_dir: Path
     backend = backends[mode]
     cfg = config(code_dir, f"sleepy-{mode}", "sleeper.handler", timeout_s=1.0)
     t = time.perf_counter()
-    r = invoke(backend, cfg, {"s": 10})
-    assert time.perf_counter() - t < 6
+    r = invoke(backend, cfg, {"s": 60})
+    # stopped at the timeout, not at the end of the sleep (a cold start included)
+    assert time.perf_counter() - t < 30
     assert r.outcome is Outcome.TIMEOUT, (r.outcome, r.payload)
     assert "Task timed out after 1.0" in r.log_text + (r.error.message if r.error else "")
     again = invoke(backend, cfg, {"s": 0})
@@ -272,8 +275,8 @@ def test_cancel_stops_the_invoke(backends: dict[str, ContainerBackend], code_dir
     cancel = threading.Event()
     threading.Timer(0.8, cancel.set).start()
     t = time.perf_counter()
-    r = invoke(backend, cfg, {"s": 20}, cancel=cancel)
-    assert r.outcome is Outcome.CANCELLED and time.perf_counter() - t < 5
+    r = invoke(backend, cfg, {"s": 60}, cancel=cancel)
+    assert r.outcome is Outcome.CANCELLED and time.perf_counter() - t < 30  # well before the sleep's end
 
 
 def test_log_lines_stream_to_the_sink(backends: dict[str, ContainerBackend], code_dir: Path) -> None:

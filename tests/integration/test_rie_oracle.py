@@ -75,7 +75,11 @@ def run_rie(
     log = tmp / f"rie-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}", sys.executable, "-m", "awslambdaric", handler],
+            [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+             # RIE's Runtime API defaults to 127.0.0.1:9001: a second RIE on the machine (another test
+             # run, a developer's) made this one panic with "address already in use".
+             "--runtime-api-address", f"127.0.0.1:{free_port()}",
+             sys.executable, "-m", "awslambdaric", handler],
             cwd=code, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

@@ -31,8 +31,10 @@ GOOD = b'{\n  "orderId": 42\n}\n'
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> EventStore:
-    return EventStore(tmp_path)
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventStore:
+    monkeypatch.setenv("LAMBDA_STUDIO_CONFIG_DIR", str(tmp_path / "user-config"))
+    (tmp_path / "project").mkdir()
+    return EventStore(tmp_path / "project")
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -200,7 +202,8 @@ def test_delete_goes_to_the_trash_and_restores(store: EventStore) -> None:
     store.save("Fn", "e", GOOD)
     trashed = store.delete("Fn", "e")
     assert not store.exists("Fn", "e")
-    assert trashed.path.is_relative_to(store.root / ".lambda-studio")
+    assert not trashed.path.is_relative_to(store.root)  # outside the project: not in the user's repository
+    assert trashed.path.is_relative_to(store.root.parent / "user-config")
     assert [(t.function_id, t.name) for t in store.list_trash()] == [("Fn", "e")]
     restored = store.restore(trashed.trash_id)
     assert restored.path.read_bytes() == GOOD

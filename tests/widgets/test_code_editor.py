@@ -164,3 +164,52 @@ def test_hover_over_underline_shows_the_message(editor):
     assert "'os' imported but unused" in shown[0][1]
     sci.dwellEnd.emit(x, y)
     assert not sci.callTipActive()
+
+
+def test_replace_all_keeps_breakpoints_and_the_caret(editor):
+    editor.set_text("a = 1\nb = a\nc = a + a\nd = 4\ne = a\n")
+    editor.set_breakpoints([2, 4, 5])
+    editor.go_to_line(4)
+    assert editor.replace_all("a", "alpha", case=True) == 5
+    assert editor.text() == "alpha = 1\nb = alpha\nc = alpha + alpha\nd = 4\ne = alpha\n"
+    assert editor.breakpoints() == [2, 4, 5]
+    assert editor.cursor_position()[0] == 4  # not sent back to line 1
+    editor.undo()  # one step brings the whole text back
+    assert editor.text() == "a = 1\nb = a\nc = a + a\nd = 4\ne = a\n"
+    assert editor.breakpoints() == [2, 4, 5]
+
+
+def test_breakpoints_follow_their_lines_through_edits(editor):
+    editor.set_text("x = 1\ny = 2\nz = 3\n")
+    editor.set_breakpoints([3])
+    editor.go_to_line(1)
+    editor.insert_at_cursor("import os\n\n")
+    assert editor.breakpoints() == [5]
+
+
+def test_return_in_a_two_space_json_file_indents_two(qtbot):
+    ed = CodeEditor(language="json")
+    qtbot.addWidget(ed)
+    ed.show()
+    ed.set_text('{\n  "a": {\n    "b": 1\n  }\n}\n')
+    assert ed.indent_unit() == 2
+    ed.set_text("{")
+    ed.setFocus()
+    ed._sci.gotoPos(1)
+    qtbot.keyClick(ed._sci, "\r")
+    assert ed.text().splitlines()[1] == "  "
+
+
+def test_logpoints_are_marked_apart_from_breakpoints(editor):
+    from widgets.code_editor import BREAKPOINT_MARKER, LOGPOINT_MARKER
+
+    editor.set_text("a = 1\nb = 2\nc = 3\n")
+    editor.set_breakpoints([1, 3])
+    editor.set_logpoints([3, 2])  # line 2 has no breakpoint: no logpoint either
+    assert editor.logpoints() == [3] and editor.breakpoints() == [1, 3]
+    assert (
+        editor._sci.markerGet(2) & (1 << LOGPOINT_MARKER)
+        and editor._sci.markerGet(0) == 1 << BREAKPOINT_MARKER
+    )
+    editor.toggle_breakpoint(3)  # removing the breakpoint removes its logpoint look
+    assert editor.logpoints() == []

@@ -144,8 +144,8 @@ def test_breakpoint_added_while_running_and_stop(qtbot, window: MainWindow) -> N
     qtbot.waitUntil(lambda: w.debug.variables.find_item("Locals", "i") is not None, timeout=10_000)
     assert w.debug.variables.find_item("Locals", "i").text(1) == "0"  # type: ignore[union-attr]
     assert w.debug.toolbar.stop_action.isEnabled() and w.toolbar.stop_action.isEnabled()
-    run_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Run")
-    assert w.debug.toolbar.step_over_action in run_menu.actions()
+    assert w.menus.actions["step_over"] is w.debug.toolbar.step_over_action
+    assert w.debug.toolbar.step_over_action in w.menus.run.actions()
     with qtbot.waitSignal(w.debug.debugger.finished, timeout=30_000) as blocker:
         w.toolbar.stop_action.trigger()  # Shift+F5 ends a debug invoke too
     assert blocker.args[0].result.outcome.value == "cancelled"
@@ -185,6 +185,7 @@ def test_conditional_breakpoint_and_logpoint_from_the_gutter_menu(qtbot, window:
     menu = w.debug.breakpoint_menu(app, 5, False, set_marker(5))
     _menu_action(menu, "Logpoint…").trigger()
     assert editor.breakpoints() == [4, 5]
+    assert editor.logpoints() == [5]  # drawn differently from the breakpoint on line 4
     menu = w.debug.breakpoint_menu(app, 4, True, set_marker(4))
     assert "Edit Condition…" in [a.text() for a in menu.actions()]
 

@@ -13,9 +13,9 @@ def test_help_menu_opens_about(qtbot, tmp_path) -> None:
     window = MainWindow(Settings(tmp_path / "config"), jobs=jobs, engine_probe=lambda: "not needed")
     qtbot.addWidget(window)
     window.show()
-    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
-    assert "&Help" in menus
-    about = next(a for a in menus["&Help"].actions() if a.text() == "About Lambda Studio")
+    about = window.menus.actions["about"]
+    assert about in window.menus.help.actions()
+    assert window.menus.help.menuAction() in window.menuBar().actions()
     about.trigger()
     qtbot.waitUntil(
         lambda: any(isinstance(w, AboutDialog) and w.isVisible() for w in window.findChildren(AboutDialog))

@@ -98,3 +98,18 @@ def test_long_lines_scroll_horizontally(panel, qtbot):
     panel.append_log_lines(["REPORT RequestId: 1\t" + "x" * 400])
     panel.flush()
     qtbot.waitUntil(lambda: panel.view.horizontalScrollBar().maximum() > 0, timeout=2000)
+
+
+def test_tab_separated_lambda_lines_show_their_message_close_to_the_level(qtbot):
+    from PySide6.QtCore import Qt
+
+    from widgets.log_panel import LogPanel
+
+    panel = LogPanel()
+    qtbot.addWidget(panel)
+    line = "[INFO]\t2026-11-30T04:00:00.000Z\tf631e7fa-fdd0-44b6-82ab-c8febcb64cfa\tgreeting ada"
+    panel.append_log_lines([line])
+    panel.flush()
+    shown = panel.model.data(panel.model.index(0), Qt.ItemDataRole.DisplayRole)
+    assert "\t" not in shown and shown.endswith("greeting ada") and shown.index("greeting") < 80
+    assert panel.model.all_lines() == [line]  # copied and saved as it came

@@ -204,8 +204,11 @@ def test_crash_recovery_keeps_unsaved_event_text(qtbot, make_window, example_pro
     second.open_project(example_project)
     saved = example_project / "events" / "OrdersFunction" / "two-orders.json"
     assert offered and str(saved.resolve()) in offered[0]
-    editor = second.tabs.editor_for(saved)
-    assert editor.text().startswith('{"edited": true}') and editor.is_dirty()
+    assert second.tabs.editor_for(saved) is None  # back into the Event editor, not a code tab
+    ee = second.event_editor
+    assert (ee.function_id(), ee.current_event()) == ("OrdersFunction", "two-orders")
+    assert ee.text().startswith('{"edited": true}') and ee.is_dirty()
+    assert "●" in ee.title.text()
     assert not saved.read_text().startswith('{"edited"')
 
 

@@ -53,7 +53,9 @@ def test_context_menu_actions_emit_intents(qtbot, example_project):
     actions = {a.text(): a for a in menu.actions() if a.text()}
     assert set(actions) >= {
         "Invoke",
+        "Debug",
         "Invoke with event…",
+        "Deploy…",
         "New event",
         "Open handler",
         "Reveal in file manager",
@@ -61,6 +63,12 @@ def test_context_menu_actions_emit_intents(qtbot, example_project):
     with qtbot.waitSignal(tree.invoke_requested) as blocker:
         actions["Invoke"].trigger()
     assert blocker.args == ["HelloFunction", "get-hello"]
+    with qtbot.waitSignal(tree.debug_requested) as blocker:
+        actions["Debug"].trigger()
+    assert blocker.args == ["HelloFunction", "get-hello"]
+    with qtbot.waitSignal(tree.deploy_requested) as blocker:
+        actions["Deploy…"].trigger()
+    assert blocker.args == ["HelloFunction"]
     with qtbot.waitSignal(tree.new_event_requested):
         actions["New event"].trigger()
     with qtbot.waitSignal(tree.reveal_requested):

@@ -74,6 +74,27 @@ def test_running_and_failure_states(qtbot):
     assert "Docker" in view.detail.text()
 
 
+def test_a_long_failure_wraps_in_full_and_never_widens_the_view(qtbot):
+    view = ResultView()
+    qtbot.addWidget(view)
+    view.resize(420, 400)
+    view.show()
+    narrow = view.minimumSizeHint().width()
+    message = (
+        "Could not invoke Fn: the image "
+        + "registry.example/"
+        + "x" * 300
+        + " could not be pulled\nsecond line"
+    )
+    view.show_failure(message)
+    assert view.minimumSizeHint().width() <= max(narrow, 360)
+    assert view.error_view.toPlainText() == message  # all of it, wrapped
+    assert view.error_box.isVisible() and not view.payload.isVisible()
+    assert view.detail.toolTip() == message.splitlines()[0] and view.detail.is_elided()
+    view.show_result(_ok())
+    assert view.payload.isVisible() and not view.error_box.isVisible()
+
+
 def test_history_selection(qtbot):
     history = HistoryView()
     qtbot.addWidget(history)

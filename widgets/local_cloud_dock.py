@@ -1,0 +1,265 @@
+"""The "Local cloud" toggle and dock: the project's application running locally, its resources and actions.
+
+The local application runs as one long job on the job bridge (started by the toggle, stopped by it or
+when the window closes); its trigger activity streams into the log panel. Everything the dock shows
+is read, and every action done, by other short jobs: the GUI thread never waits on the endpoint.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from widgets.jobs import JobBridge
+from widgets.local_cloud_views import BucketsView, PublishView, QueuesView, SchedulesView, TablesView
+
+
+def _inspect() -> Any:
+    """app.local.inspect, imported on first use: it pulls in boto3, which the window's start-up does not need."""
+    from app.local import inspect
+
+    return inspect
+
+
+REFRESH_MS = 2000
+PREFERRED_PORT = 4566
+STOPPED_TEXT = (
+    "Local cloud is off. Turn it on to run the template's queues, buckets, tables and schedules here."
+)
+NOTE = "State lives only while the local cloud runs: stopping it forgets every message, object and item."
+
+
+class LocalCloudController(QObject):
+    """Starts/stops the local application on the job bridge and runs the dock's reads and actions."""
+
+    state_changed = Signal(str)  # "starting", "running", "stopped"
+    snapshot_ready = Signal(object)  # app.local.inspect.Snapshot
+    message = Signal(str)  # a problem or a confirmation for the user
+    log_lines = Signal(object)  # list[str]
+    started_at = Signal(str)  # the endpoint URL
+    trigger_result = Signal(str, str, object)  # function id, what triggered it, InvokeResult
+
+    def __init__(
+        self, jobs: JobBridge, make_backend: Callable[[], Any], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.jobs = jobs
+        self.make_backend = make_backend  # blocks; called on the worker thread
+        self.cloud: Any = None
+        self.state = "stopped"
+        self._job: Any = None
+        self._refreshing = False
+        self._timer = QTimer(self, interval=REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self.started_at.connect(self._on_started)
+
+    def start(self, project: Any) -> None:
+        """Runs the project's local application until stop(); its log goes to log_lines."""
+        if self._job is not None or project is None:
+            return
+        self._set_state("starting")
+
+        def work(sink: Callable[[str], None], cancel: threading.Event) -> None:
+            from app.local.cloud import LocalCloud
+            from runner.result import SetupError
+
+            backend = self.make_backend()
+            cloud = LocalCloud(project, aws_port=PREFERRED_PORT)
+            try:
+                try:
+                    cloud.start(backend, sink, on_result=self.trigger_result.emit)
+                except SetupError:
+                    cloud = LocalCloud(project, aws_port=0)  # 4566 is taken: any free port
+                    cloud.start(backend, sink, on_result=self.trigger_result.emit)
+                self.cloud = cloud
+                for problem in cloud.problems:
+                    sink(f"lambda-studio: {problem}")
+                self.started_at.emit(cloud.url)  # queued to the GUI thread
+                cancel.wait()
+            finally:
+                self.cloud = None
+                cloud.stop()
+                backend.close()
+
+        job = self._job = self.jobs.submit(work, "local cloud")
+        job.log_lines.connect(self.log_lines)
+        job.failed.connect(lambda text: self.message.emit(f"The local cloud stopped: {text}"))
+        job.done.connect(self._on_done)
+
+    def stop(self) -> None:
+        """Asks the running application to stop; state_changed says when it has."""
+        if self._job is not None:
+            self._job.cancel()
+        self._timer.stop()
+
+    def _on_started(self, url: str) -> None:
+        self._set_state("running")
+        self.message.emit(f"Local AWS endpoint: {url}")
+        self._timer.start()
+        self.refresh()
+
+    def _on_done(self) -> None:
+        self._job = None
+        self._timer.stop()
+        self._set_state("stopped")
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.state_changed.emit(state)
+
+    def refresh(self) -> None:
+        cloud = self.cloud
+        if cloud is None or self._refreshing:
+            return
+        self._refreshing = True
+        job = self.jobs.submit(lambda sink, cancel: _inspect().snapshot(cloud), "local cloud refresh")
+        job.finished.connect(self.snapshot_ready)
+        job.done.connect(lambda: setattr(self, "_refreshing", False))
+
+    def act(self, what: str, action: Callable[[Any], object], done_text: str = "") -> None:
+        """Runs one action (send, upload, put, publish, fire) on a worker, then refreshes."""
+        cloud = self.cloud
+        if cloud is None:
+            self.message.emit("The local cloud is not running")
+            return
+        job = self.jobs.submit(lambda sink, cancel: action(cloud), what)
+        job.failed.connect(self.message)
+        job.finished.connect(lambda _r: self._after_action(done_text))
+
+    def _after_action(self, done_text: str) -> None:
+        if done_text:
+            self.message.emit(done_text)
+        self.refresh()
+
+
+class LocalCloudDock(QWidget):
+    """The dock's content: a status line, the note about state, and the five resource views."""
+
+    def __init__(self, controller: LocalCloudController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.status = QLabel(STOPPED_TEXT)
+        self.status.setWordWrap(True)
+        self.note = QLabel(NOTE)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: palette(mid);")
+        self.tabs = QTabWidget()
+        self.queues, self.buckets, self.tables = QueuesView(), BucketsView(), TablesView()
+        self.publish, self.schedules = PublishView(), SchedulesView()
+        for view, title in (
+            (self.queues, "Queues"),
+            (self.buckets, "Buckets"),
+            (self.tables, "Tables"),
+            (self.publish, "Topics && buses"),
+            (self.schedules, "Schedules"),
+        ):
+            self.tabs.addTab(view, title)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.status)
+        layout.addWidget(self.note)
+        layout.addWidget(self.tabs, 1)
+        self.tabs.setEnabled(False)
+        c = controller
+        c.state_changed.connect(self._on_state)
+        c.snapshot_ready.connect(self.update_from)
+        c.message.connect(self.status.setText)
+        self.queues.send_requested.connect(
+            lambda q, body: c.act(
+                "send", lambda cloud: _inspect().send_message(cloud, q, body), f"Sent to {q}"
+            )
+        )
+        self.buckets.upload_requested.connect(
+            lambda b, key, data: c.act(
+                "upload", lambda cloud: _inspect().upload(cloud, b, key, data), f"Uploaded {key} to {b}"
+            )
+        )
+        self.tables.put_requested.connect(
+            lambda t, text: c.act(
+                "put item", lambda cloud: _inspect().put_item(cloud, t, text), f"Item put into {t}"
+            )
+        )
+        self.publish.publish_requested.connect(self._publish)
+        self.schedules.fire_requested.connect(
+            lambda name: c.act("fire", lambda cloud: _inspect().fire_now(cloud, name), f"Fired {name}")
+        )
+
+    def _publish(self, kind: str, target: str, text: str) -> None:
+        if kind == "topic":
+            self.controller.act(
+                "publish", lambda cloud: _inspect().publish(cloud, target, text), f"Published to {target}"
+            )
+        else:
+            self.controller.act(
+                "put event", lambda cloud: _inspect().put_event(cloud, target, text), f"Event put on {target}"
+            )
+
+    def update_from(self, snap: Any) -> None:
+        for view in (self.queues, self.buckets, self.tables, self.publish, self.schedules):
+            view.update_from(snap)
+
+    def _on_state(self, state: str) -> None:
+        self.tabs.setEnabled(state == "running")
+        if state == "starting":
+            self.status.setText("Starting the local cloud: endpoint, resources, triggers…")
+        elif state == "stopped":
+            self.status.setText(STOPPED_TEXT)
+            self.update_from(_inspect().Snapshot())
+
+
+def install(window: Any) -> LocalCloudController:
+    """Adds the "Local cloud" toggle to the run toolbar and its dock to the window; wires the log."""
+    from app.invoke import select_backend
+
+    def make_backend() -> Any:
+        # "auto" picks processes here: a function in a container cannot reach the 127.0.0.1 endpoint yet.
+        name = window.toolbar.backend()
+        name = "process" if name == "auto" else name
+        return select_backend(name, project=window.project.root.name if window.project else None)
+
+    controller = LocalCloudController(window.jobs, make_backend, window)
+    content = LocalCloudDock(controller)
+    dock = QDockWidget("Local cloud", window)
+    dock.setObjectName("localCloudDock")
+    dock.setWidget(content)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.docks["localCloudDock"] = dock
+    if "historyDock" in window.docks:  # shares the right column's height with History, as a tab
+        window.tabifyDockWidget(window.docks["historyDock"], dock)
+    dock.hide()
+    action = QAction("Local cloud", window, checkable=True)
+    action.setToolTip("Run the template's queues, buckets, tables and schedules locally, with their triggers")
+    action.toggled.connect(lambda on: _toggle(window, controller, dock, on))
+    controller.state_changed.connect(lambda state: action.setChecked(state != "stopped"))
+    controller.log_lines.connect(window.log_panel.append_log_lines)
+    controller.trigger_result.connect(lambda fid, what, result: _add_history(window, fid, what, result))
+    content.publish.text_wanted.connect(lambda: content.publish.set_text(window.event_editor.text()))
+    window.toolbar.addSeparator()
+    window.toolbar.addAction(action)
+    window.local_cloud_action, window.local_cloud_dock = action, content
+    return controller
+
+
+def _add_history(window: Any, function_id: str, what: str, result: Any) -> None:
+    from widgets.history_view import HistoryEntry
+
+    window.history.add_entry(
+        HistoryEntry(function_id, f"⚡ {what}", result, log_lines=result.log_text.splitlines())
+    )
+
+
+def _toggle(window: Any, controller: LocalCloudController, dock: QDockWidget, on: bool) -> None:
+    if on and controller.state == "stopped":
+        if window.project is None:
+            window.local_cloud_action.setChecked(False)
+            return
+        dock.show()
+        dock.raise_()
+        controller.start(window.project)
+    elif not on and controller.state != "stopped":
+        controller.stop()
