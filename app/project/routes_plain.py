@@ -83,6 +83,18 @@ def _lambda_authorizer(t: RouteTemplate, lid: str, props: dict[str, Any], kind: 
     return None
 
 
+def _chosen_authorizer(
+    t: RouteTemplate, props: dict[str, Any], authorizers: dict[str, Authorizer | None]
+) -> Authorizer | None:
+    """The authorizer a Method or Route names by AuthorizationType and AuthorizerId."""
+    auth_type = str(props.get("AuthorizationType", "NONE")).upper()
+    if auth_type == "AWS_IAM":
+        return Authorizer("AWS_IAM", AuthKind.IAM)
+    if auth_type == "NONE":
+        return None
+    return authorizers.get(_ref(t, props.get("AuthorizerId")) or "")
+
+
 def _rest_path(t: RouteTemplate, resource_id: str | None, api_lid: str) -> str | None:
     parts: list[str] = []
     current = resource_id
@@ -143,12 +155,7 @@ def _rest(t: RouteTemplate, stage: str | None) -> list[Route]:
             )
             t.report(Severity.WARNING, "route-integration", f"{lid}: {what}", t.resources, lid)
             continue
-        auth_type = str(props.get("AuthorizationType", "NONE")).upper()
-        authorizer = authorizers.get(_ref(t, props.get("AuthorizerId")) or "")
-        if auth_type == "AWS_IAM":
-            authorizer = Authorizer("AWS_IAM", AuthKind.IAM)
-        elif auth_type == "NONE":
-            authorizer = None
+        authorizer = _chosen_authorizer(t, props, authorizers)
         out.append(
             Route(
                 api=apis[str(api_lid)],
@@ -236,12 +243,7 @@ def _http(t: RouteTemplate, stage: str | None) -> list[Route]:
             )
             t.report(Severity.WARNING, "route-integration", f"{lid}: {why}", t.resources, lid)
             continue
-        auth_type = str(props.get("AuthorizationType", "NONE")).upper()
-        authorizer = authorizers.get(_ref(t, props.get("AuthorizerId")) or "")
-        if auth_type == "AWS_IAM":
-            authorizer = Authorizer("AWS_IAM", AuthKind.IAM)
-        elif auth_type == "NONE":
-            authorizer = None
+        authorizer = _chosen_authorizer(t, props, authorizers)
         scopes = t.resolve(props.get("AuthorizationScopes"), [])
         timeout = t.resolve(integration.get("TimeoutInMillis"))
         out.append(
