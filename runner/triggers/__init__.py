@@ -52,3 +52,12 @@ class Worker:
                 pause = 1.0
             if pause > 0:
                 self._stop.wait(pause)
+
+
+def stop_workers(workers: list[Worker]) -> None:
+    """Signal every worker first (so they wind down together), then join each and empty the list."""
+    for worker in workers:
+        worker.stop()
+    for worker in workers:
+        worker.join()
+    workers.clear()

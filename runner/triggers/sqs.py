@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.result import InvokeResult
-from runner.triggers import ClientFactory, InvokeFn, LineSink, Worker
+from runner.triggers import ClientFactory, InvokeFn, LineSink, Worker, stop_workers
 from runner.triggers.patterns import matches
 
 MAX_PAYLOAD = 6 * 1024 * 1024  # a synchronous invoke's request limit bounds a batch too
@@ -189,11 +189,7 @@ class SqsPoller:
             worker.start()
 
     def stop(self) -> None:
-        for worker in self._workers:
-            worker.stop()
-        for worker in self._workers:
-            worker.join()
-        self._workers.clear()
+        stop_workers(self._workers)
 
     def _step(self) -> float:
         outcome = self.poll_once(wait_s=1)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runner.result import InvokeResult
-from runner.triggers import ClientFactory, InvokeFn, LineSink, Worker
+from runner.triggers import ClientFactory, InvokeFn, LineSink, Worker, stop_workers
 from runner.triggers.patterns import matches
 
 RETRY_PAUSE_S = 0.2
@@ -146,11 +146,7 @@ class StreamPoller:
             worker.start()
 
     def stop(self) -> None:
-        for worker in self._workers:
-            worker.stop()
-        for worker in self._workers:
-            worker.join()
-        self._workers.clear()
+        stop_workers(self._workers)
 
     @property
     def _stopping(self) -> bool:
