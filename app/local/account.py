@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from app.local.inspect import BucketRow, QueueRow, Snapshot, TableRow, _plain
+from app.local.inspect import BucketRow, QueueRow, Snapshot, TableRow, _plain, item_from_json
 from runner.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -117,12 +116,7 @@ def upload(conn: Connection, bucket: str, key: str, data: bytes, confirm: Confir
 
 def put_item(conn: Connection, table: str, text: str, confirm: Confirm) -> None:
     """Adds or replaces an item (plain JSON) in the account's table after `confirm` says yes; blocks."""
-    try:
-        item = json.loads(text, parse_float=Decimal)
-    except ValueError as exc:
-        raise UserFacingError(f"the item is not valid JSON: {exc}") from None
-    if not isinstance(item, dict):
-        raise UserFacingError('an item is a JSON object, like {"id": "o-1", "total": 12}')
+    item = item_from_json(text)
     serializer = TypeSerializer()
     wire = {k: serializer.serialize(v) for k, v in item.items()}
     _confirmed(conn, f"Put an item into the table {table}.", confirm)

@@ -144,15 +144,21 @@ def upload(cloud: LocalCloud, bucket_id: str, key: str, data: bytes) -> None:
     cloud.endpoint.client("s3").put_object(Bucket=res.name, Key=key, Body=data)
 
 
-def put_item(cloud: LocalCloud, table_id: str, text: str) -> None:
-    """Adds or replaces an item given as plain JSON; raises SetupError saying what is wrong. Blocks."""
-    res = _resource(cloud, table_id, r.TABLE, r.SIMPLE_TABLE)
+def item_from_json(text: str) -> dict[str, Any]:
+    """A DynamoDB item typed as plain JSON (numbers kept exact); raises UserFacingError saying what is wrong."""
     try:
         item = json.loads(text, parse_float=Decimal)
     except ValueError as exc:
         raise UserFacingError(f"the item is not valid JSON: {exc}") from None
     if not isinstance(item, dict):
         raise UserFacingError('an item is a JSON object, like {"id": "o-1", "total": 12}')
+    return item
+
+
+def put_item(cloud: LocalCloud, table_id: str, text: str) -> None:
+    """Adds or replaces an item given as plain JSON; raises SetupError saying what is wrong. Blocks."""
+    res = _resource(cloud, table_id, r.TABLE, r.SIMPLE_TABLE)
+    item = item_from_json(text)
     serializer = TypeSerializer()
     try:
         cloud.endpoint.client("dynamodb").put_item(
