@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 from boto3.s3.transfer import TransferConfig
 
@@ -23,21 +24,33 @@ def package_key(function_name: str, package: PackageResult) -> str:
     return f"lambda-studio/{function_name}/{package.sha256_hex}.zip"
 
 
-def ensure_bucket(conn: Connection, bucket: str, *, create: bool, sink: Sink = null_sink) -> None:
-    """Blocks: make sure the bucket exists; create it (private, in our region) if allowed."""
-    s3 = conn.client("s3")
+def bucket_missing(conn: Connection, s3: Any, bucket: str, *, may_create: bool) -> bool:
+    """Blocks: False when the bucket exists, True when it is missing and may be created; else raises."""
     try:
         s3.head_bucket(Bucket=bucket)
-        return
+        return False
     except Exception as exc:
-        if error_code(exc) not in ("404", "NoSuchBucket", "NotFound") or not create:
+        if error_code(exc) not in ("404", "NoSuchBucket", "NotFound") or not may_create:
             raise explain(exc, f"checking the S3 bucket {bucket}", conn.profile) from exc
-    sink(Progress(STEP_UPLOAD, f"creating S3 bucket {bucket}"))
+    return True
+
+
+def create_bucket_args(conn: Connection, bucket: str) -> dict[str, object]:
+    """CreateBucket's arguments in the connection's region (us-east-1 takes no LocationConstraint)."""
     kwargs: dict[str, object] = {"Bucket": bucket}
     if conn.region_name != "us-east-1":
         kwargs["CreateBucketConfiguration"] = {"LocationConstraint": conn.region_name}
+    return kwargs
+
+
+def ensure_bucket(conn: Connection, bucket: str, *, create: bool, sink: Sink = null_sink) -> None:
+    """Blocks: make sure the bucket exists; create it (private, in our region) if allowed."""
+    s3 = conn.client("s3")
+    if not bucket_missing(conn, s3, bucket, may_create=create):
+        return
+    sink(Progress(STEP_UPLOAD, f"creating S3 bucket {bucket}"))
     try:
-        s3.create_bucket(**kwargs)
+        s3.create_bucket(**create_bucket_args(conn, bucket))
     except Exception as exc:
         if error_code(exc) != "BucketAlreadyOwnedByYou":
             raise explain(exc, f"creating the S3 bucket {bucket}", conn.profile) from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.deploy.artifacts import default_bucket, upload_package
+from app.deploy.artifacts import bucket_missing, create_bucket_args, default_bucket, upload_package
 from app.deploy.connection import Connection
 from app.deploy.errors import KIND_INVALID, DeployError, error_code, explain
 from app.deploy.packaging import PackageResult, package_function, package_layer
@@ -111,19 +111,12 @@ def ensure_artifact_bucket(conn: Connection, bucket: str, *, managed: bool, sink
     Returns True when it was created now. A named bucket that does not exist is an error, not created.
     """
     s3 = conn.client("s3")
-    try:
-        s3.head_bucket(Bucket=bucket)
+    if not bucket_missing(conn, s3, bucket, may_create=managed):
         return False
-    except Exception as exc:
-        if error_code(exc) not in ("404", "NoSuchBucket", "NotFound") or not managed:
-            raise explain(exc, f"checking the S3 bucket {bucket}", conn.profile) from exc
     sink(Progress(STEP_UPLOAD, f"creating the artifacts bucket {bucket} (encrypted, private, versioned)"))
-    kwargs: dict[str, object] = {"Bucket": bucket}
-    if conn.region_name != "us-east-1":
-        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": conn.region_name}
     try:
         try:
-            s3.create_bucket(**kwargs)
+            s3.create_bucket(**create_bucket_args(conn, bucket))
         except Exception as exc:
             if error_code(exc) != "BucketAlreadyOwnedByYou":
                 raise
