@@ -151,6 +151,15 @@ def staging_folder(dest: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
 
 
+def _staging_for(dest: Path) -> Path:
+    """Refuse a taken `dest`, then make its staging folder; a file-system error says what to check."""
+    refuse_taken(dest)
+    try:
+        return staging_folder(dest)
+    except OSError as exc:
+        raise _unwritable(dest, exc) from exc
+
+
 def move_into_place(staging: Path, dest: Path) -> None:
     """Rename the finished staging folder to `dest` (which must be missing or an empty folder)."""
     if dest.is_dir() and not any(dest.iterdir()):
@@ -165,11 +174,7 @@ def safe_extract(data: bytes | Path, dest: Path) -> list[str]:
     nothing is left behind. `dest` must not exist, or be an empty folder.
     """
     raw = data.read_bytes() if isinstance(data, Path) else data
-    refuse_taken(dest)
-    try:
-        staging = staging_folder(dest)
-    except OSError as exc:
-        raise _unwritable(dest, exc) from exc
+    staging = _staging_for(dest)
     try:
         written = _extract_into(raw, staging)
         move_into_place(staging, dest)
@@ -230,11 +235,7 @@ def template_for(config: dict[str, Any], code_uri: str) -> dict[str, Any]:
 def build_project(data: bytes, config: dict[str, Any], dest: Path) -> None:
     """Write template.yaml and src/<name>/ into a staging folder, then move it to `dest` in one rename."""
     code_rel = f"src/{re.sub(r'[^A-Za-z0-9_.-]', '_', config['FunctionName'])}"
-    refuse_taken(dest)
-    try:
-        staging = staging_folder(dest)
-    except OSError as exc:
-        raise _unwritable(dest, exc) from exc
+    staging = _staging_for(dest)
     try:
         _extract_into(data, staging / code_rel)
         (staging / "template.yaml").write_text(
