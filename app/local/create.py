@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.project import resources as r
+from app.project.resource_names import value_text
 from app.project.resources import LocalResource, ResourceModel
 
 ClientFactory = Callable[[str], Any]
@@ -52,7 +53,7 @@ def _order(res: LocalResource) -> tuple[int, str]:
 
 
 def _queue(res: LocalResource, model: ResourceModel, client: ClientFactory) -> None:
-    attrs = {k: _text(res.properties[k]) for k in QUEUE_ATTRIBUTES if k in res.properties}
+    attrs = {k: value_text(res.properties[k]) for k in QUEUE_ATTRIBUTES if k in res.properties}
     for key in ("RedrivePolicy", "RedriveAllowPolicy"):
         if key in res.properties:
             value = res.properties[key]
@@ -62,7 +63,9 @@ def _queue(res: LocalResource, model: ResourceModel, client: ClientFactory) -> N
 
 def _topic(res: LocalResource, model: ResourceModel, client: ClientFactory) -> None:
     attrs = {
-        k: _text(res.properties[k]) for k in ("FifoTopic", "ContentBasedDeduplication") if k in res.properties
+        k: value_text(res.properties[k])
+        for k in ("FifoTopic", "ContentBasedDeduplication")
+        if k in res.properties
     }
     sns = client("sns")
     arn = sns.create_topic(Name=res.name, Attributes=attrs)["TopicArn"]
@@ -167,7 +170,7 @@ def _rule(res: LocalResource, model: ResourceModel, client: ClientFactory) -> No
 def _parameter(res: LocalResource, model: ResourceModel, client: ClientFactory) -> None:
     value = res.properties.get("Value", "")
     client("ssm").put_parameter(
-        Name=res.name, Value=_text(value), Type=str(res.properties.get("Type", "String")), Overwrite=True
+        Name=res.name, Value=value_text(value), Type=str(res.properties.get("Type", "String")), Overwrite=True
     )
 
 
@@ -179,7 +182,7 @@ def _secret(res: LocalResource, model: ResourceModel, client: ClientFactory) -> 
         text = _generated_secret(generate)
     args: dict[str, Any] = {"Name": res.name}
     if text is not None:
-        args["SecretString"] = _text(text)
+        args["SecretString"] = value_text(text)
     res.ref = client("secretsmanager").create_secret(**args)["ARN"]
     res.attributes["Id"] = res.ref
 
@@ -202,14 +205,6 @@ def _generated_secret(spec: dict[str, Any]) -> str:
         except (ValueError, TypeError):
             pass
     return password
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return str(value)
 
 
 _CREATE: dict[str, Callable[[LocalResource, ResourceModel, ClientFactory], None]] = {

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.project.functions import SERVERLESS_FUNCTION
 from app.project.intrinsics import NO_VALUE, Resolver, Unresolvable, is_intrinsic, pseudo_parameters
-from app.project.resource_names import _text
+from app.project.resource_names import value_text
 from app.project.sam import apply_function_globals
 
 
@@ -121,7 +121,7 @@ class ResourceModel:
             except Unresolvable:
                 continue
             if resolved is not NO_VALUE:
-                out[str(key)] = _text(resolved)
+                out[str(key)] = value_text(resolved)
         return out
 
     def refresh_triggers(self) -> None:

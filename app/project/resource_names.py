@@ -53,7 +53,8 @@ MAX_NAME = {QUEUE: 80, BUCKET: 63, RULE: 64, STREAM: 128, TOPIC: 256, TABLE: 255
 _SUFFIX_ALPHABET = string.ascii_uppercase + string.digits
 
 
-def _text(value: Any) -> str:
+def value_text(value: Any) -> str:
+    """A property value as the string AWS stores: booleans lower-case, lists and objects as JSON."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
@@ -119,7 +120,7 @@ def _values(res: LocalResource, model: ResourceModel) -> None:
         res.ref = name
         res.attributes = {
             "Type": str(res.properties.get("Type", "String")),
-            "Value": _text(res.properties.get("Value", "")),
+            "Value": value_text(res.properties.get("Value", "")),
         }
     elif res.type == SECRET:
         res.ref = arn.format("secretsmanager", f"secret:{name}-{cloudformation_suffix(name, 'secret', 6)}")

@@ -34,10 +34,10 @@ from app.project.resource_names import (  # noqa: F401 - the types and names are
     SUPPORTED,
     TABLE,
     TOPIC,
-    _text,
     _values,
     cloudformation_suffix,
     generated_name,
+    value_text,
 )
 from app.project.resource_triggers import add_resource_triggers, event_invoke_configs
 from app.project.sam import SamConfig
