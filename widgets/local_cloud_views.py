@@ -50,6 +50,17 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
         table.selectRow(selected)
 
 
+def _lay_out_with_button(view: QWidget, main: QWidget, button: QPushButton) -> None:
+    """Lays `view` out as `main` filling it and `button` alone at the bottom right."""
+    layout = QVBoxLayout(view)
+    layout.setContentsMargins(2, 2, 2, 2)
+    layout.addWidget(main, 1)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(button)
+    layout.addLayout(row)
+
+
 class QueuesView(QWidget):
     """Queues with depth, in-flight count and dead-letter queue; send a message to the selected one."""
 
@@ -101,13 +112,7 @@ class BucketsView(QWidget):
         self.tree.dropEvent = self._drop  # type: ignore[method-assign]
         self.upload = QPushButton("Upload file…")
         self.upload.clicked.connect(self._pick)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.tree, 1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.upload)
-        layout.addLayout(row)
+        _lay_out_with_button(self, self.tree, self.upload)
 
     def update_from(self, snap: Snapshot) -> None:
         current = self.current_bucket()
@@ -279,13 +284,7 @@ class SchedulesView(QWidget):
         self.table = _table(["schedule", "expression", "next firings"])
         self.fire = QPushButton("Fire now")
         self.fire.clicked.connect(self._fire)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.fire)
-        layout.addLayout(row)
+        _lay_out_with_button(self, self.table, self.fire)
 
     def update_from(self, snap: Snapshot) -> None:
         _fill(self.table, [[name, expr, ", ".join(times)] for name, expr, times in snap.schedules])
