@@ -16,12 +16,12 @@ from widgets.themes import LIGHT, Theme
 DISCARD, SAVE, CANCEL = "discard", "save", "cancel"
 
 
-def _ask_unsaved(parent: QWidget, paths: list[str]) -> str:
-    names = "\n".join(Path(p).name for p in paths)
+def ask_save_discard_cancel(parent: QWidget, title: str, text: str) -> str:
+    """Asks Save / Discard / Cancel (Save the default); returns SAVE, DISCARD or CANCEL."""
     answer = QMessageBox.question(
         parent,
-        "Unsaved changes",
-        f"These files have unsaved changes:\n\n{names}\n\nSave them before closing?",
+        title,
+        text,
         QMessageBox.StandardButton.Save
         | QMessageBox.StandardButton.Discard
         | QMessageBox.StandardButton.Cancel,
@@ -30,6 +30,15 @@ def _ask_unsaved(parent: QWidget, paths: list[str]) -> str:
     if answer == QMessageBox.StandardButton.Save:
         return SAVE
     return DISCARD if answer == QMessageBox.StandardButton.Discard else CANCEL
+
+
+def _ask_unsaved(parent: QWidget, paths: list[str]) -> str:
+    names = "\n".join(Path(p).name for p in paths)
+    return ask_save_discard_cancel(
+        parent,
+        "Unsaved changes",
+        f"These files have unsaved changes:\n\n{names}\n\nSave them before closing?",
+    )
 
 
 def _ask_reload(parent: QWidget, path: str) -> bool:

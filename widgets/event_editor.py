@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.events.catalog import Catalog
 from app.events.store import EventExistsError, EventStore, EventStoreError, TrashedEvent
 from widgets.code_editor import CodeEditor
-from widgets.editor_tabs import CANCEL, DISCARD, SAVE
+from widgets.editor_tabs import CANCEL, SAVE, ask_save_discard_cancel
 from widgets.themes import LIGHT, Theme
 
 PickResult = tuple[str, str] | None  # (event name, JSON text)
@@ -384,18 +384,7 @@ class EventEditor(QWidget):
         return True
 
     def _ask_unsaved(self, name: str) -> str:
-        answer = QMessageBox.question(
-            self,
-            "Unsaved event",
-            f"The event {name!r} has unsaved changes.",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return SAVE
-        return DISCARD if answer == QMessageBox.StandardButton.Discard else CANCEL
+        return ask_save_discard_cancel(self, "Unsaved event", f"The event {name!r} has unsaved changes.")
 
     def _pick_trashed(self, trashed: list[TrashedEvent]) -> TrashedEvent | None:
         labels = [f"{t.function_id or '(shared)'} / {t.name}   deleted {t.deleted_at[:19]}" for t in trashed]
