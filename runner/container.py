@@ -186,13 +186,7 @@ class ContainerBackend:
                 config, image, self.entrypoint_mode, self._hash(config, image), sink
             )
         except PoolFull:  # as Lambda past the function's concurrency: 429, no unbounded queue
-            return InvokeResult(
-                request_id="",
-                function_id=config.function_id,
-                outcome=Outcome.THROTTLED,
-                error=InvokeError("TooManyRequestsException", "Rate Exceeded."),
-                backend=self.name,
-            )
+            return InvokeResult.throttled(config.function_id, self.name)
         except ContainerBackendError:
             raise
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures

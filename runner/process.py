@@ -30,7 +30,7 @@ from runner.env_vars import apply_env_vars, load_env_vars_file  # noqa: F401 - r
 from runner.interpreter import default_python
 from runner.isolation import linked_packages
 from runner.limits import check_request
-from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
+from runner.result import InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 from runner.sandbox import choose as choose_sandbox
 from runner.sandbox import runtime_dirs
 
@@ -244,13 +244,7 @@ class ProcessBackend:
         try:
             inv = emu.invoke(event, client_context=client_context, cancel=_event(cancel), on_log=sink)
         except Throttled:
-            return InvokeResult(
-                request_id="",
-                function_id=config.function_id,
-                outcome=Outcome.THROTTLED,
-                error=InvokeError("TooManyRequestsException", "Rate Exceeded."),
-                backend=self.name,
-            )
+            return InvokeResult.throttled(config.function_id, self.name)
         result = to_result(inv, config, self.name, path_map(config))
         with self._lock:
             note = None if self._noted else self._note

@@ -91,6 +91,17 @@ class InvokeResult:
     backend: str = ""
     note: str | None = None
 
+    @classmethod
+    def throttled(cls, function_id: str, backend: str) -> InvokeResult:
+        """What Lambda answers past the function's concurrency: 429 TooManyRequestsException, never queued."""
+        return cls(
+            request_id="",
+            function_id=function_id,
+            outcome=Outcome.THROTTLED,
+            error=InvokeError("TooManyRequestsException", "Rate Exceeded."),
+            backend=backend,
+        )
+
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.SUCCESS
