@@ -32,9 +32,12 @@ LABEL_PROJECT = "lambda-studio.project"
 LABEL_FUNCTION = "lambda-studio.function"
 LABEL_HASH = "lambda-studio.config-hash"
 LABEL_OWNER = "lambda-studio.owner"  # "<hostname>:<pid>:<start>" of the app that made it (orphan sweep)
-EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator.py"
+# The emulator package, mounted read-only as a folder and started by its launcher in isolation (-I -S):
+# neither /var/task nor a function's PYTHONPATH can shadow its modules (runner/emulator/launch.py).
+EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator"
+EMULATOR_COMMAND = ["python3", "-I", "-S", f"{EMULATOR_IN_CONTAINER}/launch.py"]
 CONTAINER_PORT = 8080
-EMULATOR_FILE = Path(__file__).resolve().parent / "emulator.py"
+EMULATOR_DIR = Path(__file__).resolve().parent / "emulator"
 RIE_GATE_IN_CONTAINER = "/var/lambda-studio/rie_gate.py"
 RIE_GATE_FILE = Path(__file__).resolve().parent / "rie_gate.py"
 LineSink = Callable[[str], None]
@@ -409,8 +412,8 @@ class ContainerPool:
         token = secrets.token_urlsafe(24)
         env[TOKEN_ENV] = token
         if mode == "emulator":
-            volumes[str(EMULATOR_FILE)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
-            kwargs["entrypoint"] = ["python3", EMULATOR_IN_CONTAINER]
+            volumes[str(EMULATOR_DIR)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
+            kwargs["entrypoint"] = list(EMULATOR_COMMAND)
             command = [
                 "--function-name", config.name, "--handler", config.handler,
                 "--memory-mb", str(config.memory_mb), "--timeout", str(config.timeout_s),

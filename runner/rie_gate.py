@@ -20,7 +20,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-TOKEN_ENV = "LAMBDA_STUDIO_TOKEN"  # the same names as runner/emulator.py's (a test checks they agree)
+TOKEN_ENV = "LAMBDA_STUDIO_TOKEN"  # the same names as runner/emulator/common.py's (a test checks they agree)
 TOKEN_HEADER = "X-LambdaStudio-Token"
 RIE = "/usr/local/bin/aws-lambda-rie"
 BOOTSTRAP = "/var/runtime/bootstrap"

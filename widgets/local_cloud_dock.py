@@ -13,7 +13,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from widgets.jobs import JobBridge
 from widgets.local_cloud_views import BucketsView, PublishView, QueuesView, SchedulesView, TablesView
@@ -26,12 +36,24 @@ def _inspect() -> Any:
     return inspect
 
 
+def _account() -> Any:
+    """app.local.account, imported on first use (boto3)."""
+    from app.local import account
+
+    return account
+
+
+LOCAL, ACCOUNT = "local", "account"
 REFRESH_MS = 2000
 PREFERRED_PORT = 4566
 STOPPED_TEXT = (
     "Local cloud is off. Turn it on to run the template's queues, buckets, tables and schedules here."
 )
 NOTE = "State lives only while the local cloud runs: stopping it forgets every message, object and item."
+ACCOUNT_NOTE = (
+    "Browsing the AWS account of the AWS dock's profile and region: read-only until you send, upload or "
+    "put, and each write first asks, naming the account."
+)
 
 
 class LocalCloudController(QObject):
@@ -43,6 +65,7 @@ class LocalCloudController(QObject):
     log_lines = Signal(object)  # list[str]
     started_at = Signal(str)  # the endpoint URL
     trigger_result = Signal(str, str, object)  # function id, what triggered it, InvokeResult
+    confirm_wanted = Signal(str, object)  # question, _Answer: the dock asks on the GUI thread
 
     def __init__(
         self, jobs: JobBridge, make_backend: Callable[[], Any], parent: QObject | None = None
@@ -54,9 +77,21 @@ class LocalCloudController(QObject):
         self.state = "stopped"
         self._job: Any = None
         self._refreshing = False
+        self._account_refreshing = False
         self._timer = QTimer(self, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self.started_at.connect(self._on_started)
+        self.source = LOCAL
+        self.aws: Any = None  # app.aws_context.AwsContext of the window (the AWS dock's connection)
+
+    def set_source(self, source: str) -> None:
+        """LOCAL: the running local cloud; ACCOUNT: the AWS account of `self.aws`, read on demand."""
+        self.source = source
+        if source == ACCOUNT:
+            self._timer.stop()  # an account is read when asked (Refresh, after a write), never polled
+        elif self.cloud is not None:
+            self._timer.start()
+        self.refresh()
 
     def start(self, project: Any) -> None:
         """Runs the project's local application until stop(); its log goes to log_lines."""
@@ -99,9 +134,10 @@ class LocalCloudController(QObject):
 
     def _on_started(self, url: str) -> None:
         self._set_state("running")
-        self.message.emit(f"Local AWS endpoint: {url}")
-        self._timer.start()
-        self.refresh()
+        if self.source == LOCAL:
+            self.message.emit(f"Local AWS endpoint: {url}")
+            self._timer.start()
+            self.refresh()
 
     def _on_done(self) -> None:
         self._job = None
@@ -113,13 +149,58 @@ class LocalCloudController(QObject):
         self.state_changed.emit(state)
 
     def refresh(self) -> None:
+        if self.source == ACCOUNT:
+            self._refresh_account()
+            return
         cloud = self.cloud
         if cloud is None or self._refreshing:
             return
         self._refreshing = True
         job = self.jobs.submit(lambda sink, cancel: _inspect().snapshot(cloud), "local cloud refresh")
-        job.finished.connect(self.snapshot_ready)
+        job.finished.connect(self._local_read)
         job.done.connect(lambda: setattr(self, "_refreshing", False))
+
+    def _local_read(self, snap: Any) -> None:
+        if self.source == LOCAL:  # a read started before the switch to the account view is dropped
+            self.snapshot_ready.emit(snap)
+
+    def _refresh_account(self) -> None:
+        aws = self.aws
+        if aws is None or self._account_refreshing:
+            return
+        self._account_refreshing = True
+        self.message.emit(f"Reading the AWS account ({aws.describe()})…")
+        job = self.jobs.submit(lambda sink, cancel: _account().snapshot(aws.connection()), "account refresh")
+        job.finished.connect(self._account_read)
+        job.failed.connect(self.message)
+        job.done.connect(lambda: setattr(self, "_account_refreshing", False))
+
+    def _account_read(self, snap: Any) -> None:
+        if self.source == ACCOUNT:
+            self.snapshot_ready.emit(snap)
+            self.message.emit(f"AWS account: {self.aws.describe()} (read-mostly; writes ask first)")
+
+    def act_account(self, what: str, action: Callable[[Any, Any], object], done_text: str) -> None:
+        """Runs one write on the account: `action(connection, confirm)`; confirm asks the dock and waits."""
+        aws = self.aws
+        if aws is None:
+            self.message.emit("No AWS connection: choose a profile and region in the AWS dock")
+            return
+
+        def work(sink: Callable[[str], None], cancel: threading.Event) -> object:
+            def confirm(text: str) -> bool:
+                answer = _Answer()
+                self.confirm_wanted.emit(text, answer)  # queued to the GUI thread
+                while not answer.ready.wait(0.2):
+                    if cancel.is_set():
+                        return False
+                return answer.yes
+
+            return action(aws.connection(), confirm)
+
+        job = self.jobs.submit(work, what)
+        job.failed.connect(self.message)
+        job.finished.connect(lambda _r: self._after_action(done_text))
 
     def act(self, what: str, action: Callable[[Any], object], done_text: str = "") -> None:
         """Runs one action (send, upload, put, publish, fire) on a worker, then refreshes."""
@@ -137,12 +218,28 @@ class LocalCloudController(QObject):
         self.refresh()
 
 
+class _Answer:
+    """The user's answer to one confirmation, handed from the GUI thread to the waiting worker."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.yes = False
+
+
 class LocalCloudDock(QWidget):
     """The dock's content: a status line, the note about state, and the five resource views."""
 
     def __init__(self, controller: LocalCloudController) -> None:
         super().__init__()
         self.controller = controller
+        self.ask: Callable[[str], bool] = self._ask  # tests answer for the user
+        self.source = QComboBox()
+        self.source.addItem("Local cloud", LOCAL)
+        self.source.addItem("AWS account", ACCOUNT)
+        self.source.setToolTip("Show the local cloud, or the account of the AWS dock's profile and region")
+        self.source.currentIndexChanged.connect(lambda _i: self._on_source(self.source.currentData()))
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(controller.refresh)
         self.status = QLabel(STOPPED_TEXT)
         self.status.setWordWrap(True)
         self.note = QLabel(NOTE)
@@ -161,6 +258,10 @@ class LocalCloudDock(QWidget):
             self.tabs.addTab(view, title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        top = QHBoxLayout()
+        top.addWidget(self.source, 1)
+        top.addWidget(self.refresh_button)
+        layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(self.note)
         layout.addWidget(self.tabs, 1)
@@ -169,25 +270,72 @@ class LocalCloudDock(QWidget):
         c.state_changed.connect(self._on_state)
         c.snapshot_ready.connect(self.update_from)
         c.message.connect(self.status.setText)
-        self.queues.send_requested.connect(
-            lambda q, body: c.act(
-                "send", lambda cloud: _inspect().send_message(cloud, q, body), f"Sent to {q}"
-            )
-        )
-        self.buckets.upload_requested.connect(
-            lambda b, key, data: c.act(
-                "upload", lambda cloud: _inspect().upload(cloud, b, key, data), f"Uploaded {key} to {b}"
-            )
-        )
-        self.tables.put_requested.connect(
-            lambda t, text: c.act(
-                "put item", lambda cloud: _inspect().put_item(cloud, t, text), f"Item put into {t}"
-            )
-        )
+        c.confirm_wanted.connect(self._confirm)
+        self.queues.send_requested.connect(self._send)
+        self.buckets.upload_requested.connect(self._upload)
+        self.tables.put_requested.connect(self._put)
         self.publish.publish_requested.connect(self._publish)
         self.schedules.fire_requested.connect(
             lambda name: c.act("fire", lambda cloud: _inspect().fire_now(cloud, name), f"Fired {name}")
         )
+
+    def _send(self, q: str, body: str) -> None:
+        if self.controller.source == ACCOUNT:
+            self.controller.act_account(
+                "send", lambda conn, ok: _account().send_message(conn, q, body, ok), f"Sent to {q} (AWS)"
+            )
+        else:
+            self.controller.act("send", lambda cloud: _inspect().send_message(cloud, q, body), f"Sent to {q}")
+
+    def _upload(self, b: str, key: str, data: bytes) -> None:
+        if self.controller.source == ACCOUNT:
+            self.controller.act_account(
+                "upload",
+                lambda conn, ok: _account().upload(conn, b, key, data, ok),
+                f"Uploaded {key} to {b} (AWS)",
+            )
+        else:
+            self.controller.act(
+                "upload", lambda cloud: _inspect().upload(cloud, b, key, data), f"Uploaded {key} to {b}"
+            )
+
+    def _put(self, t: str, text: str) -> None:
+        if self.controller.source == ACCOUNT:
+            self.controller.act_account(
+                "put item",
+                lambda conn, ok: _account().put_item(conn, t, text, ok),
+                f"Item put into {t} (AWS)",
+            )
+        else:
+            self.controller.act(
+                "put item", lambda cloud: _inspect().put_item(cloud, t, text), f"Item put into {t}"
+            )
+
+    def _ask(self, text: str) -> bool:
+        answer = QMessageBox.question(
+            self, "Write to the AWS account?", text, defaultButton=QMessageBox.StandardButton.No
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _confirm(self, text: str, answer: Any) -> None:
+        try:
+            answer.yes = bool(self.ask(text))
+        finally:
+            answer.ready.set()
+
+    def _on_source(self, source: str) -> None:
+        account = source == ACCOUNT
+        self.note.setText(ACCOUNT_NOTE if account else NOTE)
+        header = self.queues.table.horizontalHeaderItem(4)
+        if header is not None:
+            header.setText("queue URL" if account else "local name")
+        self.update_from(_inspect().Snapshot())
+        for view in (self.publish, self.schedules):  # topics, buses and schedules: the local cloud's only
+            self.tabs.setTabEnabled(self.tabs.indexOf(view), not account)
+        self.tabs.setEnabled(account or self.controller.state == "running")
+        if not account and self.controller.state == "stopped":
+            self.status.setText(STOPPED_TEXT)
+        self.controller.set_source(source)
 
     def _publish(self, kind: str, target: str, text: str) -> None:
         if kind == "topic":
@@ -204,6 +352,8 @@ class LocalCloudDock(QWidget):
             view.update_from(snap)
 
     def _on_state(self, state: str) -> None:
+        if self.controller.source == ACCOUNT:
+            return  # the local cloud starts and stops behind the account view: it says so when shown again
         self.tabs.setEnabled(state == "running")
         if state == "starting":
             self.status.setText("Starting the local cloud: endpoint, resources, triggers…")
@@ -223,6 +373,8 @@ def install(window: Any) -> LocalCloudController:
         return select_backend(name, project=window.project.root.name if window.project else None)
 
     controller = LocalCloudController(window.jobs, make_backend, window)
+    workbench = getattr(window, "aws", None)
+    controller.aws = workbench.aws if workbench is not None else None  # the AWS dock's profile and region
     content = LocalCloudDock(controller)
     # in a scroll area like every panel, so it shrinks on a small screen; tabbed with History
     dock = window.add_dock("localCloudDock", "Local cloud", content, tab_with="historyDock")

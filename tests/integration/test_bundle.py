@@ -86,7 +86,11 @@ def built() -> Built:
 
 def test_bundle_layout(built: Built) -> None:
     internal = built.bundle / "_internal"
-    for name in ("emulator.py", "rie_gate.py", "bootstrap.py"):  # run as files by containers and python3
+    package = sorted(
+        p.relative_to(REPO / "runner").as_posix() for p in (REPO / "runner" / "emulator").glob("*.py")
+    )
+    assert "emulator/launch.py" in package and "emulator/__init__.py" in package
+    for name in [*package, "rie_gate.py", "bootstrap.py"]:  # run as files by containers and python3
         assert (internal / "runner" / name).read_bytes() == (REPO / "runner" / name).read_bytes()
     platforms = {p.name for p in (internal / "PySide6" / "Qt" / "plugins" / "platforms").iterdir()}
     assert {"libqoffscreen.so", "libqxcb.so"} <= platforms
@@ -160,7 +164,7 @@ def test_invoke_process_same_as_pip_install(built: Built, function: str, event: 
 
 @pytest.mark.docker
 def test_invoke_container_mounts_the_bundled_emulator(built: Built, test_image: str) -> None:
-    """The container backend mounts runner/emulator.py from inside the bundle into the container."""
+    """The container backend mounts the runner/emulator/ folder from inside the bundle into the container."""
     env = {**os.environ, "LAMBDA_STUDIO_IMAGE": test_image}
     event = EXAMPLE / "events" / "OrdersFunction" / "two-orders.json"
     args = ["invoke", "--backend", "container", "--json", "--event", event, EXAMPLE, "OrdersFunction"]

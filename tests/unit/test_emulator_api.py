@@ -274,8 +274,8 @@ def test_json_log_format_and_level(code: Path) -> None:
 
 
 def test_emulator_cli_contract(code: Path) -> None:
-    """The container backend's contract: flags, the 'listening' line, logs on stdout, SIGTERM exits 0."""
-    cmd = [sys.executable, str(REPO / "runner" / "emulator.py"), "--port", "0", "--function-name", "clifn",
+    """The container backend's contract (its launcher, -I -S): flags, the 'listening' line, logs on stdout, SIGTERM exits 0."""
+    cmd = [sys.executable, "-I", "-S", str(REPO / "runner" / "emulator" / "launch.py"), "--port", "0", "--function-name", "clifn",
            "--handler", "app.echo", "--memory-mb", "256", "--timeout", "2", "--cwd", str(code),
            "--", sys.executable, "-u", str(BOOTSTRAP)]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

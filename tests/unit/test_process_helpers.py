@@ -136,7 +136,7 @@ def test_memory_probe_prefers_cgroup_peak_v2_then_v1(tmp_path: Path) -> None:
 
 def test_ps_fallback_sums_the_process_tree() -> None:
     """Where there is no /proc (macOS), one `ps` call gives the tree's RSS."""
-    from runner.emulator import _ps_rss
+    from runner.emulator.memory import _ps_rss
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
     try:
