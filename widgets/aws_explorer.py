@@ -88,6 +88,11 @@ class AwsExplorer(QWidget):
         self.follow_button.setToolTip("Keep polling CloudWatch for new log lines")
         self.download_button = QPushButton("Download…")
         self.download_button.setToolTip("Download the code as a new local project")
+        self.notice = QLabel()  # a failure of this panel's own work, shown where the user is looking
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.setStyleSheet("color: #b00020;")
+        self.notice.hide()
         head = QHBoxLayout()
         head.addWidget(self.identity, 1)
         head.addWidget(self.refresh_button)
@@ -110,6 +115,7 @@ class AwsExplorer(QWidget):
         layout.addLayout(head)
         layout.addWidget(split, 1)
         layout.addLayout(actions)
+        layout.addWidget(self.notice)
         self.refresh_button.clicked.connect(self.refresh)
         self.tree.itemSelectionChanged.connect(self._on_selection)
         self.invoke_button.clicked.connect(self._invoke)
@@ -311,21 +317,40 @@ class AwsExplorer(QWidget):
         from app.deploy.download import download_function
 
         aws, fetch = self._aws, self.fetch
+        self.notice.hide()
         self.message.emit(f"Downloading {name} to {dest}…")
         return self._submit(
             lambda sink, cancel: download_function(aws.connection(), name, dest, fetch=fetch, cancel=cancel),
             "aws-download",
             self._on_downloaded,
-            self.message.emit,
+            self._on_download_failed,
         )
+
+    def _on_download_failed(self, message: str) -> None:
+        self.notice.setText(f"Download failed: {message}")
+        self.notice.setToolTip(message)
+        self.notice.show()
+        self.message.emit(message)
 
     def _on_downloaded(self, path: Any) -> None:
         self.message.emit(f"Downloaded to {path}")
         if self.ask_open(str(path)):
             self.open_project_requested.emit(str(path))
 
+    def folder_dialog(self) -> QFileDialog:
+        """A folder picker that also takes a new name (the download creates the folder)."""
+        dialog = QFileDialog(self, "Download into a folder (a new project; type a new name to create it)")
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        dialog.setNameFilter("Folders (*)")
+        dialog.setLabelText(QFileDialog.DialogLabel.FileName, "Folder:")
+        dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Download")
+        return dialog
+
     def _choose_folder(self) -> str:
-        return QFileDialog.getExistingDirectory(self, "Download into folder (a new project)")
+        dialog = self.folder_dialog()
+        files = dialog.selectedFiles() if dialog.exec() == QFileDialog.DialogCode.Accepted else []
+        return files[0] if files else ""
 
     def _ask_open(self, path: str) -> bool:
         answer = QMessageBox.question(

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -376,13 +376,8 @@ def install(window: Any) -> LocalCloudController:
     workbench = getattr(window, "aws", None)
     controller.aws = workbench.aws if workbench is not None else None  # the AWS dock's profile and region
     content = LocalCloudDock(controller)
-    dock = QDockWidget("Local cloud", window)
-    dock.setObjectName("localCloudDock")
-    dock.setWidget(content)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    window.docks["localCloudDock"] = dock
-    if "historyDock" in window.docks:  # shares the right column's height with History, as a tab
-        window.tabifyDockWidget(window.docks["historyDock"], dock)
+    # in a scroll area like every panel, so it shrinks on a small screen; tabbed with History
+    dock = window.add_dock("localCloudDock", "Local cloud", content, tab_with="historyDock")
     dock.hide()
     action = QAction("Local cloud", window, checkable=True)
     action.setToolTip("Run the template's queues, buckets, tables and schedules locally, with their triggers")

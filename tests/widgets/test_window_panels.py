@@ -283,3 +283,13 @@ def test_a_python312_function_on_this_interpreter_says_so(qtbot, make_window, tm
     assert f"Ran on Python {here}, not python{other}" in (entry.result.note or "")
     assert f"Ran on Python {here}" in w.status.currentMessage()
     assert f"not python{other}" in w.result_view.detail.toolTip()
+
+
+def test_the_local_cloud_dock_scrolls_so_it_can_shrink(qtbot, make_window, tmp_path):
+    window = make_window(_project(tmp_path / "p"))
+    dock = window.docks["localCloudDock"]
+    content = window.local_cloud_dock
+    assert content.minimumSizeHint().width() > 150
+    assert dock.minimumSizeHint().width() < content.minimumSizeHint().width()  # shrinks below its content
+    assert dock.widget().objectName() == "localCloudDockScroll"
+    assert "panel:localCloudDock" in window.menus.actions
