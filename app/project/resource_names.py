@@ -6,12 +6,9 @@ import hashlib
 import json
 import string
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.project.functions import LAMBDA_FUNCTION, SERVERLESS_FUNCTION
-
-if TYPE_CHECKING:
-    from app.project.resources import LocalResource, ResourceModel
 
 QUEUE = "AWS::SQS::Queue"
 TOPIC = "AWS::SNS::Topic"
@@ -81,51 +78,3 @@ def generated_name(rtype: str, stack_name: str, logical_id: str, properties: Map
     head = f"{stack_name}-{logical_id}"[: limit - len(tail)]
     name = head + tail
     return name.lower() if rtype == BUCKET else name
-
-
-def _values(res: LocalResource, model: ResourceModel) -> None:
-    """Fill the Ref value and the GetAtt attributes CloudFormation documents for the type."""
-    region, account, name = model.region, model.account_id, res.name
-    arn = f"arn:aws:{{}}:{region}:{account}:{{}}"
-    if res.type == QUEUE:
-        url = f"{model.endpoint_url}/{account}/{name}"
-        res.ref = url
-        res.attributes = {"Arn": arn.format("sqs", name), "QueueName": name, "QueueUrl": url}
-    elif res.type == TOPIC:
-        res.ref = arn.format("sns", name)
-        res.attributes = {"TopicArn": res.ref, "TopicName": name}
-    elif res.type == BUCKET:
-        res.ref = name
-        res.attributes = {
-            "Arn": f"arn:aws:s3:::{name}",
-            "DomainName": f"{name}.s3.amazonaws.com",
-            "RegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
-            "WebsiteURL": f"http://{name}.s3-website-{region}.amazonaws.com",
-        }
-    elif res.type in (TABLE, SIMPLE_TABLE):
-        res.ref = name
-        res.attributes = {"Arn": arn.format("dynamodb", f"table/{name}")}
-    elif res.type == STREAM:
-        res.ref = name
-        res.attributes = {"Arn": arn.format("kinesis", f"stream/{name}")}
-    elif res.type == BUS:
-        res.ref = name
-        res.attributes = {"Arn": arn.format("events", f"event-bus/{name}"), "Name": name}
-    elif res.type == RULE:
-        res.ref = name
-        bus = res.properties.get("EventBusName")
-        path = f"rule/{name}" if not bus or bus == "default" else f"rule/{bus}/{name}"
-        res.attributes = {"Arn": arn.format("events", path)}
-    elif res.type == PARAMETER:
-        res.ref = name
-        res.attributes = {
-            "Type": str(res.properties.get("Type", "String")),
-            "Value": value_text(res.properties.get("Value", "")),
-        }
-    elif res.type == SECRET:
-        res.ref = arn.format("secretsmanager", f"secret:{name}-{cloudformation_suffix(name, 'secret', 6)}")
-        res.attributes = {"Id": res.ref}
-    elif res.type == SUBSCRIPTION:
-        res.ref = (
-            f"{res.properties.get('TopicArn', '')}:{cloudformation_suffix(model.stack_name, res.logical_id)}"
-        )

@@ -14,6 +14,7 @@ from app.project.resource_model import (  # noqa: F401 - the model's types are p
     ResourceModel,
     Skipped,
     Trigger,
+    fill_values,
     function_properties,
     resolve_each,
 )
@@ -34,7 +35,6 @@ from app.project.resource_names import (  # noqa: F401 - the types and names are
     SUPPORTED,
     TABLE,
     TOPIC,
-    _values,
     cloudformation_suffix,
     generated_name,
     value_text,
@@ -107,14 +107,14 @@ def load_resources(
         fifo_raw = {"FifoQueue": _safe(base, raw.get("FifoQueue"))}
         res.name = str(name) if name else generated_name(rtype, stack, str(logical_id), fifo_raw)
         res.properties = {"EventBusName": _safe(base, raw.get("EventBusName"))} if rtype == RULE else {}
-        _values(res, model)
+        fill_values(res, model)
         model.resources[res.logical_id] = res
         pending.append((res, raw))
     # Now every Ref/GetAtt between resources has its local value: resolve the properties for real.
     resolver = model.resolver()
     for res, raw in pending:
         res.properties = resolve_each(resolver, raw, res.problems)
-        _values(res, model)
+        fill_values(res, model)
     for logical_id, resource in resources.items():
         if isinstance(resource, dict) and resource.get("Type") in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
             if not _condition_false(base, resource):
