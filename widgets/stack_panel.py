@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.aws_context import AwsContext
-from widgets.jobs import Job, JobBridge
+from widgets.jobs import Failure, Job, JobBridge
 from widgets.stack_review import StackReviewTable
 from widgets.stack_timeline import StackTimeline
 
@@ -33,20 +33,12 @@ TRANSFORMS = {"auto (local with an endpoint)": "", "service (CloudFormation runs
               "local (aws-sam-translator here)": "local"}  # fmt: skip
 
 
-def _guarded(work: Callable[[], Any]) -> tuple[Any, str, str]:
-    from app.deploy.errors import DeployError
-    from app.deploy.progress import Cancelled
-
-    try:
-        return work(), "", ""
-    except DeployError as exc:
-        return None, exc.message, exc.hint
-    except Cancelled as exc:
-        return None, f"Cancelled: {exc}", ""
-
-
 class StackDeployPanel(QWidget):
-    """Plan runs plan_stack on the job bridge; Deploy runs execute_plan and fills the live timeline."""
+    """Plan runs plan_stack on the job bridge; Deploy runs execute_plan and fills the live timeline.
+
+    The work raises on failure (DeployError, Cancelled: UserFacingErrors); the bridge delivers it as the
+    job's Failure, shown with its hint.
+    """
 
     progress_reported = Signal(object)  # a Progress/StackProgress from the worker (queued to the GUI)
     deployed = Signal(str)  # the stack name after a successful deploy
@@ -240,14 +232,11 @@ class StackDeployPanel(QWidget):
             self.outcome.setText(f"<span style='color:{ERROR_COLOR}'>{html.escape(str(exc))}</span>")
             return None
 
-        def work(sink: Callable[[str], None], cancel: threading.Event) -> tuple[Any, str, str]:
-            def plan() -> tuple[Any, Any]:
-                conn = aws.connection(key, fresh=True)
-                return conn, plan_stack(conn, root, options, sink=self._sink(sink), cancel=cancel)
+        def work(sink: Callable[[str], None], cancel: threading.Event) -> tuple[Any, Any]:
+            conn = aws.connection(key, fresh=True)
+            return conn, plan_stack(conn, root, options, sink=self._sink(sink), cancel=cancel)
 
-            return _guarded(plan)
-
-        return self._run(work, "stack-plan", self._on_planned)
+        return self._run(work, "stack-plan", self._on_planned, self._on_plan_failed)
 
     def start_deploy(self) -> Job | None:
         plan, conn = self.plan, self._conn
@@ -259,10 +248,10 @@ class StackDeployPanel(QWidget):
         self.views.setCurrentWidget(self.timeline)
         self.outcome.clear()
 
-        def work(sink: Callable[[str], None], cancel: threading.Event) -> tuple[Any, str, str]:
-            return _guarded(lambda: execute_plan(conn, plan, sink=self._sink(sink), cancel=cancel))
+        def work(sink: Callable[[str], None], cancel: threading.Event) -> Any:
+            return execute_plan(conn, plan, sink=self._sink(sink), cancel=cancel)
 
-        return self._run(work, "stack-deploy", self._on_deployed)
+        return self._run(work, "stack-deploy", self._on_deployed, self._on_deploy_failed)
 
     def cancel(self) -> None:
         if self._job is not None:
@@ -276,18 +265,20 @@ class StackDeployPanel(QWidget):
 
         return sink
 
-    def _run(self, work: Any, name: str, on_done: Callable[[tuple[Any, str, str]], None]) -> Job:
+    def _run(
+        self, work: Any, name: str, on_done: Callable[[Any], None], on_failed: Callable[[Failure], None]
+    ) -> Job:
         self.bar.setRange(0, 0)
         job = self._job = self._jobs.submit(work, name)
-        job.finished.connect(lambda outcome: self._finish(on_done, outcome))
-        job.failed.connect(lambda message: self._finish(on_done, (None, message, "")))
+        job.finished.connect(lambda value: self._finish(on_done, value))
+        job.failed.connect(lambda text: self._finish(on_failed, job.failure or Failure(text)))
         self._update_buttons()
         return job
 
-    def _finish(self, on_done: Callable[[tuple[Any, str, str]], None], outcome: tuple[Any, str, str]) -> None:
+    def _finish(self, handler: Callable[[Any], None], outcome: Any) -> None:
         self._job = None
         self.bar.setRange(0, 100)
-        on_done(outcome)
+        handler(outcome)
         self._update_buttons()
         self.job_finished.emit()
 
@@ -305,13 +296,17 @@ class StackDeployPanel(QWidget):
         text = html.escape(message).replace("\n", "<br>")
         self.outcome.setText(f"<span style='color:{ERROR_COLOR}'><b>{text}</b></span>{extra}")
 
-    def _on_planned(self, outcome: tuple[Any, str, str]) -> None:
-        value, error, hint = outcome
-        if error:
-            self.headline.setText(f"<b>{html.escape(self.stack_name.text())}</b>: no plan")
-            self.step.setText("Failed")
-            self._error(error, hint)
-            return
+    def _failed(self, failure: Failure) -> None:
+        """A failed job: a user error shows its message and hint; a bug its `Type: message` (log: traceback)."""
+        self.step.setText("Cancelled" if failure.cancelled else "Failed")
+        message = f"Cancelled: {failure.message}" if failure.cancelled else failure.message
+        self._error(message, failure.hint or "")
+
+    def _on_plan_failed(self, failure: Failure) -> None:
+        self.headline.setText(f"<b>{html.escape(self.stack_name.text())}</b>: no plan")
+        self._failed(failure)
+
+    def _on_planned(self, value: tuple[Any, Any]) -> None:
         self._conn, self.plan = value
         self.show_plan(self.plan)
 
@@ -331,14 +326,13 @@ class StackDeployPanel(QWidget):
         self.step.setText("Review ready" if not review.no_changes else "Up to date")
         self._update_buttons()
 
-    def _on_deployed(self, outcome: tuple[Any, str, str]) -> None:
-        value, error, hint = outcome
+    def _on_deploy_failed(self, failure: Failure) -> None:
         self.plan = None
-        if error:
-            self.step.setText("Failed")
-            self._error(error, hint)
-            return
-        self.show_result(value)
+        self._failed(failure)
+
+    def _on_deployed(self, result: Any) -> None:
+        self.plan = None
+        self.show_result(result)
 
     def show_result(self, result: Any) -> None:
         self.result = result

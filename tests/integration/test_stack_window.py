@@ -105,12 +105,32 @@ def test_refused_parameter_is_shown_and_nothing_runs(qtbot, dialog: DeployDialog
     panel = dialog.stack_panel
     panel.stack_name.setText("refused-in-window")
     panel.overrides.setText("Stage=qa")
-    panel.start_plan()
+    job = panel.start_plan()
+    assert job is not None
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=WAIT_MS)
     assert (
         panel.plan is None
         and "Stage=&#x27;qa&#x27; is not one of its AllowedValues: dev, prod" in panel.outcome.text()
     )
+    assert not panel.deploy_button.isEnabled()
+    # the job failed the one way (a UserFacingError through the bridge): its hint, no traceback
+    failure = job.failure
+    assert failure is not None and failure.expected and not failure.cancelled
+    assert failure.hint is not None and failure.hint.startswith("Fix the value")
+    assert "Fix the value (--parameter-overrides NAME=VALUE" in panel.outcome.text()
+    assert panel.step.text() == "Failed"
+
+
+def test_cancelled_plan_says_cancelled(qtbot, dialog: DeployDialog) -> None:
+    panel = dialog.stack_panel
+    panel.stack_name.setText("cancelled-in-window")
+    job = panel.start_plan()
+    assert job is not None
+    panel.cancel()  # before the lint step: plan_stack raises Cancelled there
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=WAIT_MS)
+    assert job.failure is not None and job.failure.cancelled and job.failure.traceback is None
+    assert panel.plan is None and panel.step.text() == "Cancelled"
+    assert "Cancelled: cancelled before linting" in panel.outcome.text()
     assert not panel.deploy_button.isEnabled()
 
 
