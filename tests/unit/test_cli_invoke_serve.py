@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import textwrap
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.cli import main
-from app.commands import serve
 from app.invoke import select_backend
 from runner.auto_backend import AutoBackend
-from runner.ports import free_port
 from runner.process import ProcessBackend
 from runner.result import SetupError
+from tests.serve_support import lambda_client, serving, write_project
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -68,17 +62,9 @@ def fail(event, context):
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("cliproj")
-    (root / "template.yaml").write_text(TEMPLATE)
-    (root / "src").mkdir()
-    (root / "src" / "app.py").write_text(textwrap.dedent(APP))
-    (root / "layer" / "python").mkdir(parents=True)
-    (root / "layer" / "python" / "shared.py").write_text("NAME = 'layer'\n")
-    (root / "event.json").write_text('{"k": 1}')
-    (root / "env.json").write_text(
-        json.dumps({"Parameters": {"OTHER": "p"}, "Echo": {"GREETING": "hi", "NEW": "n"}})
-    )
-    return root
+    env_json = json.dumps({"Parameters": {"OTHER": "p"}, "Echo": {"GREETING": "hi", "NEW": "n"}})
+    files = {"layer/python/shared.py": "NAME = 'layer'\n", "event.json": '{"k": 1}', "env.json": env_json}
+    return write_project(tmp_path_factory.mktemp("cliproj"), TEMPLATE, APP, files)
 
 
 @pytest.fixture(autouse=True)
@@ -169,31 +155,12 @@ def test_select_backend_hook(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def served(project: Path) -> Iterator[str]:
-    port = free_port()
-    stop = threading.Event()
-    args = argparse.Namespace(project=str(project), port=port, host="127.0.0.1", env_vars=None)
-    thread = threading.Thread(target=serve.run, args=(args, stop), daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(url + "/lambda-studio/health", timeout=1).read()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.05)
-    yield url
-    stop.set()
-    thread.join(10)
+    with serving(project) as url:
+        yield url
 
 
 def test_boto3_against_serve(served: str) -> None:
-    boto3 = pytest.importorskip("boto3")
-    client = boto3.client(
-        "lambda", endpoint_url=served, region_name="us-east-1",
-        aws_access_key_id="x", aws_secret_access_key="x",
-    )  # fmt: skip
+    client = lambda_client(served)
     resp = client.invoke(FunctionName="echo-fn", Payload=b'{"b": 3}', LogType="Tail")
     assert resp["StatusCode"] == 200 and "FunctionError" not in resp
     assert json.loads(resp["Payload"].read())["event"] == {"b": 3}

@@ -18,6 +18,7 @@ import pytest
 
 from runner.debug import free_port
 from runner.process import ProcessBackend
+from tests.serve_support import wait_healthy
 from tests.unit.sandbox_helpers import config, kill_all, need_bwrap, pids_with, wait_gone, wait_there
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="process trees via /proc: Linux")
@@ -226,16 +227,8 @@ def _runtimes_of(project: Path) -> list[int]:
 
 def _serve(project: Path, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     proc = _cli(["serve", str(project), "--port", str(port), "--backend", "process"], env)
-    import urllib.request
-
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/lambda-studio/health", timeout=1).read()
-            return proc
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.1)
+    assert wait_healthy(f"http://127.0.0.1:{port}", 30, lambda: proc.poll() is None), "serve did not start"
+    return proc
 
 
 def test_kill_9_of_serve_leaves_nothing_after_the_next_start(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import textwrap
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.commands import serve
-from runner.debug import free_port
+from tests.serve_support import lambda_client, serving, write_project
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -60,49 +58,20 @@ def marks(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, marks: Path) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("serveproj")
-    (root / "template.yaml").write_text(TEMPLATE.replace("MARKS_DIR", str(marks)))
-    (root / "src").mkdir()
-    (root / "src" / "app.py").write_text(textwrap.dedent(APP))
-    port = free_port()
-    stop = threading.Event()
-    args = argparse.Namespace(
-        project=str(root), port=port, host="127.0.0.1", env_vars=None, backend="process", concurrency=2
-    )
+    root = write_project(tmp_path_factory.mktemp("serveproj"), TEMPLATE.replace("MARKS_DIR", str(marks)), APP)
     # The handlers leave marks in a host folder: unsandboxed, since the process backend's sandbox
     # (docs/sandbox.md) makes every host folder read-only, as Lambda would.
     env = pytest.MonkeyPatch()
     env.setenv("LAMBDA_STUDIO_SANDBOX", "off")
-    thread = threading.Thread(target=serve.run, args=(args, stop), daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(url + "/lambda-studio/health", timeout=1).read()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.05)
-    yield url
-    stop.set()
-    thread.join(10)
-    env.undo()
-
-
-def _client(url: str, max_pool: int = 10):  # type: ignore[no-untyped-def]
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "lambda", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 0, "mode": "standard"}, max_pool_connections=max_pool),
-    )  # fmt: skip
+    try:
+        with serving(root, backend="process", concurrency=2) as url:
+            yield url
+    finally:
+        env.undo()
 
 
 def test_concurrency_option_throttles_past_the_limit(served: str) -> None:
-    client = _client(served)
+    client = lambda_client(served)
     throttled: list[int] = []
 
     def call(_: int) -> str:
@@ -124,7 +93,7 @@ def test_fifty_clients_at_once_get_no_connection_errors(served: str) -> None:
     start = threading.Barrier(50)
 
     def client_run(i: int) -> None:
-        client = _client(served, 1)  # its own connection, as 50 separate boto3 clients
+        client = lambda_client(served, 1)  # its own connection, as 50 separate boto3 clients
         start.wait(10)
         for j in range(4):
             try:
@@ -148,7 +117,7 @@ def test_fifty_clients_at_once_get_no_connection_errors(served: str) -> None:
 
 
 def test_event_invokes_through_serve_all_run(served: str, marks: Path) -> None:
-    client = _client(served)
+    client = lambda_client(served)
     for i in range(8):
         body = json.dumps({"sleep": 0.2, "mark": f"event-{i}"}).encode()
         assert client.invoke(FunctionName="Slow", InvocationType="Event", Payload=body)["StatusCode"] == 202
@@ -159,7 +128,7 @@ def test_event_invokes_through_serve_all_run(served: str, marks: Path) -> None:
 
 
 def test_serve_refuses_nan_and_oversized_events(served: str) -> None:
-    client = _client(served)
+    client = lambda_client(served)
     with pytest.raises(client.exceptions.InvalidRequestContentException):
         client.invoke(FunctionName="Fast", Payload=b'{"n": NaN}')
     with pytest.raises(client.exceptions.RequestTooLargeException):
@@ -181,9 +150,7 @@ def test_auto_backend_without_an_engine_prewarms_the_process_runtime(tmp_path: P
     from runner.auto_backend import AutoBackend
     from runner.container_engine import connect
 
-    (tmp_path / "template.yaml").write_text(TEMPLATE.replace("MARKS_DIR", str(tmp_path)))
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(textwrap.dedent(APP))
+    write_project(tmp_path, TEMPLATE.replace("MARKS_DIR", str(tmp_path)), APP)
     backend = AutoBackend(
         process_options={"cache_dir": tmp_path / "cache"},
         client_factory=lambda: connect(f"unix://{tmp_path}/no-docker.sock", timeout=2),
