@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,35 +16,21 @@ from runner.container import ContainerBackend
 from runner.emulator import MAX_REQUEST_PAYLOAD
 from runner.result import Outcome, SetupError
 from tests.integration import docker_fixtures
+from tests.log_handlers import write_app
 
 docker_client = docker_fixtures.docker_client
 test_image = docker_fixtures.test_image
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(240)]
 CODE = """
-import sys, time
-
 def slow(event, context):
     time.sleep(event.get("sleep", 1.5))
     return "slept"
-
-def big_line(event, context):
-    sys.stdout.write("x" * event["n"] + "\\n")
-    sys.stdout.flush()
-    return "done"
-
-def many_lines(event, context):
-    line = "y" * 1023
-    for _ in range(event["n"]):
-        print(line)
-    return "done"
 """
 
 
 @pytest.fixture(scope="module")
 def code(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("ctr-results")
-    (root / "app.py").write_text(textwrap.dedent(CODE))
-    return root
+    return write_app(tmp_path_factory.mktemp("ctr-results"), CODE)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,34 +12,20 @@ from pathlib import Path
 import pytest
 
 from runner.emulator import MAX_LOG_LINE, MAX_REQUEST_PAYLOAD, Emulator, InvokeServer, RequestTooLarge
+from tests.log_handlers import write_app
 from tests.unit.test_emulator_api import _http
 
 REPO = Path(__file__).resolve().parents[2]
 BOOTSTRAP = REPO / "runner" / "bootstrap.py"
 CODE = """
-import sys, time
-
 def ok(event, context):
     return "ok"
-
-def big_line(event, context):
-    sys.stdout.write("x" * event["n"] + ("\\n" if event.get("newline", True) else ""))
-    sys.stdout.flush()
-    return "done"
-
-def many_lines(event, context):
-    line = "y" * 1023
-    for _ in range(event["n"]):
-        print(line)
-    return "done"
 """
 
 
 @pytest.fixture(scope="module")
 def code(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("results")
-    (root / "app.py").write_text(textwrap.dedent(CODE))
-    return root
+    return write_app(tmp_path_factory.mktemp("results"), CODE)
 
 
 def _emulator(code: Path, handler: str, **kw: object) -> Emulator:

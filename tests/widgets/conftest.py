@@ -1,8 +1,10 @@
-"""Widget tests never touch the real user config: settings and backups live in a scratch folder."""
+"""Widget tests never touch the real user config (a scratch folder); `make_window` opens windows."""
 
 from __future__ import annotations
 
 import pytest
+
+from tests.widgets.window_support import make_window  # noqa: F401 - the shared window fixture
 
 
 @pytest.fixture(autouse=True)

@@ -8,33 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.events.store import EventStore
-from app.settings import Settings
 from widgets.editor_tabs import CANCEL, DISCARD, SAVE
-from widgets.jobs import JobBridge
 from widgets.main_window import MainWindow
 
 pytestmark = [pytest.mark.timeout(120)]
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path):
-    made = []
-
-    def make(config: Path | None = None) -> MainWindow:
-        w = MainWindow(Settings(config or tmp_path / "config"), jobs=JobBridge(), engine_probe=lambda: "-")
-        w.tabs.ask_unsaved = lambda paths: DISCARD
-        w.ask_recover = lambda paths: False
-        qtbot.addWidget(w)
-        w.resize(1280, 720)
-        w.show()
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.event_editor.ask_unsaved = lambda name: DISCARD
-        w.invoker.close_backends()
-        assert w.jobs.shutdown(15_000)
 
 
 def _orders(w: MainWindow, project: Path) -> Path:

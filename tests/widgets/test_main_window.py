@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
 
-from app.settings import Settings
 from runner.result import Outcome
-from widgets.editor_tabs import CANCEL, DISCARD, SAVE
-from widgets.jobs import JobBridge
-from widgets.main_window import MainWindow
+from tests.widgets.window_support import WindowFactory
+from widgets.editor_tabs import CANCEL, SAVE
 
 SLOW_TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -39,26 +37,9 @@ def handler(event, context):
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path):
-    made = []
-
-    def make(config: Path | None = None) -> MainWindow:
-        jobs = JobBridge()
-        window = MainWindow(
-            Settings(config or tmp_path / "config"), jobs=jobs, engine_probe=lambda: "not needed"
-        )
-        window.tabs.ask_unsaved = lambda paths: DISCARD
-        window.ask_recover = lambda paths: False
-        qtbot.addWidget(window)
-        window.resize(1200, 800)
-        window.show()
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.invoker.close_backends()
-        assert window.jobs.shutdown(15_000)
+def make_window(make_window: WindowFactory) -> WindowFactory:
+    """The shared factory at 1200x800, the size these tests (and their screenshots) were written for."""
+    return functools.partial(make_window, size=(1200, 800))
 
 
 def _invoke_and_wait(qtbot, window, function_id, event, timeout=60_000):

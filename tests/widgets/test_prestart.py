@@ -11,8 +11,7 @@ import pytest
 from app.invoke import select_backend
 from app.settings import Settings
 from tests.integration import docker_fixtures
-from widgets.editor_tabs import DISCARD
-from widgets.jobs import JobBridge
+from tests.widgets.window_support import close_window, open_window
 from widgets.main_window import MainWindow
 
 docker_client = docker_fixtures.docker_client
@@ -58,19 +57,13 @@ def _project(root: Path) -> Path:
 def _window(qtbot, tmp_path: Path, backend: str, factory=None) -> MainWindow:
     settings = Settings(tmp_path / "config")
     settings.set("backend", backend)
-    w = MainWindow(
-        settings, jobs=JobBridge(), backend_factory=factory, engine_probe=lambda: "test", prestart=True
+    return open_window(
+        qtbot, settings, size=None, backend_factory=factory, engine_probe=lambda: "test", prestart=True
     )
-    w.tabs.ask_unsaved = lambda paths: DISCARD
-    w.ask_recover = lambda paths: False
-    qtbot.addWidget(w)
-    return w
 
 
 def _close(w: MainWindow) -> None:
-    w.invoker.close_backends()
-    w.close()
-    assert w.jobs.shutdown(30_000)
+    close_window(w, 30_000, close=True)
 
 
 def test_process_runtime_is_started_before_the_first_click(qtbot, tmp_path):

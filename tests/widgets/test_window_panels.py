@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings
-from widgets.editor_tabs import DISCARD
-from widgets.jobs import JobBridge
 from widgets.main_window import MainWindow
 from widgets.window_debugging import DEBUG_DOCKS
 
@@ -53,26 +51,6 @@ def _project(root: Path) -> Path:
     (root / "events" / "AlphaFunction" / "bad.json").write_text('{"fail": true}')
     (root / "events" / "AlphaFunction" / "good.json").write_text('{"fail": false}')
     return root
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path):
-    made = []
-
-    def make(config: Path | None = None) -> MainWindow:
-        w = MainWindow(Settings(config or tmp_path / "config"), jobs=JobBridge(), engine_probe=lambda: "-")
-        w.tabs.ask_unsaved = lambda paths: DISCARD
-        w.ask_recover = lambda paths: False
-        qtbot.addWidget(w)
-        w.resize(1280, 720)
-        w.show()
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.invoker.close_backends()
-        assert w.jobs.shutdown(15_000)
 
 
 def _invoke(qtbot, w: MainWindow, function_id: str, event: str):
