@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from bench.load import load_average, load_sentence
+from bench.projects import started_cloud, write_project
 
 TITLE = "Local application (start)"
 LATENCY_N = 100
@@ -71,21 +72,11 @@ class _Lines:
 
 
 def run() -> str:
-    from app.invoke import select_backend
-    from app.local.cloud import LocalCloud
-    from app.project.loader import load_project
-
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "bench-app"
-        (root / "src").mkdir(parents=True)
-        (root / "template.yaml").write_text(TEMPLATE)
-        (root / "src" / "app.py").write_text(CODE)
-        cloud = LocalCloud(load_project(root), aws_port=0)
-        backend = select_backend("process")
+        root = write_project(Path(tmp) / "bench-app", TEMPLATE, {"src/app.py": CODE})
         lines = _Lines()
         load_before = load_average()
-        try:
-            cloud.start(backend, lines)
+        with started_cloud(root, lines) as cloud:
             assert cloud.model is not None
             sqs = cloud.endpoint.client("sqs")
             jobs, bulk = cloud.model.resources["Jobs"].ref, cloud.model.resources["Bulk"].ref
@@ -110,9 +101,6 @@ def run() -> str:
             if not lines.wait(lambda: lines.deleted - base >= THROUGHPUT_N, 300):
                 raise RuntimeError("the bulk queue was not drained within 300 s")
             elapsed = time.perf_counter() - t0
-        finally:
-            cloud.stop()
-            backend.close()
         load_after = load_average()
     ordered = sorted(latencies)
     median = statistics.median(ordered)

@@ -12,20 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.projects import write_project as write_files
+
 HEALTH_PATH = "/lambda-studio/health"
 
 
 def write_project(root: Path, template: str, app: str, files: Mapping[str, str] | None = None) -> Path:
     """Writes template.yaml, src/app.py (dedented) and any other `files` (relative path: text) under root."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "template.yaml").write_text(template)
-    (root / "src").mkdir(exist_ok=True)
-    (root / "src" / "app.py").write_text(textwrap.dedent(app))
-    for relative, text in (files or {}).items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+    return write_files(root, template, {"src/app.py": textwrap.dedent(app), **(files or {})})
 
 
 def wait_healthy(url: str, limit_s: float, alive: Callable[[], bool] = lambda: True) -> bool:

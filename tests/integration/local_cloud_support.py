@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,28 +11,18 @@ from typing import Any
 
 import pytest
 
+from bench.projects import started_cloud, write_project
+from tests.conftest import unavailable
+
+__all__ = ["Log", "require_moto", "running_cloud", "wait_until", "write_project"]
+
 
 def require_moto() -> None:
-    """Skips the test without moto[server] locally; under CI=true its absence is a failure."""
+    """The one skip policy (tests.conftest.unavailable): no moto[server] skips locally, fails under CI=true."""
     try:
         import moto.server  # noqa: F401
     except ImportError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(
-                f"moto[server] is missing: {exc} (CI=true: local cloud tests must run)", pytrace=False
-            )
-        pytest.skip(f"moto[server] is not installed: {exc}")
-
-
-def write_project(root: Path, template: str, files: dict[str, str]) -> Path:
-    """A project folder with template.yaml and the given files (relative path -> text)."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "template.yaml").write_text(template, encoding="utf-8")
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+        unavailable(f"moto[server] is not installed: {exc}")
 
 
 class Log:
@@ -71,20 +60,9 @@ class Log:
 def running_cloud(project_dir: Path, backend: Any = None, **start: Any) -> Iterator[tuple[Any, Log]]:
     """A started LocalCloud of the project on a free port (process backend unless given); stopped after."""
     require_moto()
-    from app.invoke import select_backend
-    from app.local.cloud import LocalCloud
-    from app.project.loader import load_project
-
-    project = load_project(project_dir)
-    cloud = LocalCloud(project, aws_port=0)
-    backend = backend or select_backend("process")
     log = Log()
-    try:
-        cloud.start(backend, log, **start)
+    with started_cloud(project_dir, log, backend, **start) as cloud:
         yield cloud, log
-    finally:
-        cloud.stop()
-        backend.close()
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:

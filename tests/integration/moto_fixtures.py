@@ -44,9 +44,18 @@ def moto_url(moto_server: str) -> str:
     return moto_server
 
 
-def moto_connection(url: str) -> Connection:
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-    return Connection(session=session, region=REGION, endpoint_url=url)
+def moto_connection(url: str, region: str = REGION) -> Connection:
+    """A deploy connection to moto at `url` in `region`, with moto's dummy keys."""
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+    return Connection(session=session, region=region, endpoint_url=url)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's dummy keys in the environment and no profile, for the CLI and the window's AwsContext."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 @pytest.fixture

@@ -9,23 +9,15 @@ import pytest
 
 from app.cli import main
 from tests.integration.deploy_helpers import cache_dir
-from tests.integration.moto_fixtures import REGION, moto_server, moto_url  # noqa: F401
+from tests.integration.moto_fixtures import REGION, aws_env, moto_server, moto_url  # noqa: F401
 
-pytestmark = pytest.mark.moto
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+pytestmark = [pytest.mark.moto, pytest.mark.usefixtures("aws_env")]
 
 
 def test_deploy_then_noop_then_remote(
     moto_url: str,  # noqa: F811
     example_project: Path,
     tmp_path: Path,
-    aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # A region of its own, so the example's fixed names do not collide with other tests on the shared server.

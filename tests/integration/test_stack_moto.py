@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from app.blueprints import create_project, list_blueprints
@@ -20,21 +19,23 @@ from app.deploy.stack.events import describe_stack
 from app.deploy.stack.model import StackOptions
 from app.deploy.stack.operations import execute_plan, plan_stack
 from tests.integration.deploy_helpers import cache_dir
-from tests.integration.moto_fixtures import CallCounter, moto_server, moto_url  # noqa: F401
+from tests.integration.moto_fixtures import (  # noqa: F401
+    CallCounter,
+    aws_env,
+    moto_connection,
+    moto_server,
+    moto_url,
+)
 
-pytestmark = [pytest.mark.moto, pytest.mark.slow]
+pytestmark = [pytest.mark.moto, pytest.mark.slow, pytest.mark.usefixtures("aws_env")]
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-
-def connection(url: str, region: str) -> Connection:
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
-    return Connection(session=session, region=region, endpoint_url=url)
+def aws_args(url: str, region: str, cache_in: Path | None = None, *, quiet: bool = True) -> list[str]:
+    """The CLI's options for moto in `region`; with the deploy cache under `cache_in` (and -q) when given."""
+    args = ["--endpoint-url", url, "--region", region]
+    if cache_in is not None:
+        args += ["--cache-dir", str(cache_dir(cache_in))] + (["-q"] if quiet else [])
+    return args
 
 
 def options(tmp_path: Path, name: str, **kw: Any) -> StackOptions:
@@ -75,12 +76,11 @@ def test_example_deploys_then_noop_then_edit_then_delete(
     moto_url: str,  # noqa: F811
     example_project: Path,
     tmp_path: Path,
-    aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     region = "eu-west-3"  # the example's fixed function names collide with other tests' in a shared region
-    aws = ["--endpoint-url", moto_url, "--region", region]
-    common = [*aws, "--cache-dir", str(cache_dir(tmp_path)), "-q"]
+    aws = aws_args(moto_url, region)
+    common = aws_args(moto_url, region, tmp_path)
     assert (
         main(["stack", "deploy", str(example_project), "--stack-name", "hello", *common, "--yes", "--json"])
         == 0
@@ -90,7 +90,7 @@ def test_example_deploys_then_noop_then_edit_then_delete(
     assert {c["action"] for c in out["plan"]["changes"]} == {"Add"}
     assert "CAPABILITY_IAM" in out["plan"]["capabilities"]
 
-    conn = connection(moto_url, region)
+    conn = moto_connection(moto_url, region)
     found = assert_resources_exist(conn, "hello")
     assert {
         "OrdersQueue",
@@ -164,7 +164,7 @@ def test_every_blueprint_deploys_and_a_code_edit_modifies_only_its_function(
         request.applymarker(pytest.mark.xfail(reason=MOTO_CANNOT[blueprint], strict=True))
     name = f"bp-{blueprint}"[:30].rstrip("-")
     project = create_project(blueprint, tmp_path / name, name)
-    conn = connection(moto_url, "us-west-2")
+    conn = moto_connection(moto_url, "us-west-2")
     opts = options(tmp_path, name)
     plan = plan_stack(conn, project, opts)
     assert plan.review.change_set_type == "CREATE" and plan.review.changes
@@ -186,17 +186,16 @@ def test_refused_parameter_creates_nothing(
     moto_url: str,  # noqa: F811
     example_project: Path,
     tmp_path: Path,
-    aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     region = "ca-central-1"
-    aws = ["--endpoint-url", moto_url, "--region", region, "--cache-dir", str(cache_dir(tmp_path))]
+    aws = aws_args(moto_url, region, tmp_path, quiet=False)
     code = main(["stack", "deploy", str(example_project), "--stack-name", "refused", *aws, "--yes",
                  "--parameter-overrides", "Stage=qa"])  # fmt: skip
     assert code == 2
     err = capsys.readouterr().err
     assert "Stage='qa' is not one of its AllowedValues: dev, prod" in err
-    conn = connection(moto_url, region)
+    conn = moto_connection(moto_url, region)
     assert describe_stack(conn, "refused") is None
     names = [b["Name"] for b in conn.client("s3").list_buckets()["Buckets"]]
     assert f"lambda-studio-artifacts-123456789012-{region}" not in names  # not even the artifacts bucket
@@ -208,19 +207,10 @@ def test_refused_parameter_creates_nothing(
 def test_failing_resource_surfaces_its_reason(
     moto_url: str,  # noqa: F811
     tmp_path: Path,
-    aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     project = create_project("s3-thumbnail", tmp_path / "clash", "clash")  # a fixed upload bucket name
-    aws = [
-        "--endpoint-url",
-        moto_url,
-        "--region",
-        "eu-north-1",
-        "--cache-dir",
-        str(cache_dir(tmp_path)),
-        "-q",
-    ]
+    aws = aws_args(moto_url, "eu-north-1", tmp_path)
     assert main(["stack", "deploy", str(project), "--stack-name", "clash-one", *aws, "--yes"]) == 0
     capsys.readouterr()
     assert main(["stack", "deploy", str(project), "--stack-name", "clash-two", *aws, "--yes"]) == 1
@@ -233,7 +223,7 @@ def test_service_transform_sends_the_sam_template_with_auto_expand(
     tmp_path: Path,
 ) -> None:
     project = create_project("sqs-batch", tmp_path / "svc", "svc")
-    conn = connection(moto_url, "ap-south-1")
+    conn = moto_connection(moto_url, "ap-south-1")
     counter = CallCounter().attach(conn.client("cloudformation"))
     opts = StackOptions(stack_name="svc", cache_dir=cache_dir(tmp_path), transform="service", poll_s=0.1)
     plan_stack(conn, project, opts)  # moto stores SAM resources unexpanded; the request is what is checked
@@ -249,12 +239,11 @@ def test_service_transform_sends_the_sam_template_with_auto_expand(
 def test_samconfig_choices_are_saved_and_used_by_the_next_deploy(
     moto_url: str,  # noqa: F811
     tmp_path: Path,
-    aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     project = create_project("sqs-batch", tmp_path / "cfg", "cfg")
     (project / "samconfig.toml").unlink()
-    aws = ["--endpoint-url", moto_url, "--region", "sa-east-1", "--cache-dir", str(cache_dir(tmp_path)), "-q"]
+    aws = aws_args(moto_url, "sa-east-1", tmp_path)
     assert main(["stack", "deploy", str(project), "--stack-name", "cfg", *aws, "--yes", "--save-config",
                  "--parameter-overrides", "BatchSize=5", "--config-env", "staging"]) == 0  # fmt: skip
     text = (project / "samconfig.toml").read_text()
@@ -268,12 +257,11 @@ def test_samconfig_choices_are_saved_and_used_by_the_next_deploy(
 
 def test_outputs_and_events_of_a_stack(
     moto_url: str,  # noqa: F811
-    aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # moto fills Outputs only for stacks made with CreateStack (not through a change set), so this one is.
     region = "ap-northeast-2"
-    conn = connection(moto_url, region)
+    conn = moto_connection(moto_url, region)
     body = {
         "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
         "Outputs": {
@@ -282,7 +270,7 @@ def test_outputs_and_events_of_a_stack(
         },
     }
     conn.client("cloudformation").create_stack(StackName="made", TemplateBody=json.dumps(body))
-    aws = ["--endpoint-url", moto_url, "--region", region]
+    aws = aws_args(moto_url, region)
     assert main(["stack", "outputs", "made", *aws, "--json"]) == 0
     shown = {o["OutputKey"]: o for o in json.loads(capsys.readouterr().out)["outputs"]}
     assert set(shown) == {"QueueUrl", "Name"} and shown["QueueUrl"]["Description"] == "send here"
@@ -302,17 +290,16 @@ def test_outputs_and_events_of_a_stack(
 def test_without_yes_nothing_runs_unless_confirmed(
     moto_url: str,  # noqa: F811
     tmp_path: Path,
-    aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # pytest's stdin is not a terminal: every question is answered "no".
     project = create_project("sqs-batch", tmp_path / "ask", "ask")
     region = "eu-central-2"
-    aws = ["--endpoint-url", moto_url, "--region", region, "--cache-dir", str(cache_dir(tmp_path)), "-q"]
+    aws = aws_args(moto_url, region, tmp_path)
     assert main(["stack", "deploy", str(project), "--stack-name", "ask", *aws]) == 0
     captured = capsys.readouterr()
     assert "5 change(s) to create" in captured.out and "Not deployed" in captured.err
-    conn = connection(moto_url, region)
+    conn = moto_connection(moto_url, region)
     assert describe_stack(conn, "ask") is None  # the change set and the empty stack it made are gone
     assert main(["stack", "deploy", str(project), "--stack-name", "ask", *aws, "--yes"]) == 0
     capsys.readouterr()
@@ -337,24 +324,15 @@ def test_without_yes_nothing_runs_unless_confirmed(
 def test_a_named_bucket_that_does_not_exist_is_refused_not_created(
     moto_url: str,  # noqa: F811
     tmp_path: Path,
-    aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     project = create_project("sqs-batch", tmp_path / "nob", "nob")
-    aws = [
-        "--endpoint-url",
-        moto_url,
-        "--region",
-        "il-central-1",
-        "--cache-dir",
-        str(cache_dir(tmp_path)),
-        "-q",
-    ]
+    aws = aws_args(moto_url, "il-central-1", tmp_path)
     code = main(
         ["stack", "deploy", str(project), "--stack-name", "nob", *aws, "--yes", "--s3-bucket", "no-such-bkt"]
     )
     assert code == 2
     assert "no-such-bkt" in capsys.readouterr().err
-    conn = connection(moto_url, "il-central-1")
+    conn = moto_connection(moto_url, "il-central-1")
     assert describe_stack(conn, "nob") is None
     assert "no-such-bkt" not in [b["Name"] for b in conn.client("s3").list_buckets()["Buckets"]]

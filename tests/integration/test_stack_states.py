@@ -7,12 +7,13 @@ botocore's output model) for the first calls only, so what the deploy does next 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
@@ -23,9 +24,10 @@ from app.deploy.errors import DeployError
 from app.deploy.stack.model import StackOptions
 from app.deploy.stack.operations import plan_stack
 from tests.integration.deploy_helpers import cache_dir
-from tests.integration.moto_fixtures import CallCounter, moto_server, moto_url  # noqa: F401
+from tests.integration.moto_fixtures import CallCounter, moto_connection, moto_server, moto_url  # noqa: F401
 
 pytestmark = pytest.mark.moto
+REGION = "af-south-1"
 
 
 def recorded_stack(name: str, status: str) -> dict[str, Any]:
@@ -66,87 +68,73 @@ def answer_describe_stacks(conn: Connection, response: dict[str, Any], times: in
     return used
 
 
-def connection(url: str) -> Connection:
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="af-south-1"
-    )
-    return Connection(session=session, region="af-south-1", endpoint_url=url)
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return create_project("sqs-batch", tmp_path / "states", "states")
-
-
 def options(tmp_path: Path, name: str, **kw: Any) -> StackOptions:
     return StackOptions(stack_name=name, cache_dir=cache_dir(tmp_path), transform="local", poll_s=0.05, **kw)
 
 
-def test_rollback_complete_is_refused_with_delete_and_retry(
-    moto_url: str,  # noqa: F811
-    project: Path,
-    tmp_path: Path,
-) -> None:
-    conn = connection(moto_url)
-    answer_describe_stacks(conn, recorded_stack("failed-once", "ROLLBACK_COMPLETE"), times=1)
-    counter = CallCounter().attach(conn.client("cloudformation"))
+@dataclass
+class Recorded:
+    """A connection whose first `times` DescribeStacks calls find the stack in a recorded state."""
+
+    conn: Connection
+    used: list[int]  # how many recorded answers were given
+    counter: CallCounter
+    project: Path
+    tmp_path: Path
+
+    def plan(self, name: str, **kw: Any) -> Any:
+        return plan_stack(self.conn, self.project, options(self.tmp_path, name, **kw))
+
+
+@pytest.fixture
+def recorded(moto_url: str, tmp_path: Path) -> Callable[[str, str, int], Recorded]:  # noqa: F811
+    def make(name: str, status: str, times: int) -> Recorded:
+        conn = moto_connection(moto_url, REGION)
+        used = answer_describe_stacks(conn, recorded_stack(name, status), times)
+        counter = CallCounter().attach(conn.client("cloudformation"))
+        project = create_project("sqs-batch", tmp_path / "states", "states")
+        return Recorded(conn, used, counter, project, tmp_path)
+
+    return make
+
+
+def test_rollback_complete_is_refused_with_delete_and_retry(recorded: Callable[..., Recorded]) -> None:
+    stack = recorded("failed-once", "ROLLBACK_COMPLETE", times=1)
     with pytest.raises(DeployError) as info:
-        plan_stack(conn, project, options(tmp_path, "failed-once"))
+        stack.plan("failed-once")
     assert info.value.kind == "conflict" and "ROLLBACK_COMPLETE" in info.value.message
     assert "delete it and deploy again" in info.value.hint
-    assert counter.count("CreateChangeSet") == 0 and counter.count("DeleteStack") == 0
+    assert stack.counter.count("CreateChangeSet") == 0 and stack.counter.count("DeleteStack") == 0
 
 
-def test_delete_failed_deletes_the_rolled_back_stack_then_creates(
-    moto_url: str,  # noqa: F811
-    project: Path,
-    tmp_path: Path,
-) -> None:
-    conn = connection(moto_url)
+def test_delete_failed_deletes_the_rolled_back_stack_then_creates(recorded: Callable[..., Recorded]) -> None:
     # plan_stack's look and delete_stack's own check see the failed stack; afterwards moto answers.
-    used = answer_describe_stacks(conn, recorded_stack("retry-me", "ROLLBACK_COMPLETE"), times=2)
-    counter = CallCounter().attach(conn.client("cloudformation"))
-    plan = plan_stack(conn, project, options(tmp_path, "retry-me", delete_failed=True))
-    assert used[0] == 2
-    assert counter.calls.index("DeleteStack") < counter.calls.index("CreateChangeSet")
+    stack = recorded("retry-me", "ROLLBACK_COMPLETE", times=2)
+    plan = stack.plan("retry-me", delete_failed=True)
+    assert stack.used[0] == 2
+    assert stack.counter.calls.index("DeleteStack") < stack.counter.calls.index("CreateChangeSet")
     assert plan.review.change_set_type == "CREATE" and plan.review.changes
 
 
-def test_update_rollback_failed_is_refused_with_continue_rollback(
-    moto_url: str,  # noqa: F811
-    project: Path,
-    tmp_path: Path,
-) -> None:
-    conn = connection(moto_url)
-    answer_describe_stacks(conn, recorded_stack("stuck", "UPDATE_ROLLBACK_FAILED"), times=1)
+def test_update_rollback_failed_is_refused_with_continue_rollback(recorded: Callable[..., Recorded]) -> None:
+    stack = recorded("stuck", "UPDATE_ROLLBACK_FAILED", times=1)
     with pytest.raises(DeployError) as info:
-        plan_stack(conn, project, options(tmp_path, "stuck"))
+        stack.plan("stuck")
     assert info.value.kind == "conflict" and "continue the rollback" in info.value.hint
 
 
-def test_a_stack_busy_elsewhere_is_waited_for_then_refused(
-    moto_url: str,  # noqa: F811
-    project: Path,
-    tmp_path: Path,
-) -> None:
-    conn = connection(moto_url)
-    used = answer_describe_stacks(conn, recorded_stack("busy", "UPDATE_IN_PROGRESS"), times=1000)
-    counter = CallCounter().attach(conn.client("cloudformation"))
+def test_a_stack_busy_elsewhere_is_waited_for_then_refused(recorded: Callable[..., Recorded]) -> None:
+    stack = recorded("busy", "UPDATE_IN_PROGRESS", times=1000)
     with pytest.raises(DeployError) as info:
-        plan_stack(conn, project, options(tmp_path, "busy", in_progress_wait_s=0.3))
+        stack.plan("busy", in_progress_wait_s=0.3)
     assert info.value.kind == "conflict" and "busy (UPDATE_IN_PROGRESS)" in info.value.message
-    assert used[0] >= 2 and counter.count("CreateChangeSet") == 0  # it looked again before giving up
+    assert stack.used[0] >= 2 and stack.counter.count("CreateChangeSet") == 0  # it looked again first
 
 
-def test_a_stack_that_settles_while_waited_for_is_deployed(
-    moto_url: str,  # noqa: F811
-    project: Path,
-    tmp_path: Path,
-) -> None:
-    conn = connection(moto_url)
+def test_a_stack_that_settles_while_waited_for_is_deployed(recorded: Callable[..., Recorded]) -> None:
     # Busy for the first two looks, then moto's answer (no stack): the deploy goes on and creates it.
-    answer_describe_stacks(conn, recorded_stack("settles", "UPDATE_IN_PROGRESS"), times=2)
-    plan = plan_stack(conn, project, options(tmp_path, "settles", in_progress_wait_s=30))
+    stack = recorded("settles", "UPDATE_IN_PROGRESS", times=2)
+    plan = stack.plan("settles", in_progress_wait_s=30)
     assert plan.review.change_set_type == "CREATE"
 
 
@@ -154,7 +142,7 @@ def test_cancel_while_following_asks_once_and_follows_to_the_end(moto_url: str) 
     from app.deploy.progress import CancelToken
     from app.deploy.stack.events import follow
 
-    conn = connection(moto_url)
+    conn = moto_connection(moto_url, REGION)
     body = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
     conn.client("cloudformation").create_stack(StackName="cancel-me", TemplateBody=body)
     answer_describe_stacks(conn, recorded_stack("cancel-me", "UPDATE_IN_PROGRESS"), times=3)

@@ -18,7 +18,7 @@ from app.deploy.stack.model import Output, StackEvent, StackResult
 from app.project.loader import load_project
 from app.settings import Settings
 from tests.integration.deploy_helpers import cache_dir
-from tests.integration.moto_fixtures import moto_server, moto_url  # noqa: F401
+from tests.integration.moto_fixtures import aws_env, moto_server, moto_url  # noqa: F401
 from widgets.deploy_dialog import DeployDialog
 from widgets.jobs import JobBridge
 from widgets.stack_timeline import status_color
@@ -32,10 +32,7 @@ SHOTS_ENV = "LAMBDA_STUDIO_SHOTS"
 
 
 @pytest.fixture
-def dialog(qtbot, tmp_path: Path, moto_url: str, example_project: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: F811
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def dialog(qtbot, tmp_path: Path, moto_url: str, example_project: Path, aws_env: None):  # noqa: F811
     settings = Settings(tmp_path / "config")
     settings.set("aws_region", REGION)
     settings.set("aws_endpoint_url", moto_url)
@@ -167,7 +164,7 @@ def test_aws_dock_lists_stacks_with_resources_outputs_events_and_deletes(
     qtbot,
     tmp_path: Path,
     moto_url: str,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
+    aws_env: None,  # noqa: F811
 ) -> None:
     from app.blueprints import create_project
     from app.deploy.stack.model import StackOptions
@@ -175,9 +172,6 @@ def test_aws_dock_lists_stacks_with_resources_outputs_events_and_deletes(
     from widgets.aws_explorer import AwsExplorer
     from widgets.stack_explorer import console_url
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     region = "me-south-1"
     settings = Settings(tmp_path / "config")
     settings.set("aws_region", region)

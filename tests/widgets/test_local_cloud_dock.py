@@ -9,8 +9,7 @@ import pytest
 
 from app.settings import Settings
 from tests.integration.local_cloud_support import require_moto, write_project
-from widgets.editor_tabs import DISCARD
-from widgets.jobs import JobBridge
+from tests.widgets.window_support import close_window, open_window
 from widgets.main_window import MainWindow
 
 pytestmark = pytest.mark.moto
@@ -54,12 +53,7 @@ def test_toggle_runs_the_application_and_the_dock_shows_and_changes_it(qtbot, tm
     project = write_project(
         tmp_path / "shop", TEMPLATE, {"src/app.py": HANDLER, "local-seed/tables/Items.json": SEED}
     )
-    window = MainWindow(Settings(tmp_path / "config"), jobs=JobBridge(), engine_probe=lambda: "not needed")
-    window.tabs.ask_unsaved = lambda paths: DISCARD
-    window.ask_recover = lambda paths: False
-    qtbot.addWidget(window)
-    window.resize(1280, 720)
-    window.show()
+    window = open_window(qtbot, Settings(tmp_path / "config"))
     try:
         assert window.open_project(project)
         window.toolbar.set_backend("process")
@@ -131,8 +125,7 @@ def test_toggle_runs_the_application_and_the_dock_shows_and_changes_it(qtbot, tm
         qtbot.waitUntil(lambda: window.local_cloud.state == "stopped", timeout=60_000)
         assert not window.local_cloud_action.isChecked()
     finally:
-        window.invoker.close_backends()
-        assert window.jobs.shutdown(30_000)
+        close_window(window, 30_000)
 
 
 def _screenshot(window: MainWindow, dock, qtbot, path: str) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,39 @@
+"""Small SAM projects on disk and a started local application, shared by the benchmarks and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+def write_project(root: Path, template: str, files: Mapping[str, str]) -> Path:
+    """A project folder with template.yaml and the given files (relative path -> text); returns root."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "template.yaml").write_text(template, encoding="utf-8")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@contextmanager
+def started_cloud(
+    project_dir: Path, sink: Callable[[str], None], backend: Any = None, **start: Any
+) -> Iterator[Any]:
+    """Blocks while starting: the project's LocalCloud (moto in-process) on a free port, its functions on
+    `backend` (the process backend unless given); yields the cloud, then stops it and closes the backend."""
+    from app.invoke import select_backend
+    from app.local.cloud import LocalCloud
+    from app.project.loader import load_project
+
+    cloud = LocalCloud(load_project(project_dir), aws_port=0)
+    backend = backend or select_backend("process")
+    try:
+        cloud.start(backend, sink, **start)
+        yield cloud
+    finally:
+        cloud.stop()
+        backend.close()
