@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import load_average, load_sentence
+from bench.projects import stop_process
 from runner.debug import free_port
 
 TITLE = "Local HTTP API (start-api)"
@@ -172,11 +173,7 @@ def sam(sam_bin: Path, root: Path) -> dict[str, float]:
         out.update(measure(port))
         return out
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 

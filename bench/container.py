@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import load_average, load_sentence
+from bench.projects import stop_process
 from runner.config import FunctionConfig
 from runner.container import ContainerBackend
 from runner.container_engine import ContainerBackendError, connect, has_image
@@ -199,11 +200,7 @@ def _sam(sam: Path, root: Path) -> dict[str, float]:
             reloads.append((time.perf_counter() - t) * 1000)
         out["reload_median"], _ = _stats(reloads)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
     return out
 

@@ -1,7 +1,9 @@
-"""Small SAM projects on disk and a started local application, shared by the benchmarks and the tests."""
+"""Shared by the benchmarks and the tests: small SAM projects on disk, a started local application, and
+stopping a helper subprocess."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,3 +39,13 @@ def started_cloud(
     finally:
         cloud.stop()
         backend.close()
+
+
+def stop_process(proc: subprocess.Popen[bytes], wait_s: float = 30) -> None:
+    """Blocks up to `wait_s` (and then some): terminate the process, wait for it, kill it if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=wait_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

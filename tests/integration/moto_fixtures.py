@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 
 import boto3
@@ -10,6 +9,7 @@ import pytest
 
 from app.deploy.connection import Connection
 from bench.moto import moto_executable, start_moto_server
+from bench.projects import stop_process
 from tests.conftest import unavailable
 
 REGION = "us-east-1"
@@ -30,12 +30,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 10)
 
 
 @pytest.fixture

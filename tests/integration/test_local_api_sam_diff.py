@@ -21,6 +21,7 @@ from app.local.api import LocalApi
 from app.local.functions import LocalFunctions
 from app.project.loader import load_project
 from bench.api import sam_binary
+from bench.projects import stop_process
 from runner.container_engine import has_image
 from runner.debug import free_port
 from tests.integration import docker_fixtures
@@ -144,11 +145,7 @@ def sam_port(docker_client: Any, project: Path) -> Iterator[int]:
                 time.sleep(0.5)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 
