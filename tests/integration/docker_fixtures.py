@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,3 +33,24 @@ def test_image(docker_client: Any) -> str:
             f"the test image {image} is missing (`make services` builds it: scripts/docker-test-image.sh)"
         )
     return image
+
+
+def backend_fixture(label: str, *, scope: str = "module", **options: Any) -> Any:
+    """A fixture giving a ContainerBackend on the test image (project label `label-<random>`, a fresh
+    cache folder, `options` as ContainerBackend's), closed at the end of its scope. Assign it to a name
+    in the test module: ``backend = backend_fixture("pytest-sandbox", entrypoint_mode="emulator")``."""
+
+    @pytest.fixture(scope=scope)  # type: ignore[call-overload]
+    def backend(
+        docker_client: Any, test_image: str, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[Any]:
+        from runner.container import ContainerBackend
+
+        made = ContainerBackend(
+            docker_client, f"{label}-{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp(f"{label}-cache"),
+            image_override=test_image, **options,
+        )  # fmt: skip
+        yield made
+        made.close()
+
+    return backend

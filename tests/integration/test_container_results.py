@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -33,16 +31,7 @@ def code(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_app(tmp_path_factory.mktemp("ctr-results"), CODE)
 
 
-@pytest.fixture(scope="module")
-def backend(
-    docker_client: Any, test_image: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ContainerBackend]:
-    made = ContainerBackend(
-        docker_client, f"pytest-results-{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("cache"),
-        image_override=test_image, concurrency=2,
-    )  # fmt: skip
-    yield made
-    made.close()
+backend = docker_fixtures.backend_fixture("pytest-results", concurrency=2)
 
 
 def _config(code: Path, name: str, handler: str, **kw: Any) -> FunctionConfig:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,19 +91,7 @@ def code(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
-def backend(
-    docker_client: Any, test_image: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ContainerBackend]:
-    made = ContainerBackend(
-        docker_client,
-        f"pytest-sandbox-{uuid.uuid4().hex[:8]}",
-        tmp_path_factory.mktemp("sandbox-cache"),
-        image_override=test_image,
-        entrypoint_mode="emulator",
-    )
-    yield made
-    made.close()
+backend = docker_fixtures.backend_fixture("pytest-sandbox", entrypoint_mode="emulator")
 
 
 def _config(code: Path, **kw: Any) -> FunctionConfig:

@@ -8,10 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -109,19 +106,7 @@ def test_process_backend_with_user_modules_named_like_the_emulator(code: Path, t
     assert result.payload_json() == {"mine": "the function's own runtime_api"}
 
 
-@pytest.fixture(scope="module")
-def container_backend(
-    docker_client: Any, test_image: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ContainerBackend]:
-    made = ContainerBackend(
-        docker_client,
-        f"pytest-shadowing-{uuid.uuid4().hex[:8]}",
-        tmp_path_factory.mktemp("shadowing-cache"),
-        image_override=test_image,
-        entrypoint_mode="emulator",
-    )
-    yield made
-    made.close()
+container_backend = docker_fixtures.backend_fixture("pytest-shadowing", entrypoint_mode="emulator")
 
 
 @pytest.mark.docker

@@ -6,10 +6,7 @@ import http.client
 import json
 import os
 import socket
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -38,14 +35,7 @@ def test_gate_uses_the_emulators_token_names() -> None:
     assert (rie_gate.TOKEN_ENV, rie_gate.TOKEN_HEADER) == (emulator.TOKEN_ENV, emulator.TOKEN_HEADER)
 
 
-@pytest.fixture
-def backend(docker_client: Any, test_image: str, tmp_path: Path) -> Iterator[ContainerBackend]:
-    made = ContainerBackend(
-        docker_client, f"pytest-gate-{uuid.uuid4().hex[:8]}", tmp_path / "cache",
-        image_override=test_image, entrypoint_mode="image",
-    )  # fmt: skip
-    yield made
-    made.close()
+backend = docker_fixtures.backend_fixture("pytest-gate", scope="function", entrypoint_mode="image")
 
 
 def _post(host: str, port: int, headers: dict[str, str]) -> tuple[int, bytes]:
