@@ -75,3 +75,10 @@ def config(code: Path, handler: str = "fn.handler", **kw: object) -> FunctionCon
         code_dir=code,
         **kw,  # type: ignore[arg-type]
     )
+
+
+def code_with(folder: Path, source: str) -> Path:
+    """A function's code folder (made with its parents) holding fn.py with `source`; returns the folder."""
+    folder.mkdir(parents=True)
+    (folder / "fn.py").write_text(source)
+    return folder

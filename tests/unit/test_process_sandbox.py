@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from runner.process import ProcessBackend
-from tests.unit.sandbox_helpers import config, need_bwrap
+from tests.unit.sandbox_helpers import code_with, config, need_bwrap
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="namespaces are Linux only")
 
@@ -73,9 +73,7 @@ def probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     (home / ".aws").mkdir(parents=True)
     (home / ".aws" / "credentials").write_text("[default]\naws_secret_access_key = " + marker + "\n")
     monkeypatch.setenv("HOME", str(home))
-    code = tmp_path / "code"
-    code.mkdir()
-    (code / "fn.py").write_text(PROBE)
+    code = code_with(tmp_path / "code", PROBE)
     host_tmp = Path("/tmp") / f"lambda-studio-host-{marker}"
     host_tmp.write_text("host")
     yield {
@@ -151,9 +149,9 @@ def test_missing_bwrap_falls_back_with_a_clear_note(
 
 def test_sandbox_keeps_layers_and_requirements_readable(tmp_path: Path) -> None:
     need_bwrap()
-    code = tmp_path / "code"
-    code.mkdir()
-    (code / "fn.py").write_text("import shared\n\ndef handler(event, context):\n    return shared.NAME\n")
+    code = code_with(
+        tmp_path / "code", "import shared\n\ndef handler(event, context):\n    return shared.NAME\n"
+    )
     layer = tmp_path / "layer" / "python"
     layer.mkdir(parents=True)
     (layer / "shared.py").write_text("NAME = 'from-layer'\n")
@@ -184,9 +182,7 @@ def handler(event, context):
 
 def test_sandbox_tmp_has_the_functions_ephemeral_storage_size(tmp_path: Path) -> None:
     need_bwrap()
-    code = tmp_path / "code"
-    code.mkdir()
-    (code / "fn.py").write_text(FILL)
+    code = code_with(tmp_path / "code", FILL)
     backend = ProcessBackend(cache_dir=tmp_path / "cache")
     try:
         result = backend.invoke(config(code, ephemeral_storage_mb=16), b'{"mb": 24}')
@@ -218,9 +214,7 @@ def test_the_home_folder_is_hidden_but_the_code_in_it_runs(
     # Not under /tmp, which the sandbox replaces anyway: a home folder as on a real machine.
     home = Path(tempfile.mkdtemp(prefix="lambda-studio-home-", dir="/var/tmp"))
     request.addfinalizer(lambda: shutil.rmtree(home, ignore_errors=True))
-    code = home / "projects" / "api" / "src"
-    code.mkdir(parents=True)
-    (code / "fn.py").write_text(HOME_PROBE)
+    code = code_with(home / "projects" / "api" / "src", HOME_PROBE)
     (home / "notes.txt").write_text("a private note")
     (home / ".config" / "some-tool").mkdir(parents=True)
     (home / ".config" / "some-tool" / "token").write_text("tok")

@@ -19,7 +19,15 @@ import pytest
 from runner.debug import free_port
 from runner.process import ProcessBackend
 from tests.serve_support import wait_healthy
-from tests.unit.sandbox_helpers import config, kill_all, need_bwrap, pids_with, wait_gone, wait_there
+from tests.unit.sandbox_helpers import (
+    code_with,
+    config,
+    kill_all,
+    need_bwrap,
+    pids_with,
+    wait_gone,
+    wait_there,
+)
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="process trees via /proc: Linux")
 
@@ -99,9 +107,7 @@ def _marker() -> str:
 
 @pytest.fixture
 def code(tmp_path: Path) -> Path:
-    d = tmp_path / "code"
-    d.mkdir()
-    (d / "fn.py").write_text(SPAWNER)
+    d = code_with(tmp_path / "code", SPAWNER)
     return d
 
 
@@ -287,9 +293,7 @@ FREEZER = textwrap.dedent(
 
 def test_background_threads_are_frozen_between_invokes(tmp_path: Path) -> None:
     need_bwrap()
-    code = tmp_path / "freeze"
-    code.mkdir()
-    (code / "fn.py").write_text(FREEZER)
+    code = code_with(tmp_path / "freeze", FREEZER)
     backend = ProcessBackend(cache_dir=tmp_path / "cache")
     try:
         cfg = config(code)
