@@ -11,8 +11,8 @@ from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
 from app.settings import Settings
-from widgets.editor_tabs import DISCARD
-from widgets.jobs import JobBridge
+from bench.projects import write_project
+from tests.widgets.window_support import close_window, open_window
 from widgets.main_window import MainWindow
 
 pytestmark = [pytest.mark.timeout(120)]
@@ -41,26 +41,15 @@ def handler(event, context):
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path):
-    project = tmp_path / "proj"
-    (project / "src").mkdir(parents=True)
-    (project / "template.yaml").write_text(TEMPLATE)
-    (project / "src" / "app.py").write_text(HANDLER)
-    (project / "events" / "SumFunction").mkdir(parents=True)
-    (project / "events" / "SumFunction" / "four.json").write_text('{"n": 4}')
-    w = MainWindow(Settings(tmp_path / "config"), jobs=JobBridge(), engine_probe=lambda: "not needed")
-    w.tabs.ask_unsaved = lambda paths: DISCARD
-    w.ask_recover = lambda paths: False
-    qtbot.addWidget(w)
-    w.resize(1300, 850)
-    w.show()
+    files = {"src/app.py": HANDLER, "events/SumFunction/four.json": '{"n": 4}'}
+    project = write_project(tmp_path / "proj", TEMPLATE, files)
+    w = open_window(qtbot, Settings(tmp_path / "config"), size=(1300, 850))
     assert w.open_project(project)
     w.toolbar.select_function("SumFunction")
     w.toolbar.select_event("four")
     w.toolbar.set_backend("process")
     yield w
-    w.debug.shutdown()
-    w.invoker.close_backends()
-    assert w.jobs.shutdown(15_000)
+    close_window(w)
 
 
 def _wait_paused(qtbot, w: MainWindow, line: int) -> None:

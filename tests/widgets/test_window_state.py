@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings
-from widgets.editor_tabs import DISCARD
-from widgets.jobs import JobBridge
+from tests.widgets.window_support import close_window, open_window
 from widgets.main_window import MainWindow
 
 pytestmark = [pytest.mark.timeout(120)]
@@ -50,16 +49,9 @@ def _project(root: Path, name: str) -> Path:
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path):
-    w = MainWindow(Settings(tmp_path / "config"), jobs=JobBridge(), engine_probe=lambda: "not needed")
-    w.tabs.ask_unsaved = lambda paths: DISCARD
-    w.ask_recover = lambda paths: False
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
+    w = open_window(qtbot, Settings(tmp_path / "config"))
     yield w
-    w.debug.shutdown()
-    w.invoker.close_backends()
-    assert w.jobs.shutdown(15_000)
+    close_window(w)
 
 
 def _invoke(qtbot, w: MainWindow) -> None:

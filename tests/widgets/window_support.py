@@ -32,7 +32,8 @@ def open_window(
 
 
 def close_window(window: MainWindow, timeout_ms: int = 15_000, *, close: bool = False) -> None:
-    """Discard unsaved events, close the backends (and the window) and drain the job bridge (asserted)."""
+    """End a debug invoke, discard unsaved events, close the backends (and the window), drain the jobs."""
+    window.debug.shutdown()
     window.event_editor.ask_unsaved = lambda name: DISCARD
     window.invoker.close_backends()
     if close:
