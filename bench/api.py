@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import load_average, load_sentence
-from bench.projects import stop_process
+from bench.projects import api_port, started_api, stop_process, write_project
 from runner.debug import free_port
 
 TITLE = "Local HTTP API (start-api)"
@@ -115,37 +115,25 @@ def measure(port: int) -> dict[str, float]:
 
 
 def project(root: Path) -> Path:
-    (root / "src").mkdir(parents=True, exist_ok=True)
-    (root / "template.yaml").write_text(TEMPLATE)
-    (root / "src" / "app.py").write_text(HANDLER)
-    return root
+    return write_project(root, TEMPLATE, {"src/app.py": HANDLER})
 
 
 def ours(root: Path, backend_name: str, image: str | None) -> dict[str, float]:
     from app.invoke import select_backend
-    from app.local.api import LocalApi
-    from app.local.functions import LocalFunctions
-    from app.project.loader import load_project
 
-    loaded = load_project(project(root))
     options: dict[str, Any] = {}
     if backend_name == "container":
         options = {"project": f"bench-api-{os.getpid()}", "container_image": image}
-    backend = select_backend(backend_name, **options)
-    functions = LocalFunctions(loaded, backend)
     problems: list[str] = []
-    api = LocalApi(loaded, functions, log=lambda line: problems.append(line) if "] 5" in line else None)
-    api.start("127.0.0.1", 0)
-    try:
-        port = int(api.listeners[0].url.rsplit(":", 1)[1])
-        out = {"cold": _timed(lambda: _ok(port))}
-        out.update(measure(port))
-        return out
-    except RuntimeError as exc:
-        raise RuntimeError(f"{exc}; the gateway said: {problems[-3:]}") from None
-    finally:
-        api.stop()
-        functions.close()
+    log = lambda line: problems.append(line) if "] 5" in line else None  # noqa: E731
+    with started_api(project(root), select_backend(backend_name, **options), log=log) as api:
+        try:
+            port = api_port(api)
+            out = {"cold": _timed(lambda: _ok(port))}
+            out.update(measure(port))
+            return out
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; the gateway said: {problems[-3:]}") from None
 
 
 def sam(sam_bin: Path, root: Path) -> dict[str, float]:

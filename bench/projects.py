@@ -1,5 +1,5 @@
-"""Shared by the benchmarks and the tests: small SAM projects on disk, a started local application, and
-stopping a helper subprocess."""
+"""Shared by the benchmarks and the tests: small SAM projects on disk, a started local application or
+local API, and stopping a helper subprocess."""
 
 from __future__ import annotations
 
@@ -39,6 +39,33 @@ def started_cloud(
     finally:
         cloud.stop()
         backend.close()
+
+
+@contextmanager
+def started_api(project: Any, backend: Any = None, **options: Any) -> Iterator[Any]:
+    """Blocks while starting: a LocalApi of `project` (a folder or a loaded Project) on 127.0.0.1 and a
+    free port, its functions on `backend` (the process backend unless given), `options` as LocalApi's;
+    yields the started api, then stops it and closes the functions (and so the backend)."""
+    from app.invoke import select_backend
+    from app.local.api import LocalApi
+    from app.local.functions import LocalFunctions
+    from app.project.loader import load_project
+
+    loaded = load_project(project) if isinstance(project, (str, Path)) else project
+    functions = LocalFunctions(loaded, backend or select_backend("process"))
+    try:
+        api = LocalApi(loaded, functions, **options).start("127.0.0.1", 0)
+        try:
+            yield api
+        finally:
+            api.stop()
+    finally:
+        functions.close()
+
+
+def api_port(api: Any) -> int:
+    """The port of a started LocalApi's first listener."""
+    return int(api.listeners[0].url.rsplit(":", 1)[1])
 
 
 def stop_process(proc: subprocess.Popen[bytes], wait_s: float = 30) -> None:

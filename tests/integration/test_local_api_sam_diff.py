@@ -16,12 +16,8 @@ from typing import Any
 
 import pytest
 
-from app.invoke import select_backend
-from app.local.api import LocalApi
-from app.local.functions import LocalFunctions
-from app.project.loader import load_project
 from bench.api import sam_binary
-from bench.projects import stop_process
+from bench.projects import api_port, started_api, stop_process
 from runner.container_engine import has_image
 from runner.debug import free_port
 from tests.integration import docker_fixtures
@@ -151,14 +147,8 @@ def sam_port(docker_client: Any, project: Path) -> Iterator[int]:
 
 @pytest.fixture(scope="module")
 def our_port(project: Path) -> Iterator[int]:
-    loaded = load_project(project)
-    functions = LocalFunctions(loaded, select_backend("process"))
-    api = LocalApi(loaded, functions).start("127.0.0.1", 0)
-    try:
-        yield int(api.listeners[0].url.rsplit(":", 1)[1])
-    finally:
-        api.stop()
-        functions.close()
+    with started_api(project) as api:
+        yield api_port(api)
 
 
 OWN_VALUES = {"host", "x-forwarded-port"}  # each server's own address

@@ -17,10 +17,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from app.invoke import select_backend
 from app.local.api import LocalApi
-from app.local.functions import LocalFunctions
-from app.project.loader import load_project
+from bench.projects import started_api
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
@@ -169,15 +167,9 @@ def _project(root: Path, key: rsa.RSAPrivateKey) -> Path:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    project = load_project(_project(tmp_path_factory.mktemp("auth"), key))
-    functions = LocalFunctions(project, select_backend("process"))
     logs: list[str] = []
-    api = LocalApi(project, functions, log=logs.append).start("127.0.0.1", 0)
-    try:
+    with started_api(_project(tmp_path_factory.mktemp("auth"), key), log=logs.append) as api:
         yield Served(api, logs, key)
-    finally:
-        api.stop()
-        functions.close()
 
 
 def test_token_authorizer_allows_passes_context_and_caches(served: Served) -> None:
@@ -275,18 +267,14 @@ def test_jwks_from_a_url(tmp_path: Path) -> None:
 
     keys = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Keys)
     threading.Thread(target=keys.serve_forever, daemon=True).start()
-    project = load_project(root)
-    functions = LocalFunctions(project, select_backend("process"))
     url = f"http://127.0.0.1:{keys.server_address[1]}/jwks.json"
-    api = LocalApi(project, functions, jwks=url).start("127.0.0.1", 0)
     try:
-        served = Served(api, [], key)
-        assert served.call("/jwt", {"Authorization": served.token(scope="read")})[0] == 200
-        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        assert served.call("/jwt", {"Authorization": served.token(other, scope="read")})[0] == 401
+        with started_api(root, jwks=url) as api:
+            served = Served(api, [], key)
+            assert served.call("/jwt", {"Authorization": served.token(scope="read")})[0] == 200
+            other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            assert served.call("/jwt", {"Authorization": served.token(other, scope="read")})[0] == 401
     finally:
-        api.stop()
-        functions.close()
         keys.shutdown()
         keys.server_close()
 

@@ -13,10 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.invoke import select_backend
-from app.local.api import LocalApi
-from app.local.functions import LocalFunctions
-from app.project.loader import load_project
+from bench.projects import api_port, started_api, write_project
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
@@ -41,17 +38,8 @@ def echo(event, context):
 @pytest.fixture(scope="module")
 def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     root: Path = tmp_path_factory.mktemp("fuzz")
-    (root / "template.yaml").write_text(TEMPLATE)
-    (root / "src").mkdir()
-    (root / "src" / "app.py").write_text(APP)
-    project = load_project(root)
-    functions = LocalFunctions(project, select_backend("process"))
-    api = LocalApi(project, functions).start("127.0.0.1", 0)
-    try:
-        yield int(api.listeners[0].url.rsplit(":", 1)[1])
-    finally:
-        api.stop()
-        functions.close()
+    with started_api(write_project(root, TEMPLATE, {"src/app.py": APP})) as api:
+        yield api_port(api)
 
 
 header_names = st.from_regex(r"\A[A-Za-z][A-Za-z0-9-]{0,20}\Z")

@@ -18,10 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.commands import start_api
-from app.invoke import select_backend
 from app.local.api import LocalApi
-from app.local.functions import LocalFunctions
-from app.project.loader import load_project
+from bench.projects import started_api
 from runner.debug import free_port
 from runner.gateway.model import Exchange
 from tests.unit.local_api_project import PNG, write_project
@@ -77,16 +75,10 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root = write_project(tmp_path_factory.mktemp("localapi"))
-    project = load_project(root)
-    functions = LocalFunctions(project, select_backend("process"))
     logs: list[str] = []
     exchanges: list[Exchange] = []
-    api = LocalApi(project, functions, log=logs.append, on_exchange=exchanges.append).start("127.0.0.1", 0)
-    try:
+    with started_api(root, log=logs.append, on_exchange=exchanges.append) as api:
         yield Served(api, root, logs, exchanges)
-    finally:
-        api.stop()
-        functions.close()
 
 
 def test_rest_event_has_the_documented_v1_fields(served: Served) -> None:
