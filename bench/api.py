@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.load import load_average, load_sentence
 from bench.projects import api_port, started_api, stop_process, write_project
-from runner.debug import free_port
+from runner.debug.session import free_port
 
 TITLE = "Local HTTP API (start-api)"
 WARM_N = 200
@@ -166,7 +166,7 @@ def sam(sam_bin: Path, root: Path) -> dict[str, float]:
 
 
 def run() -> str:
-    from runner.container_engine import EngineUnavailable, connect, has_image
+    from runner.backends.container.engine import EngineUnavailable, connect, has_image
 
     load_before = load_average()
     rows: list[tuple[str, dict[str, float]]] = []

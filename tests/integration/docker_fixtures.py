@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from runner.container_engine import EngineUnavailable, connect, has_image
+from runner.backends.container.engine import EngineUnavailable, connect, has_image
 from tests.conftest import unavailable
 
 DEFAULT_TEST_IMAGE = "lambda-studio-test/python:3.11"
@@ -44,7 +44,7 @@ def backend_fixture(label: str, *, scope: str = "module", **options: Any) -> Any
     def backend(
         docker_client: Any, test_image: str, tmp_path_factory: pytest.TempPathFactory
     ) -> Iterator[Any]:
-        from runner.container import ContainerBackend
+        from runner.backends.container.backend import ContainerBackend
 
         made = ContainerBackend(
             docker_client, f"{label}-{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp(f"{label}-cache"),

@@ -11,8 +11,8 @@ import pytest
 from app.cli import main
 from app.deploy.stack.operations import plan_stack, prepare
 from tests.integration.deploy_helpers import cache_dir
-from tests.integration.moto_fixtures import CallCounter, moto_server, moto_url  # noqa: F401
-from tests.integration.test_stack_moto import aws_env, connection, options, resources_of  # noqa: F401
+from tests.integration.moto_fixtures import CallCounter, aws_env, moto_connection, moto_server, moto_url  # noqa: F401
+from tests.integration.test_stack_moto import options, resources_of
 
 pytestmark = [pytest.mark.moto, pytest.mark.slow]
 
@@ -84,7 +84,7 @@ def test_packaged_template_points_at_the_uploaded_child(
     tmp_path: Path,
     aws_env: None,  # noqa: F811
 ) -> None:
-    conn = connection(moto_url, "ap-south-1")
+    conn = moto_connection(moto_url, "ap-south-1")
     for transform in ("service", "local"):
         opts = options(tmp_path, "nest")
         opts.transform = transform
@@ -124,7 +124,7 @@ def test_nested_application_deploys_noops_and_a_child_edit_modifies_it(
     out = json.loads(capsys.readouterr().out)
     assert code == 0, out
     assert out["result"]["status"] == "CREATE_COMPLETE"
-    conn = connection(moto_url, region)
+    conn = moto_connection(moto_url, region)
     parent = resources_of(conn, "nest")
     assert parent["Orders"]["ResourceType"] == "AWS::CloudFormation::Stack"
     child = resources_of(conn, parent["Orders"]["PhysicalResourceId"])

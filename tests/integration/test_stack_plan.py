@@ -12,8 +12,8 @@ from app.deploy.errors import DeployError
 from app.deploy.stack.events import describe_stack
 from app.deploy.stack.operations import execute_plan, plan_stack
 from tests.integration.deploy_helpers import cache_dir
-from tests.integration.moto_fixtures import CallCounter, moto_server, moto_url  # noqa: F401
-from tests.integration.test_stack_moto import aws_env, connection, options  # noqa: F401
+from tests.integration.moto_fixtures import CallCounter, aws_env, moto_connection, moto_server, moto_url  # noqa: F401
+from tests.integration.test_stack_moto import options
 
 pytestmark = [pytest.mark.moto, pytest.mark.slow]
 
@@ -26,7 +26,7 @@ def test_plan_of_a_new_stack_uploads_nothing_and_leaves_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     region = "sa-east-1"
-    conn = connection(moto_url, region)
+    conn = moto_connection(moto_url, region)
     counters = {s: CallCounter().attach(conn.client(s)) for s in ("s3", "cloudformation")}
     plan = plan_stack(conn, example_project, options(tmp_path, "planned", upload_artifacts=False))
     assert not plan.review.no_changes and plan.uploaded == 0

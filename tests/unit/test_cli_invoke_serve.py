@@ -11,8 +11,8 @@ import pytest
 
 from app.cli import main
 from app.invoke import select_backend
-from runner.auto_backend import AutoBackend
-from runner.process import ProcessBackend
+from runner.backends.auto import AutoBackend
+from runner.backends.process.backend import ProcessBackend
 from runner.result import SetupError
 from tests.serve_support import lambda_client, serving, write_project
 

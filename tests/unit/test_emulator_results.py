@@ -16,7 +16,7 @@ from tests.log_handlers import write_app
 from tests.unit.test_emulator_api import _http
 
 REPO = Path(__file__).resolve().parents[2]
-BOOTSTRAP = REPO / "runner" / "bootstrap.py"
+BOOTSTRAP = REPO / "runner" / "backends" / "process" / "bootstrap.py"
 CODE = """
 def ok(event, context):
     return "ok"

@@ -147,8 +147,8 @@ def test_concurrency_must_be_positive() -> None:
 def test_auto_backend_without_an_engine_prewarms_the_process_runtime(tmp_path: Path) -> None:
     from app.local.functions import LocalFunctions
     from app.project.loader import load_project
-    from runner.auto_backend import AutoBackend
-    from runner.container_engine import connect
+    from runner.backends.auto import AutoBackend
+    from runner.backends.container.engine import connect
 
     write_project(tmp_path, TEMPLATE.replace("MARKS_DIR", str(tmp_path)), APP)
     backend = AutoBackend(
