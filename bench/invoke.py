@@ -21,6 +21,7 @@ from runner.backends.process.backend import ProcessBackend
 from runner.config import FunctionConfig
 from runner.emulator import InvokeServer
 from runner.ports import free_port
+from runner.result import InvokeResult
 
 TITLE = "Local invoke (process backend)"
 WARM_N = 200
@@ -57,16 +58,31 @@ def _time(fn: Callable[[], object]) -> float:
     return _ms(time.perf_counter() - t)
 
 
+def cold_invokes(
+    config: FunctionConfig,
+    cache: Path,
+    n: int,
+    event: bytes,
+    check: Callable[[InvokeResult], None] = lambda r: None,
+) -> list[float]:
+    """Blocks: `n` cold starts, each on a fresh ProcessBackend; each one's wall time in ms (ok and `check`ed)."""
+    colds = []
+    for _ in range(n):
+        backend = ProcessBackend(cache_dir=cache)
+        try:
+            t = time.perf_counter()
+            result = backend.invoke(config, event)
+            colds.append(_ms(time.perf_counter() - t))
+            assert result.ok, result.payload
+            check(result)
+        finally:
+            backend.close()
+    return colds
+
+
 def bench_ours(code: Path, cache: Path) -> dict[str, str]:
     config = _config(code)
-    colds = []
-    for _ in range(COLD_N):
-        backend = ProcessBackend(cache_dir=cache)
-        t = time.perf_counter()
-        result = backend.invoke(config, EVENT)
-        colds.append(_ms(time.perf_counter() - t))
-        assert result.ok, result.payload
-        backend.close()
+    colds = cold_invokes(config, cache, COLD_N, EVENT)
     backend = ProcessBackend(cache_dir=cache)
     try:
         backend.invoke(config, EVENT)

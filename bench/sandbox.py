@@ -9,10 +9,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.invoke import cold_invokes
 from bench.load import load_average, load_sentence
 from runner.backends.process.backend import ProcessBackend
 from runner.backends.process.sandbox import SANDBOX_ENV
 from runner.config import FunctionConfig
+from runner.result import InvokeResult
 
 TITLE = "Process backend sandbox (bubblewrap, freezing between invokes)"
 COLD_N = 10
@@ -32,15 +34,11 @@ def _measure(code: Path, cache: Path, sandbox: bool, freeze: bool) -> dict[str, 
     os.environ[SANDBOX_ENV] = "on" if sandbox else "off"
     try:
         config = _config(code)
-        colds = []
-        for _ in range(COLD_N):
-            backend = ProcessBackend(cache_dir=cache)
-            t = time.perf_counter()
-            result = backend.invoke(config, EVENT)
-            colds.append((time.perf_counter() - t) * 1000)
-            assert result.ok, result.payload
+
+        def sandboxed_as_asked(result: InvokeResult) -> None:
             assert ("bubblewrap" in (result.note or "")) == sandbox, result.note
-            backend.close()
+
+        colds = cold_invokes(config, cache, COLD_N, EVENT, sandboxed_as_asked)
         backend = ProcessBackend(cache_dir=cache)
         try:
             backend.emulator_for(config).freeze_idle = freeze
