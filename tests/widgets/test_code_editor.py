@@ -6,16 +6,14 @@ import time
 
 import pytest
 
+from tests.widgets.window_support import shown
 from widgets.code_editor import STYLE_DEFAULT, CodeEditor, language_for_path
 from widgets.themes import DARK, bgr
 
 
 @pytest.fixture
 def editor(qtbot):
-    ed = CodeEditor(language="python")
-    qtbot.addWidget(ed)
-    ed.resize(600, 400)
-    ed.show()
+    ed = shown(qtbot, CodeEditor(language="python"), (600, 400))
     return ed
 
 

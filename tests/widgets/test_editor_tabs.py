@@ -10,16 +10,14 @@ from pathlib import Path
 import pytest
 
 from app import fsutil
+from tests.widgets.window_support import shown
 from widgets.editor_tabs import CANCEL, DISCARD, SAVE, EditorTabs
 from widgets.find_bar import FindBar
 
 
 @pytest.fixture
 def tabs(qtbot):
-    widget = EditorTabs()
-    qtbot.addWidget(widget)
-    widget.resize(700, 500)
-    widget.show()
+    widget = shown(qtbot, EditorTabs(), (700, 500))
     return widget
 
 

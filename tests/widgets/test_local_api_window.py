@@ -7,16 +7,14 @@ import os
 from pathlib import Path
 
 from app.settings import Settings
+from tests.widgets.window_support import shown
 from widgets.main_window import MainWindow
 
 
 def test_local_api_dock_in_the_window(qtbot, example_project: Path) -> None:
     settings = Settings()
     settings.set("backend", "process")
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    window.resize(1280, 720)
-    window.show()
+    window = shown(qtbot, MainWindow(settings), (1280, 720))
     assert window.open_project(example_project)
     dock = window.docks["localApiDock"]
     dock.raise_()

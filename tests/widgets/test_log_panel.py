@@ -8,15 +8,13 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 
+from tests.widgets.window_support import shown
 from widgets.log_panel import END, ERROR, NORMAL, REPORT, START, WARNING, LogPanel, classify
 
 
 @pytest.fixture
 def panel(qtbot):
-    p = LogPanel()
-    qtbot.addWidget(p)
-    p.resize(800, 300)
-    p.show()
+    p = shown(qtbot, LogPanel(), (800, 300))
     return p
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, StackFrame
+from tests.widgets.window_support import shown
 from widgets.history_view import HistoryEntry, HistoryView
 from widgets.result_view import ResultView
 
@@ -75,10 +76,7 @@ def test_running_and_failure_states(qtbot):
 
 
 def test_a_long_failure_wraps_in_full_and_never_widens_the_view(qtbot):
-    view = ResultView()
-    qtbot.addWidget(view)
-    view.resize(420, 400)
-    view.show()
+    view = shown(qtbot, ResultView(), (420, 400))
     narrow = view.minimumSizeHint().width()
     message = (
         "Could not invoke Fn: the image "

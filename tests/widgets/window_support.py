@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -14,6 +14,15 @@ from widgets.jobs import JobBridge
 from widgets.main_window import MainWindow
 
 WindowFactory = Callable[..., MainWindow]
+W = TypeVar("W")
+
+
+def shown(qtbot: Any, widget: W, size: tuple[int, int]) -> W:
+    """`widget`, owned by qtbot (closed after the test), resized to `size` and shown."""
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    return widget
 
 
 def open_window(
