@@ -27,6 +27,7 @@ from runner.container_sandbox import (
 )
 from runner.debug import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
 from runner.emulator import TOKEN_ENV, TOKEN_HEADER, code_stamp
+from runner.emulator.gate_link import GATE_ENV
 
 LABEL_PROJECT = "lambda-studio.project"
 LABEL_FUNCTION = "lambda-studio.function"
@@ -411,6 +412,8 @@ class ContainerPool:
         # its environment and its /proc entry before any runtime starts).
         token = secrets.token_urlsafe(24)
         env[TOKEN_ENV] = token
+        if mode == "emulator" and config.host_gate is not None:  # the local cloud's endpoints, via the host
+            env[GATE_ENV] = config.host_gate.to_env()  # taken out of the environment, as the token is
         if mode == "emulator":
             volumes[str(EMULATOR_DIR)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
             kwargs["entrypoint"] = list(EMULATOR_COMMAND)
