@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,6 +187,7 @@ def handler(event, context):
             pass
     return {
         "endpoint": os.environ.get("AWS_ENDPOINT_URL"),
+        "in_container": os.path.exists("/.dockerenv"),
         "greeting": greeting,
         "environ": json.dumps(dict(os.environ)),
         "proc": "\\n".join(seen),
@@ -258,3 +264,51 @@ def test_another_container_on_the_bridge_gets_403_from_the_gate(
     finally:
         gate.stop()
         endpoint.stop()
+
+
+@pytest.mark.docker
+def test_start_runs_functions_in_containers_by_default_and_their_sdk_calls_stay_local(
+    tmp_path: Path, docker_client: Any, test_image: str
+) -> None:
+    require_moto()
+    project = write_project(tmp_path / "cli-app", TEMPLATE, {"src/app.py": WRITER, "src/caller.py": CALLER})
+    _sdk_layer(project / "sdk")
+    exe = Path(sys.executable).parent / "lambda-studio"
+    proc = subprocess.Popen(
+        [str(exe), "start", str(project), "--aws-port", "0", "--port", "0"],  # no --backend: auto
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LAMBDA_STUDIO_IMAGE": test_image},  # auto finds the image on this machine
+    )
+    log = Log()
+    reader = threading.Thread(
+        target=lambda: [log(line.rstrip("\n")) for line in proc.stderr or ()], daemon=True
+    )
+    reader.start()
+
+    def mine() -> list[Any]:
+        owned = docker_client.containers.list(all=True, filters={"label": "lambda-studio.owner"})
+        return [c for c in owned if f":{proc.pid}:" in c.labels.get("lambda-studio.owner", "")]
+
+    try:
+        url = log.wait_for(lambda s: s.startswith("Local AWS endpoint: "), timeout=90)[0].split(": ", 1)[1]
+        invoke_url = log.wait_for(lambda s: s.startswith("Lambda Invoke API: "))[0].split(": ", 1)[1]
+        keys = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+        answer = boto3.client("lambda", endpoint_url=invoke_url, **keys).invoke(
+            FunctionName="Writer", Payload=json.dumps({"id": "cli-1"}).encode()
+        )
+        result = json.loads(answer["Payload"].read())
+        assert "FunctionError" not in answer, result
+        assert result["in_container"] is True and result["endpoint"] == url
+        item = boto3.client("dynamodb", endpoint_url=url, **keys).get_item(
+            TableName=json.loads(result["environ"])["TABLE"], Key={"id": {"S": "cli-1"}}
+        )
+        assert item["Item"]["by"] == {"S": "container"}
+        assert mine(), "start should run the function in a container"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    reader.join(10)
+    assert code == 0, log.text()
+    assert mine() == []
