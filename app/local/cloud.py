@@ -98,6 +98,13 @@ class LocalCloud:
         client = _engine_client(backend)
         if client is None:
             return None
+        try:
+            return self._gate_on(client, sink)
+        finally:
+            if client is not getattr(backend, "client", None):
+                client.close()  # made here only to find the bridge
+
+    def _gate_on(self, client: Any, sink: LineSink) -> GateLink | None:
         from app.local.gate import HostGate, bridge_address
 
         assert self.invoke_api is not None  # made just before
@@ -205,6 +212,10 @@ def summary(cloud: LocalCloud) -> list[str]:
     elif any(t.type in ("Api", "HttpApi", "FunctionUrl") for t in model.triggers):
         lines.append("HTTP routes: not served (see the problems above)")
     lines.append(f"Local AWS endpoint: {cloud.url}")
+    if cloud.gate is not None:
+        lines.append(
+            f"    functions in containers reach it through the token gate on {cloud.gate.bind}:{cloud.gate.port}"
+        )
     lines.append(f"    aws --endpoint-url {cloud.url} sqs list-queues")
     lines.append(f'    boto3.client("sqs", endpoint_url="{cloud.url}")')
     if cloud.invoke_api is not None:

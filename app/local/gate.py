@@ -23,6 +23,7 @@ from runner.emulator.gate_link import MAX_PREAMBLE, PREAMBLE, GateLink, splice
 
 PREAMBLE_TIMEOUT_S = 5.0
 MAX_CONNECTIONS = 256
+MAX_LOGGED_REFUSALS = 20
 DESKTOP_HOST = "host.docker.internal"
 
 
@@ -66,6 +67,7 @@ class HostGate:
         self.log = log
         self.token = secrets.token_urlsafe(24)
         self.port = 0
+        self.refused = 0
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._open: set[socket.socket] = set()
@@ -168,8 +170,12 @@ class HostGate:
         return target, rest, ""
 
     def _refuse(self, conn: socket.socket, why: str) -> None:
-        if self.log is not None:
-            self.log(f"lambda-studio: the local endpoint's container gate refused a connection: {why}")
+        with self._lock:
+            self.refused += 1
+            count = self.refused
+        if self.log is not None and count <= MAX_LOGGED_REFUSALS:  # a flood must not drown the log
+            more = " (further refusals are not logged)" if count == MAX_LOGGED_REFUSALS else ""
+            self.log(f"lambda-studio: the local endpoint's container gate refused a connection: {why}{more}")
         with contextlib.suppress(OSError):
             conn.sendall(forbidden(why))
             conn.shutdown(socket.SHUT_WR)

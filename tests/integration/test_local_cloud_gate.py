@@ -294,6 +294,7 @@ def test_start_runs_functions_in_containers_by_default_and_their_sdk_calls_stay_
     try:
         url = log.wait_for(lambda s: s.startswith("Local AWS endpoint: "), timeout=90)[0].split(": ", 1)[1]
         invoke_url = log.wait_for(lambda s: s.startswith("Lambda Invoke API: "))[0].split(": ", 1)[1]
+        assert "functions in containers reach it through the token gate on " in log.text()
         keys = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
         answer = boto3.client("lambda", endpoint_url=invoke_url, **keys).invoke(
             FunctionName="Writer", Payload=json.dumps({"id": "cli-1"}).encode()
