@@ -364,9 +364,11 @@ class LocalCloudDock(QWidget):
 
 def install(window: Any) -> LocalCloudController:
     """Adds the "Local cloud" toggle to the run toolbar and its dock to the window; wires the log."""
-    from app.invoke import select_backend
 
     def make_backend() -> Any:
+        # imported when the local cloud starts, not on the window's start-up path
+        from app.invoke import select_backend
+
         # The toolbar's choice, as for an invoke: a function in a container reaches the local endpoint
         # through the token gate (app/local/gate.py).
         name = window.toolbar.backend()

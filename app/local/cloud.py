@@ -162,7 +162,7 @@ def _engine_client(backend: Backend) -> Any:
         return client
     if not callable(getattr(backend, "choose", None)):  # only the auto backend chooses per invoke
         return None
-    from runner.container_engine import connect
+    from runner.backends.container.engine import connect
     from runner.errors import UserFacingError
 
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.settings import Settings
-from runner.auto_backend import AutoBackend
-from runner.process import ProcessBackend
+from runner.backends.auto import AutoBackend
+from runner.backends.process.backend import ProcessBackend
 from widgets.jobs import JobBridge
 from widgets.main_window import MainWindow
 
