@@ -131,7 +131,9 @@ def test_the_forwarder_adds_the_token_and_carries_sdk_calls_and_large_bodies(
 SDK = ("boto3", "botocore", "jmespath", "s3transfer", "urllib3", "dateutil", "six.py")
 # The test image has no boto3 (real Lambda images do): the host's copy goes in as a layer.
 TEMPLATE = (
-    TABLE_TEMPLATE.replace("      Timeout: 20\n", "      Timeout: 20\n      Layers: [!Ref Sdk]\n")
+    TABLE_TEMPLATE.replace(  # boto3 from a layer under a loaded machine: room and time for its import
+        "      Timeout: 20\n", "      Timeout: 60\n      MemorySize: 512\n      Layers: [!Ref Sdk]\n"
+    )
     + """\
   Sdk:
     Type: AWS::Serverless::LayerVersion
@@ -143,7 +145,8 @@ TEMPLATE = (
       CodeUri: src/
       Handler: caller.handler
       Runtime: python3.11
-      Timeout: 30
+      Timeout: 90
+      MemorySize: 512
       Layers: [!Ref Sdk]
 """
 )
