@@ -199,15 +199,18 @@ def handler(event, context):
 
 
 @pytest.mark.docker
+@pytest.mark.parametrize("mode", ["emulator", "image"])
 def test_a_container_functions_boto3_call_lands_in_the_local_table_and_stop_leaves_nothing(
-    tmp_path: Path, docker_client: Any, test_image: str
+    tmp_path: Path, docker_client: Any, test_image: str, mode: str
 ) -> None:
     project = write_project(
         tmp_path / "writer-app", TEMPLATE, {"src/app.py": WRITER, "src/caller.py": CALLER}
     )
     _sdk_layer(project / "sdk")
     label = f"pytest-cloudgate-{uuid.uuid4().hex[:8]}"
-    backend = ContainerBackend(docker_client, label, tmp_path / "cache", image_override=test_image)
+    backend = ContainerBackend(
+        docker_client, label, tmp_path / "cache", image_override=test_image, entrypoint_mode=mode
+    )
 
     def containers() -> list[Any]:
         return docker_client.containers.list(all=True, filters={"label": f"{LABEL_PROJECT}={label}"})

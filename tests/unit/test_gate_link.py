@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from runner.backends.container import rie_gate
 from runner.config import FunctionConfig
-from runner.emulator.gate_link import GateLink
+from runner.emulator.gate_link import GATE_ENV, GateLink
 
 
 def test_a_link_survives_the_environment_and_hides_its_token_from_repr() -> None:
@@ -37,3 +38,7 @@ def test_a_link_survives_the_environment_and_hides_its_token_from_repr() -> None
 def test_a_bad_link_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         GateLink.from_env(text)
+
+
+def test_image_modes_gate_reads_the_same_variable() -> None:
+    assert rie_gate.GATE_ENV == GATE_ENV

@@ -41,6 +41,8 @@ CONTAINER_PORT = 8080
 EMULATOR_DIR = Path(__file__).resolve().parents[2] / "emulator"
 RIE_GATE_IN_CONTAINER = "/var/lambda-studio/rie_gate.py"
 RIE_GATE_FILE = Path(__file__).resolve().parent / "rie_gate.py"
+GATE_LINK_IN_CONTAINER = "/var/lambda-studio/gate_link.py"  # next to rie_gate.py
+GATE_LINK_FILE = EMULATOR_DIR / "gate_link.py"
 LineSink = Callable[[str], None]
 __all__ = ["TOKEN_ENV", "TOKEN_HEADER", "owner_id"]
 LINES_BYTES = 4 * 1024 * 1024  # recent output kept per container (lines are <= 256 KB: the emulator cuts)
@@ -412,7 +414,7 @@ class ContainerPool:
         # its environment and its /proc entry before any runtime starts).
         token = secrets.token_urlsafe(24)
         env[TOKEN_ENV] = token
-        if mode == "emulator" and config.host_gate is not None:  # the local cloud's endpoints, via the host
+        if config.host_gate is not None:  # the local cloud's endpoints, via the host (both modes)
             env[GATE_ENV] = config.host_gate.to_env()  # taken out of the environment, as the token is
         if mode == "emulator":
             volumes[str(EMULATOR_DIR)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
@@ -437,6 +439,8 @@ class ContainerPool:
                 env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
         else:
             volumes[str(RIE_GATE_FILE)] = {"bind": RIE_GATE_IN_CONTAINER, "mode": "ro"}
+            if config.host_gate is not None:  # rie_gate imports it from its own folder
+                volumes[str(GATE_LINK_FILE)] = {"bind": GATE_LINK_IN_CONTAINER, "mode": "ro"}
             kwargs["entrypoint"] = ["python3", RIE_GATE_IN_CONTAINER]
             command = [config.handler]
         labels = {
