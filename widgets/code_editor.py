@@ -22,12 +22,10 @@ from widgets import code_editor_looks as looks
 from widgets import code_editor_margins as margins
 from widgets import code_editor_search as search
 from widgets.code_editor_margins import BREAKPOINT_MARKER, LOGPOINT_MARKER, MARGIN_BREAKPOINTS
-from widgets.editor_styles import STYLE_MAP, language_for_path
+from widgets.editor_styles import STYLE_MAP
 from widgets.themes import LIGHT, Theme
 
 LARGE_FILE_BYTES = 32_000_000  # above this: no lexer, no folding - opening must stay instant
-
-__all__ = ["CodeEditor", "language_for_path"]
 
 
 def _b(data: QByteArray) -> bytes:

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from widgets.code_editor import CodeEditor, language_for_path
+from widgets.code_editor import CodeEditor
 from widgets.code_editor_looks import STYLE_DEFAULT
+from widgets.editor_styles import language_for_path
 from widgets.themes import DARK, bgr
 
 
