@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from app.invoke import Backend, function_config
+from app.invoke import function_config
 from app.project.model import FunctionSpec, Project
+from runner.backends.contract import Backend
 from runner.config import FunctionConfig
 from runner.emulator import Answer, RecentLogs, Throttled
 from runner.emulator.gate_link import GateLink

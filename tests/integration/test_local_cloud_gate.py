@@ -21,7 +21,7 @@ import pytest
 from app.local.endpoint import DUMMY_KEYS, LocalEndpoint
 from app.local.gate import HostGate, bridge_address
 from runner.backends.container.backend import ContainerBackend
-from runner.backends.container.pool import LABEL_PROJECT
+from runner.backends.container.launch import LABEL_PROJECT
 from runner.emulator.gate_link import PREAMBLE, Forwarder
 from tests.integration import docker_fixtures
 from tests.integration.local_cloud_support import Log, require_moto, running_cloud, write_project
