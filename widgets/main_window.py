@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.events.catalog import Catalog, shipped_catalog
+from app.events.old_trash import move_old_trash
 from app.events.store import EventStore, EventStoreError
 from app.events.triggers import trigger_template
 from app.history import entry_to_json, history_file, load_history, save_history
@@ -65,6 +66,15 @@ from widgets.window_menus import WindowMenus, build_menus
 BACKUP_INTERVAL_MS = 30_000
 HISTORY_SAVE_DELAY_MS = 1_000
 PRESTART_DELAY_MS = 250  # a selection that rests this long is pre-started (not every row passed over)
+
+
+def _move_old_trash(root: Path) -> str:
+    """Moves a project's old in-project trash to the per-user one (once); what to add to the status."""
+    moved = move_old_trash(root)
+    note = f" — moved {_count(moved.moved, 'deleted event')} to your trash" if moved.moved else ""
+    if moved.failed:
+        note += f" — could not move {len(moved.failed)} from .lambda-studio/trash: {moved.failed[0]}"
+    return note
 
 
 def _count(n: int, noun: str) -> str:
@@ -191,6 +201,8 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         """Blocks (reads credentials): called on the worker thread when a backend is created."""
         images = self.settings.get("images") or {}
         options: dict[str, object] = {"images": images} if images else {}
+        if self.settings.get("pythons"):
+            options["pythons"] = dict(self.settings.get("pythons"))
         if self.settings.get("local_credentials"):
             from app.invoke import profile_credentials
 
@@ -375,6 +387,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
             QMessageBox.warning(self, "Open project", f"{exc}\n\nPick a folder holding template.yaml.")
             return False
         self.project = project
+        trash_note = _move_old_trash(project.root)
         store = EventStore(project.root)
         events = events_by_function(project, store)
         self.tree.set_project(project, events)
@@ -392,6 +405,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         problems = len(project.all_diagnostics)
         self.show_message(
             f"Opened {project.root} — {_count(len(project.functions), 'function')}, {_count(problems, 'problem')}"
+            + trash_note
         )
         return True
 
@@ -703,7 +717,7 @@ class MainWindow(MenuActionsMixin, DebuggingMixin, AwsMixin, QMainWindow):
         elif key == "font_size":
             self.tabs.set_font_size(int(self.settings.get("font_size") or 11))
         elif (
-            key in ("images", "aws_region", "aws_profile", "local_credentials")
+            key in ("images", "pythons", "aws_region", "aws_profile", "local_credentials")
             and not self.invoker.is_running()
         ):
             self.invoker.close_backends()  # the next invoke starts with the new configuration
