@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from runner import interpreter
-from runner.interpreter import candidates, choose, find_python, version_of
+from runner.backends.process import interpreter
+from runner.backends.process.interpreter import candidates, choose, find_python, version_of
 
 HERE = f"{sys.version_info[0]}.{sys.version_info[1]}"
 OTHER = "3.12" if HERE != "3.12" else "3.11"  # a version this interpreter is not

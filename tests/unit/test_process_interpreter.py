@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from runner import interpreter
+from runner.backends.process import interpreter
+from runner.backends.process.backend import ProcessBackend
+from runner.backends.process.interpreter import find_python
 from runner.config import FunctionConfig
-from runner.interpreter import find_python
-from runner.process import ProcessBackend
 
 HERE = f"{sys.version_info[0]}.{sys.version_info[1]}"
 OTHER = "3.12" if HERE != "3.12" else "3.11"
@@ -117,8 +117,8 @@ def test_a_pin_chooses_the_interpreter(tmp_path: Path, monkeypatch: pytest.Monke
 
 @needs_other
 def test_debugging_runs_on_the_matching_interpreter_too(tmp_path: Path, backend: ProcessBackend) -> None:
-    from runner.dap import Breakpoint
-    from runner.debug import runtime_rules
+    from runner.debug.dap import Breakpoint
+    from runner.debug.session import runtime_rules
     from tests.integration.test_debug_process import DebugRun
 
     code = tmp_path / "dbg"

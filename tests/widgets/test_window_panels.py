@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings
-from runner.interpreter import find_python
+from runner.backends.process.interpreter import find_python
 from widgets.editor_tabs import DISCARD
 from widgets.jobs import JobBridge
 from widgets.main_window import MainWindow

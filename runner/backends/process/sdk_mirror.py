@@ -1,7 +1,7 @@
 """Our AWS SDK for a runtime on another Python version: a tree of links, compiled once by that interpreter.
 
 A function of python3.12 run on an installed Python 3.12 gets our (pure-Python) boto3 through the link
-folder of runner/isolation.py. That folder's sources are in our own installation, whose bytecode is for
+folder of isolation.py. That folder's sources are in our own installation, whose bytecode is for
 our version, so the other interpreter would compile botocore on every cold start (seconds). The mirror
 has real folders holding links to each source file (folders without Python sources, like botocore's data,
 are one link), so the other interpreter's bytecode goes into the mirror's own __pycache__ folders.
