@@ -12,6 +12,7 @@ import pytest
 from runner.backends.process import interpreter
 from runner.backends.process.backend import ProcessBackend
 from runner.backends.process.interpreter import find_python
+from runner.backends.process.sandbox import choose as choose_sandbox
 from runner.config import FunctionConfig
 
 HERE = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -85,7 +86,10 @@ def test_a_function_of_another_version_runs_on_a_matching_interpreter(
         "boto3": True, "humanize": True,
     }  # fmt: skip
     assert out["humanize"] == "1,234,567"  # requirements installed for that version
-    assert result.note is None or "Ran on Python" not in result.note
+    assert "Ran on Python" not in (result.note or "")
+    # Sandboxed where bubblewrap works here: its binds then let the interpreter in (pyenv's is in the hidden home).
+    sandboxed = choose_sandbox([]).active
+    assert ("sandboxed with bubblewrap" in (result.note or "")) == sandboxed
     assert backend.version_note(config) is None
 
 
