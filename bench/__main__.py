@@ -27,6 +27,7 @@ BENCHMARKS = [
     "sandbox",
     "local_app",
     "cloud_gate",
+    "interpreter",
 ]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
