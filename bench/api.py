@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.load import load_average, load_sentence
 from bench.projects import api_port, started_api, stop_process, write_project
-from runner.debug.session import free_port
+from runner.ports import free_port
 
 TITLE = "Local HTTP API (start-api)"
 WARM_N = 200

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from app.invoke import Backend, function_config
+from app.invoke import function_config
 from app.project.model import FunctionSpec, Project
+from runner.backends.contract import Backend
 from runner.config import FunctionConfig
 from runner.emulator import Answer, RecentLogs, Throttled
+from runner.emulator.gate_link import GateLink
 from runner.result import InvokeResult, Outcome, SetupError
 
 LineSink = Callable[[str], None]
@@ -29,12 +32,16 @@ class LocalFunctions:
         env_vars: Mapping[str, Any] | None = None,
         *,
         extra_environment: Mapping[str, str] | None = None,
+        host_gate: GateLink | None = None,
     ) -> None:
         self.project = project
         self.backend = backend
         self.env_vars = env_vars
         # Added to every function's environment (e.g. AWS_ENDPOINT_URL of the local AWS endpoint).
         self.extra_environment = dict(extra_environment or {})
+        self.host_gate = (
+            host_gate  # how a function in a container reaches those endpoints (app/local/gate.py)
+        )
         self._lock = threading.Lock()
         self._configs: dict[str, FunctionConfig] = {}
         self.skipped: dict[str, str] = {}  # logical id -> why it cannot run locally
@@ -74,9 +81,9 @@ class LocalFunctions:
             env = dict(config.environment)
             for key, value in self.extra_environment.items():
                 env.setdefault(key, value)
-            from dataclasses import replace
-
             config = replace(config, environment=env)
+        if self.host_gate is not None:
+            config = replace(config, host_gate=self.host_gate)
         with self._lock:
             self._configs[spec.logical_id] = config
         return config

@@ -19,7 +19,7 @@ import pytest
 from bench.api import sam_binary
 from bench.projects import api_port, started_api, stop_process
 from runner.backends.container.engine import has_image
-from runner.debug.session import free_port
+from runner.ports import free_port
 from tests.integration import docker_fixtures
 
 docker_client = docker_fixtures.docker_client

@@ -20,8 +20,8 @@ import pytest
 from app.commands import start_api
 from app.local.api import LocalApi
 from bench.projects import started_api
-from runner.debug.session import free_port
 from runner.gateway.model import Exchange
+from runner.ports import free_port
 from tests.unit.local_api_project import PNG, write_project
 
 V1_KEYS = {

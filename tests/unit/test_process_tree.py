@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from runner.backends.process.backend import ProcessBackend
-from runner.debug.session import free_port
+from runner.ports import free_port
 from tests.serve_support import wait_healthy
 from tests.unit.sandbox_helpers import (
     code_with,
