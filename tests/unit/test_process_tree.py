@@ -259,8 +259,11 @@ def test_kill_9_of_serve_leaves_nothing_after_the_next_start(
             return
         time.sleep(1.0)
         assert pids_with("302." + marker), "the group's child should outlive a kill -9 (until the sweep)"
+        assert pids_with("300." + marker), "the setsid child should outlive a kill -9 (until the sweep)"
         second = _serve(project, cli_env, free_port())  # the next start sweeps what the dead one left
-        assert wait_gone("302." + marker, 5) == []
+        # every child: the group's, the double-forked one and the setsid'd one (its own session and
+        # group, found by the owner marker it inherited in its environment)
+        assert wait_gone(_marker_arg(marker), 5) == []
     finally:
         for p in (proc, second):
             if p is not None and p.poll() is None:
