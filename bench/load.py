@@ -3,22 +3,20 @@ machine's load around any benchmark run, said plainly in the results (used by th
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.load_clients import CLIENTS, PROCS, HttpClient, boto3_client, load, load_procs
+
 TITLE = "Load on serve (50 clients)"
-CLIENTS = 50
-PROCS = 5  # client processes of the "boto3 in processes" row
 SYNC_N = 500
 ASYNC_N = 500
 SLOW_S = 0.5
@@ -84,21 +82,6 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _client(url: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    config = Config(retries={"max_attempts": 0, "mode": "standard"}, max_pool_connections=1, read_timeout=60)
-    return boto3.client(
-        "lambda",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=config,
-    )
-
-
 IMAGE = os.environ.get("LAMBDA_STUDIO_IMAGE") or "lambda-studio-test/python:{version}"  # local, no pull
 
 
@@ -125,140 +108,6 @@ def _serve(
     raise RuntimeError(f"serve --backend {backend} did not start")
 
 
-class _HttpClient:
-    """A keep-alive raw HTTP client: shows what the server costs without boto3's client-side CPU."""
-
-    class exceptions:  # noqa: N801 - shaped like a boto3 client's
-        TooManyRequestsException = type("TooManyRequestsException", (Exception,), {})
-
-    def __init__(self, url: str) -> None:
-        import http.client
-
-        self.conn = http.client.HTTPConnection("127.0.0.1", int(url.rsplit(":", 1)[1]), timeout=60)
-
-    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
-        path = f"/2015-03-31/functions/{FunctionName}/invocations"
-        self.conn.request("POST", path, body=Payload, headers={"X-Amz-Invocation-Type": InvocationType})
-        resp = self.conn.getresponse()
-        body = resp.read()
-        if resp.status == 429:
-            raise self.exceptions.TooManyRequestsException()
-        if resp.status >= 300:
-            raise RuntimeError(f"HTTP {resp.status}")
-        return {"Payload": _Body(body)}
-
-
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def read(self) -> bytes:
-        return self.data
-
-
-def _load(
-    url: str,
-    function: str,
-    total: int,
-    kind: str,
-    payload: Any,
-    raw: bool = False,
-    clients: int = CLIENTS,
-    gate: Any = None,
-) -> dict[str, Any]:
-    """total invokes from `clients` threads, each its own boto3 client (retries off) or raw HTTP; `gate`
-    runs once every client is built, before the first invoke. Blocks."""
-    latencies: list[float] = []
-    throttles, errors, lock = [0], [], threading.Lock()
-    per = total // clients
-    barrier = threading.Barrier(clients, action=gate)
-
-    def worker(t: int) -> None:
-        client = _HttpClient(url) if raw else _client(url)
-        barrier.wait(120)
-        for i in range(per):
-            body = json.dumps(payload(t * per + i)).encode()
-            start = time.perf_counter()
-            try:
-                resp = client.invoke(FunctionName=function, InvocationType=kind, Payload=body)
-                resp["Payload"].read()
-                with lock:
-                    latencies.append((time.perf_counter() - start) * 1000)
-            except client.exceptions.TooManyRequestsException:
-                with lock:
-                    throttles[0] += 1
-            except Exception as exc:  # noqa: BLE001 - what the benchmark counts
-                with lock:
-                    errors.append(type(exc).__name__)
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(clients)]
-    start = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(600)
-    return _summary(latencies, throttles[0], errors, time.perf_counter() - start)
-
-
-def _summary(latencies: list[float], throttles: int, errors: list[str], wall_s: float) -> dict[str, Any]:
-    ordered = sorted(latencies) or [float("nan")]
-    return {
-        "ok": len(latencies),
-        "throttles": throttles,
-        "errors": len(errors),
-        "error_kinds": sorted(set(errors)),
-        "error_list": errors,
-        "latencies": latencies,
-        "p50": statistics.median(ordered),
-        "p99": ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1) + 0.5))],
-        "wall_s": wall_s,
-    }
-
-
-def _load_procs(url: str, total: int, procs: int = PROCS) -> dict[str, Any]:
-    """total invokes of Fast from CLIENTS boto3 clients spread over `procs` client processes (so the
-    clients do not share one GIL), started together once every process has built its clients. Blocks."""
-    threads = CLIENTS // procs
-    code = "import sys; from bench.load import _client_main; _client_main(*sys.argv[1:])"
-    args = [url, str(total // procs), str(threads)]
-    kids = [
-        subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        for _ in range(procs)
-    ]
-    try:
-        for kid in kids:
-            assert kid.stdout is not None and kid.stdout.readline().strip() == b"ready"
-        start = time.perf_counter()
-        for kid in kids:
-            assert kid.stdin is not None
-            kid.stdin.write(b"go\n")
-            kid.stdin.flush()
-        outs = [json.loads(kid.communicate(timeout=600)[0]) for kid in kids]
-    finally:
-        for kid in kids:
-            if kid.poll() is None:
-                kid.kill()
-    wall = time.perf_counter() - start
-    return _summary(
-        [x for o in outs for x in o["latencies"]],
-        sum(o["throttles"] for o in outs),
-        [e for o in outs for e in o["error_list"]],
-        wall,
-    )
-
-
-def _client_main(url: str, total: str, threads: str) -> None:
-    """One client process of _load_procs: says ready when its clients are built, waits for go."""
-
-    def gate() -> None:
-        sys.stdout.write("ready\n")
-        sys.stdout.flush()
-        sys.stdin.readline()
-
-    r = _load(url, "Fast", int(total), "RequestResponse", lambda n: {"n": n}, clients=int(threads), gate=gate)
-    sys.stdout.write(json.dumps(r) + "\n")
-
-
 def _has_image(image: str) -> bool:
     try:
         from runner.container_engine import connect, has_image
@@ -276,14 +125,14 @@ def _sync_rows(root: Path, backend: str, concurrency: int) -> list[str]:
     rows = []
     try:
         for _ in range(3):  # warm-up, not counted: every runtime the load needs is started
-            _load(url, "Fast", CLIENTS * 2, "RequestResponse", lambda n: {"n": n})
+            load(url, "Fast", CLIENTS * 2, "RequestResponse", lambda n: {"n": n})
         for how, clients in (("boto3", CLIENTS), ("procs", CLIENTS), ("raw", CLIENTS), ("raw", 10)):
             raw = how == "raw"
             before = _rss_mb(proc.pid)
             if how == "procs":
-                r = _load_procs(url, SYNC_N)
+                r = load_procs(url, SYNC_N)
             else:
-                r = _load(url, "Fast", SYNC_N, "RequestResponse", lambda n: {"n": n}, raw, clients)
+                r = load(url, "Fast", SYNC_N, "RequestResponse", lambda n: {"n": n}, raw, clients)
             after = _rss_mb(proc.pid)
             kinds = f" ({', '.join(r['error_kinds'])})" if r["error_kinds"] else ""
             RESULTS.append({"backend": backend, "how": how, "raw": raw, "clients": clients, **r})
@@ -308,21 +157,38 @@ def _sequential(root: Path) -> str:
     proc, url = _serve(root, "process", 10)
     out = []
     try:
-        for client in (_client(url), _HttpClient(url)):
+        for client in (boto3_client(url), HttpClient(url)):
             samples = []
             for i in range(220):
+                if i == 20:
+                    cpu_before = _cpu_s(proc.pid)
                 start = time.perf_counter()
                 client.invoke(FunctionName="Fast", InvocationType="RequestResponse", Payload=b"{}")[
                     "Payload"
                 ].read()
                 if i >= 20:
                     samples.append((time.perf_counter() - start) * 1000)
+            cpu_ms = (_cpu_s(proc.pid) - cpu_before) / len(samples) * 1000
             samples.sort()
-            out.append(f"{statistics.median(samples):.1f} / {samples[int(0.99 * (len(samples) - 1))]:.1f}")
+            p50, p99 = statistics.median(samples), samples[int(0.99 * (len(samples) - 1))]
+            out.append(f"{p50:.1f} / {p99:.1f} (serve's CPU {cpu_ms:.2f} ms per invoke)")
     finally:
         proc.terminate()
         proc.wait(30)
-    return f"One client, one invoke at a time (process backend), p50 / p99 ms: boto3 {out[0]}, raw HTTP {out[1]}."
+    return (
+        f"One client, one invoke at a time (process backend), p50 / p99 ms: boto3 {out[0]}, raw HTTP {out[1]}. "
+        "Serve's CPU = user + system time of the `serve` process (not its runtimes) over those invokes, "
+        "from /proc: what one invoke costs the server whatever else the machine runs."
+    )
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc; nan elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def _ran(log: Path) -> int:
@@ -340,7 +206,7 @@ def _async_row(root: Path) -> str:
         proc, url = _serve(root, "process", 10, sink)
         try:
             before = _rss_mb(proc.pid)
-            r = _load(url, "Slow", ASYNC_N, "Event", lambda n: {"id": f"e{n}"})
+            r = load(url, "Slow", ASYNC_N, "Event", lambda n: {"id": f"e{n}"})
             deadline = time.monotonic() + 300
             while _ran(log) < r["ok"] and time.monotonic() < deadline:
                 time.sleep(0.5)
@@ -359,7 +225,7 @@ def _log_rss_row(root: Path) -> str:
     """serve's RSS around 20 invokes that each print 5 MB of lines (issue 12: 34 → 149 MB, never returned)."""
     proc, url = _serve(root, "process", 10)
     try:
-        client = _HttpClient(url)
+        client = HttpClient(url)
         client.invoke(FunctionName="Fast", InvocationType="RequestResponse", Payload=b"{}")
         before = _rss_mb(proc.pid)
         for _ in range(20):
