@@ -39,7 +39,7 @@ class MemoryProbe:
             try:
                 with open(f"/proc/{p}/comm") as f:
                     if f.read().strip() == "bwrap":
-                        continue  # the sandbox's own plumbing (runner/sandbox.py), not the function's
+                        continue  # the sandbox's own plumbing (runner/backends/process/sandbox.py), not the function's
             except OSError:
                 continue
             pids.append(p)
@@ -82,7 +82,7 @@ class MemoryProbe:
             except OSError:
                 continue
             if text.startswith("Name:\tbwrap\n"):
-                continue  # the sandbox's own plumbing (runner/sandbox.py), not the function's
+                continue  # the sandbox's own plumbing (runner/backends/process/sandbox.py), not the function's
             at = text.find(needle)
             if at >= 0:
                 with contextlib.suppress(ValueError, IndexError):
