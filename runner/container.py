@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from runner.backend import CancelToken, LogSink
+from runner.backend import WARM_UP_WAIT_S, CancelToken, LogSink
 from runner.config import FunctionConfig
 from runner.container_engine import (
     ContainerBackendError,
@@ -36,7 +36,7 @@ from runner.debug import (
     ensure_debugpy,
 )
 from runner.limits import check_request
-from runner.process import DUMMY_CREDENTIALS, PRESTART_WAIT_S
+from runner.process import DUMMY_CREDENTIALS
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
 ENTRYPOINT_MODES = ("emulator", "image")
@@ -132,17 +132,6 @@ class ContainerBackend:
         override = self.images.get(config.runtime) or self.image_override
         return image_for(config.python_version or "3.12", config.architecture, override)
 
-    def prepare(self, config: FunctionConfig) -> WarmContainer:
-        """Pulls the image if needed and starts the function's container ahead of an invoke. Blocks."""
-        image = self._image(config)
-        w, _ = self.pool.acquire(config, image, self.entrypoint_mode, self._hash(config, image))
-        self.pool.release(w)
-        return w
-
-    def prewarm(self, config: FunctionConfig) -> None:
-        """Starts one warm container of the function ahead of its first invoke. Blocks."""
-        self.prepare(config)
-
     def image_ready(self, image: str) -> bool:
         """Whether this backend already made sure the image is present (no engine call)."""
         return image in self._ready_images
@@ -205,11 +194,17 @@ class ContainerBackend:
                 self.pool.release(w)
         return result
 
-    def prestart(
-        self, config: FunctionConfig, sink: LogSink | None = None, cancel: CancelToken | None = None
+    def warm_up(
+        self,
+        config: FunctionConfig,
+        sink: LogSink | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        wait: bool = True,
     ) -> None:
-        """Blocks: the image ensured, requirements installed and the function's warm container started,
-        ahead of its first invoke. Raises ContainerBackendError as invoke would."""
+        """Blocks: the image ensured, requirements installed and one warm container of the function
+        started, ahead of its first invoke; with ``wait`` until its runtime's init has run.
+        Raises ContainerBackendError as invoke would (runner.backend.Backend.warm_up)."""
         if cancel is not None and cancel.is_set():
             return
         try:
@@ -226,8 +221,8 @@ class ContainerBackend:
             raise
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
             raise explain_engine_error(exc) from exc
-        if w.mode == "emulator":
-            _await_warm(w.port, cancel, PRESTART_WAIT_S, w.token)
+        if wait and w.mode == "emulator":
+            _await_warm(w.port, cancel, WARM_UP_WAIT_S, w.token)
 
     def _debug_invoke(
         self,

@@ -70,7 +70,7 @@ def test_concurrent_invokes_get_their_own_containers_up_to_the_limit_then_429(
     backend: ContainerBackend, code: Path
 ) -> None:
     cfg = _config(code, "slow", "app.slow", timeout_s=10)
-    backend.prepare(cfg)  # one warm container ready; the second is made on demand
+    backend.warm_up(cfg, wait=False)  # one warm container ready; the second is made on demand
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: backend.invoke(cfg, b'{"sleep": 3}'), range(3)))
     outcomes = sorted(r.outcome.value for r in results)
