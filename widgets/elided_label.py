@@ -30,6 +30,8 @@ class ElidedLabel(QLabel):
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        if text == self.text():
+            return  # no relayout of its parents for the same text (the status bar's, on every invoke)
         super().setText(text)
         self.setToolTip(text if text else "")
         self.updateGeometry()
