@@ -25,12 +25,15 @@ WARM_CLICKS = 9
 # then click Invoke and time it to the result on screen, beside the time inside backend.invoke.
 _CLICKS = r"""
 import json, os, sys, time
+from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 from app.invoke import select_backend
 from app.settings import Settings
+from widgets.jobs import tune_threads_for_gui
 from widgets.main_window import MainWindow
 
 backend_name, project, image = sys.argv[1], sys.argv[2], sys.argv[3]
+tune_threads_for_gui()  # as widgets/app_main.py does before the window opens
 app = QApplication(sys.argv[:1])
 inside: list[float] = []
 
@@ -76,16 +79,26 @@ prestart_s = time.perf_counter() - prestart_started
 for _ in range(20):
     app.processEvents()
 done = []
-window.invoker.finished.connect(done.append)
-window.invoker.failed.connect(done.append)
+waiting = QEventLoop()
+
+
+def arrived(value):
+    done.append(value)
+    waiting.quit()
+
+
+window.invoker.finished.connect(arrived)
+window.invoker.failed.connect(arrived)
 
 
 def click():
+    # The event loop waits for the result as the app's does (a busy processEvents loop would take the
+    # GIL from the worker running the invoke); then one more turn paints the result.
     done.clear()
     started = time.perf_counter()
     window.toolbar.invoke_action.trigger()
-    while not done:
-        app.processEvents()
+    if not done:
+        waiting.exec()
     app.processEvents()  # the result view painted its new text
     return time.perf_counter() - started
 
