@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPoint, Qt, Signal, SignalInstance
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal, SignalInstance
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
@@ -14,6 +14,13 @@ from runner.result import InvokeResult
 from widgets.result_view import OUTCOME_TEXT
 
 COLUMNS = ("Function", "Event", "Time", "Outcome", "Duration")
+# The longest texts the short columns can hold (time of today or another day, outcome, duration)
+SHORT_COLUMN_SAMPLES = {
+    2: ("00:00:00", "Sep 30 00:00", "May 30 00:00", "Mar 30 00:00"),
+    3: tuple(OUTCOME_TEXT.values()),
+    4: ("000000.0 ms", "—"),
+}
+CELL_PADDING = 18  # the item's margins and the header's section margins
 
 
 @dataclass
@@ -48,13 +55,28 @@ class HistoryView(QTableWidget):
         header.setMinimumSectionSize(40)
         # Names share what is left (elided, whole in the tooltip); time, outcome and duration are short
         # and always shown whole: every column readable in a narrow panel, no sideways scrolling.
+        # Their widths come from their longest possible text, not from the rows: sizing to contents
+        # measured every row again on each invoke (tens of ms with 100 kept entries).
         for column in range(len(COLUMNS)):
-            mode = QHeaderView.ResizeMode.Stretch if column < 2 else QHeaderView.ResizeMode.ResizeToContents
+            mode = QHeaderView.ResizeMode.Stretch if column < 2 else QHeaderView.ResizeMode.Fixed
             header.setSectionResizeMode(column, mode)
+        self._fit_short_columns()
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
         self.itemSelectionChanged.connect(self._on_selection)
         self.cellDoubleClicked.connect(lambda row, _column: self._emit_for(row, self.rerun_requested))
+
+    def _fit_short_columns(self) -> None:
+        cell, head = self.fontMetrics(), self.horizontalHeader().fontMetrics()
+        for column, samples in SHORT_COLUMN_SAMPLES.items():
+            widest = max(cell.horizontalAdvance(text) for text in samples)
+            widest = max(widest, head.horizontalAdvance(COLUMNS[column]))
+            self.horizontalHeader().resizeSection(column, widest + CELL_PADDING)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_short_columns()
 
     def add_entry(self, entry: HistoryEntry) -> None:
         self._entries.insert(0, entry)

@@ -129,3 +129,22 @@ def test_a_fast_result_replaces_the_last_one_without_a_running_flash(qtbot):
     badges.append(view.badge.text())
     assert badges == ["Function error", "Success"]
     assert view.error_box.isHidden() and '"ok": true' in view.payload_text()
+
+
+def test_history_short_columns_show_their_longest_texts_whole_without_measuring_rows(qtbot):
+    import datetime as dt
+
+    view = HistoryView()
+    qtbot.addWidget(view)
+    view.resize(360, 200)
+    view.show()
+    header, metrics = view.horizontalHeader(), view.fontMetrics()
+    widths = [header.sectionSize(c) for c in (2, 3, 4)]
+    slow = InvokeResult("1", "Fn", Outcome.FUNCTION_ERROR, metrics=InvokeMetrics(123456.7, 123457, 128))
+    long_ago = dt.datetime(2026, 9, 30, 23, 59, 59)
+    view.set_entries([HistoryEntry("Fn", "ev", slow, when=long_ago) for _ in range(100)])
+    view.add_entry(HistoryEntry("Fn", "ev", slow, when=long_ago))
+    assert [header.sectionSize(c) for c in (2, 3, 4)] == widths  # rows are not measured
+    for column in (2, 3, 4):
+        text = view.item(0, column).text()
+        assert metrics.horizontalAdvance(text) < header.sectionSize(column), text  # shown whole
