@@ -43,3 +43,21 @@ def test_a_slow_step_says_what_it_does_at_once(qtbot):
     bar.set_running(True, "invoking…")
     bar.set_progress("installing requirements…")
     assert bar.progress.isVisible() and bar.progress_label.text() == "installing requirements…"
+
+
+def test_an_elided_label_measures_its_floor_again_when_its_font_or_style_changes(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from widgets.elided_label import ElidedLabel
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    label = ElidedLabel("a rather long text to elide", parent, min_chars=4)
+    small = label.minimumSizeHint()
+    font = parent.font()
+    font.setPointSize(font.pointSize() * 3)
+    parent.setFont(font)  # inherited by the label: a FontChange
+    bigger = label.minimumSizeHint()
+    assert bigger.width() > small.width() and bigger.height() > small.height()
+    label.setStyleSheet("QLabel { padding: 0 40px; }")
+    assert label.minimumSizeHint().width() >= bigger.width() + 80
