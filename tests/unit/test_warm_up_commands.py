@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.commands import start_api
-from runner.debug import free_port
+from runner.ports import free_port
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
