@@ -6,13 +6,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from app.invoke import Backend
 from app.local.create import create_all
 from app.local.endpoint import LocalEndpoint
 from app.local.functions import LocalFunctions
 from app.local.seed import load_seed
 from app.project.model import Project
 from app.project.resources import ResourceModel, load_resources
+from runner.backends.contract import Backend
 
 LineSink = Callable[[str], None]
 

@@ -10,8 +10,9 @@ import threading
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from app.invoke import Backend, function_config
+from app.invoke import function_config
 from app.project.model import FunctionSpec, Project
+from runner.backends.contract import Backend
 from runner.config import FunctionConfig
 from runner.emulator import Answer, RecentLogs, Throttled
 from runner.result import InvokeResult, Outcome, SetupError

@@ -30,7 +30,6 @@ from runner.debug.session import (
 )
 from runner.deps import COMPLETE, PipError, build_once, has_requirements, pip_install_once
 from runner.emulator import Emulator, Invocation, Throttled, sweep_runtimes
-from runner.env_vars import apply_env_vars, load_env_vars_file  # noqa: F401 - re-exported for older callers
 from runner.limits import check_request
 from runner.result import InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
