@@ -14,13 +14,7 @@ from runner.result import InvokeResult
 from widgets.result_view import OUTCOME_TEXT
 
 COLUMNS = ("Function", "Event", "Time", "Outcome", "Duration")
-# The longest texts the short columns can hold (time of today or another day, outcome, duration)
-SHORT_COLUMN_SAMPLES = {
-    2: ("00:00:00", "Sep 30 00:00", "May 30 00:00", "Mar 30 00:00"),
-    3: tuple(OUTCOME_TEXT.values()),
-    4: ("000000.0 ms", "—"),
-}
-CELL_PADDING = 18  # the item's margins and the header's section margins
+SHORT_COLUMNS = (2, 3, 4)  # time, outcome and duration: always shown whole
 
 
 @dataclass
@@ -55,8 +49,8 @@ class HistoryView(QTableWidget):
         header.setMinimumSectionSize(40)
         # Names share what is left (elided, whole in the tooltip); time, outcome and duration are short
         # and always shown whole: every column readable in a narrow panel, no sideways scrolling.
-        # Their widths come from their longest possible text, not from the rows: sizing to contents
-        # measured every row again on each invoke (tens of ms with 100 kept entries).
+        # They are sized to their contents by hand: a new row only widens them when it needs to
+        # (ResizeToContents measured every kept row again on each invoke: 100 of them when persisted).
         for column in range(len(COLUMNS)):
             mode = QHeaderView.ResizeMode.Stretch if column < 2 else QHeaderView.ResizeMode.Fixed
             header.setSectionResizeMode(column, mode)
@@ -66,12 +60,17 @@ class HistoryView(QTableWidget):
         self.itemSelectionChanged.connect(self._on_selection)
         self.cellDoubleClicked.connect(lambda row, _column: self._emit_for(row, self.rerun_requested))
 
-    def _fit_short_columns(self) -> None:
-        cell, head = self.fontMetrics(), self.horizontalHeader().fontMetrics()
-        for column, samples in SHORT_COLUMN_SAMPLES.items():
-            widest = max(cell.horizontalAdvance(text) for text in samples)
-            widest = max(widest, head.horizontalAdvance(COLUMNS[column]))
-            self.horizontalHeader().resizeSection(column, widest + CELL_PADDING)
+    def _fit_short_columns(self, row: int | None = None) -> None:
+        """Every row measured (None), or only a new one, which may widen its columns but never narrows them."""
+        header, grid = self.horizontalHeader(), 1 if self.showGrid() else 0
+        for column in SHORT_COLUMNS:
+            if row is None:
+                width = max(header.sectionSizeHint(column), self.sizeHintForColumn(column))
+            else:
+                cell = self.sizeHintForIndex(self.model().index(row, column)).width() + grid
+                width = max(header.sectionSize(column), cell)
+            if width != header.sectionSize(column):
+                header.resizeSection(column, width)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
@@ -84,6 +83,7 @@ class HistoryView(QTableWidget):
         self.blockSignals(True)
         self.insertRow(0)
         self._fill_row(0, entry)
+        self._fit_short_columns(0)
         while self.rowCount() > self._limit:
             self.removeRow(self.rowCount() - 1)
         self.blockSignals(False)
@@ -96,6 +96,7 @@ class HistoryView(QTableWidget):
         self.setRowCount(len(self._entries))
         for row, entry in enumerate(self._entries):
             self._fill_row(row, entry)
+        self._fit_short_columns()
         self.blockSignals(False)
 
     def _fill_row(self, row: int, entry: HistoryEntry) -> None:

@@ -131,7 +131,7 @@ def test_a_fast_result_replaces_the_last_one_without_a_running_flash(qtbot):
     assert view.error_box.isHidden() and '"ok": true' in view.payload_text()
 
 
-def test_history_short_columns_show_their_longest_texts_whole_without_measuring_rows(qtbot):
+def test_history_short_columns_fit_their_texts_and_a_new_row_only_widens_them(qtbot):
     import datetime as dt
 
     view = HistoryView()
@@ -139,12 +139,15 @@ def test_history_short_columns_show_their_longest_texts_whole_without_measuring_
     view.resize(360, 200)
     view.show()
     header, metrics = view.horizontalHeader(), view.fontMetrics()
-    widths = [header.sectionSize(c) for c in (2, 3, 4)]
-    slow = InvokeResult("1", "Fn", Outcome.FUNCTION_ERROR, metrics=InvokeMetrics(123456.7, 123457, 128))
-    long_ago = dt.datetime(2026, 9, 30, 23, 59, 59)
-    view.set_entries([HistoryEntry("Fn", "ev", slow, when=long_ago) for _ in range(100)])
-    view.add_entry(HistoryEntry("Fn", "ev", slow, when=long_ago))
-    assert [header.sectionSize(c) for c in (2, 3, 4)] == widths  # rows are not measured
+    quick = InvokeResult("1", "Fn", Outcome.SUCCESS, metrics=InvokeMetrics(1.0, 1, 128))
+    view.set_entries([HistoryEntry("Fn", "ev", quick) for _ in range(100)])
+    narrow = [header.sectionSize(c) for c in (2, 3, 4)]
+    slow = InvokeResult("2", "Fn", Outcome.FUNCTION_ERROR, metrics=InvokeMetrics(123456.7, 123457, 128))
+    view.add_entry(HistoryEntry("Fn", "ev", slow, when=dt.datetime(2026, 9, 30, 23, 59, 59)))
+    wide = [header.sectionSize(c) for c in (2, 3, 4)]
+    assert all(w > n for w, n in zip(wide, narrow, strict=True))  # the new row's longer texts widen them
     for column in (2, 3, 4):
         text = view.item(0, column).text()
         assert metrics.horizontalAdvance(text) < header.sectionSize(column), text  # shown whole
+    view.add_entry(HistoryEntry("Fn", "ev", quick))
+    assert [header.sectionSize(c) for c in (2, 3, 4)] == wide  # a shorter row leaves them alone
