@@ -81,6 +81,7 @@ class BackendOptions:
     cache_dir: Path | None = None
     credentials: Mapping[str, str] | None = None
     python: str | None = None  # the process backend's interpreter
+    pythons: Mapping[str, str] = field(default_factory=dict)  # runtime -> the process backend's interpreter
     concurrency: int | None = None
     runtime_cmd: list[str] | None = None
     docker_client: Any = None  # else one is connected
@@ -104,6 +105,7 @@ class BackendOptions:
             "python": self.python,
             "concurrency": self.concurrency,
             "runtime_cmd": self.runtime_cmd,
+            "pins": dict(self.pythons) or None,
         }
         return {k: v for k, v in pairs.items() if v is not None}
 
