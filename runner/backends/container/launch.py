@@ -22,6 +22,7 @@ from runner.backends.contract import LogSink
 from runner.config import FunctionConfig
 from runner.debug.session import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
 from runner.emulator import TOKEN_ENV, TOKEN_HEADER, code_stamp
+from runner.emulator.gate_link import GATE_ENV
 
 LABEL_PROJECT = "lambda-studio.project"
 LABEL_FUNCTION = "lambda-studio.function"
@@ -35,6 +36,8 @@ CONTAINER_PORT = 8080
 EMULATOR_DIR = Path(__file__).resolve().parents[2] / "emulator"
 RIE_GATE_IN_CONTAINER = "/var/lambda-studio/rie_gate.py"
 RIE_GATE_FILE = Path(__file__).resolve().parent / "rie_gate.py"
+GATE_LINK_IN_CONTAINER = "/var/lambda-studio/gate_link.py"  # next to rie_gate.py
+GATE_LINK_FILE = EMULATOR_DIR / "gate_link.py"
 
 
 def merge_layers(layer_dirs: Sequence[Path], cache_dir: Path) -> Path:
@@ -148,6 +151,8 @@ def start_container(
     # its environment and its /proc entry before any runtime starts).
     token = secrets.token_urlsafe(24)
     env[TOKEN_ENV] = token
+    if config.host_gate is not None:  # the local cloud's endpoints, via the host (both modes)
+        env[GATE_ENV] = config.host_gate.to_env()  # taken out of the environment, as the token is
     if mode == "emulator":
         volumes[str(EMULATOR_DIR)] = {"bind": EMULATOR_IN_CONTAINER, "mode": "ro"}
         kwargs["entrypoint"] = list(EMULATOR_COMMAND)
@@ -171,6 +176,8 @@ def start_container(
             env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     else:
         volumes[str(RIE_GATE_FILE)] = {"bind": RIE_GATE_IN_CONTAINER, "mode": "ro"}
+        if config.host_gate is not None:  # rie_gate imports it from its own folder
+            volumes[str(GATE_LINK_FILE)] = {"bind": GATE_LINK_IN_CONTAINER, "mode": "ro"}
         kwargs["entrypoint"] = ["python3", RIE_GATE_IN_CONTAINER]
         command = [config.handler]
     labels = {
