@@ -61,6 +61,7 @@ def handler(event, context):
         "code": _try(lambda: _write(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "written.txt"))),
         "tmp_write": _try(lambda: _write("/tmp/own-file")),
         "host_tmp_file": os.path.exists(event["host_tmp_file"]),
+        "shadow": _try(lambda: _read("/etc/shadow")),
     }
 """
 
@@ -110,6 +111,7 @@ def test_sandboxed_runtime_sees_nothing_of_the_host(tmp_path: Path, probe: dict[
     assert not (Path(probe["code"]) / "written.txt").exists()  # type: ignore[arg-type]
     assert out["tmp_write"] == ["ok", "/tmp/own-file"]  # /tmp works ...
     assert out["host_tmp_file"] is False  # ... and is private
+    assert out["shadow"] in (["ok", ""], ["refused", 13], ["refused", 2])  # no password hashes, even as root
     assert result.note is not None and "bubblewrap" in result.note
     assert "not isolation" in result.note and "container backend" in result.note
 

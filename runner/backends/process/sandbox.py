@@ -43,6 +43,15 @@ HOME_SECRETS = (
     ".git-credentials",
 )
 SOCKETS = ("/run/docker.sock", "/var/run/docker.sock")
+# Secrets in /etc that a runtime started by root could otherwise read (host keys are matched by name).
+ETC_SECRETS = (
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/ssl/private",
+)
 # What the sandbox shows of the host's system (read-only): programs, libraries and configuration.
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 ETC_LINKS = ("resolv.conf", "hosts", "localtime", "ssl/certs/ca-certificates.crt", "nsswitch.conf")
@@ -67,6 +76,8 @@ def _secret_paths(env: Mapping[str, str]) -> list[Path]:
         if env.get(var):
             paths.append(Path(env[var]))
     paths += [Path(p) for p in SOCKETS]
+    paths += [Path(p) for p in ETC_SECRETS]
+    paths += sorted(Path("/etc/ssh").glob("ssh_host_*_key"))
     host = env.get("DOCKER_HOST", "")
     if host.startswith("unix://"):
         paths.append(Path(host[len("unix://") :]))
