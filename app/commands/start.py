@@ -66,10 +66,12 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         signal.signal(signal.SIGTERM, lambda *_: event.set())
     try:
         try:
-            cloud.start(backend, _log, env_vars, api_port=args.port)
+            functions = cloud.start(backend, _log, env_vars, api_port=args.port)
         except SetupError as exc:
             print(f"lambda-studio: {exc}", file=sys.stderr)
             return 2
+        # Every function warms while the endpoint already answers (Backend.warm_up, as serve does).
+        threading.Thread(target=functions.prewarm, args=(_log,), name="prewarm", daemon=True).start()
         for line in summary(cloud):
             print(line, file=sys.stderr)
         print("Running (Ctrl-C to stop; the local resources and their data go away then).", file=sys.stderr)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from runner.result import InvokeResult
 
 LogSink = Callable[[str], None]  # one log line; called from a backend's reader threads
+WARM_UP_WAIT_S = 30.0  # the longest a warm-up waits for a runtime's init (Lambda allows 10 s)
 
 
 class CancelToken(Protocol):
@@ -43,6 +44,21 @@ class Backend(Protocol):
         debug: DebugOptions | None = None,
     ) -> InvokeResult:
         """One invoke; a function failure is a result, a setup problem raises SetupError."""
+        ...
+
+    def warm_up(
+        self,
+        config: FunctionConfig,
+        sink: LogSink | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        wait: bool = True,
+    ) -> None:
+        """The one warm-up, ahead of a function's first invoke (the window's pre-start, serve's and
+        start-api's pre-warm): what that invoke would use is made ready (image, requirements installed, a
+        runtime or container started; the auto backend warms what it would pick). ``wait``: until the
+        runtime's init has run (bounded by WARM_UP_WAIT_S) or ``cancel`` is set; else return once it
+        is starting. Its init is reported on the first invoke. Raises SetupError as invoke would."""
         ...
 
     def reload(self, config: FunctionConfig | None = None) -> None:

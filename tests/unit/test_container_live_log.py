@@ -62,3 +62,19 @@ def test_a_repeated_line_does_not_misplace_the_catch_up() -> None:
     assert live_log._missing(["START", "tick", "tock", "tick"], lines) == lines[4:]
     assert live_log._missing(["unrelated"], lines) == lines
     assert live_log._missing([], lines) == lines
+
+
+def test_a_whole_log_in_the_answer_completes_the_live_log_without_waiting_for_the_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live_log, "REPORT_WAIT_S", 5.0)  # what waiting for the stream would cost
+    seen: list[str] = []
+    w = _warm()
+    live = live_log.LiveSink(seen.append)
+    w.sink = live
+    w.on_line(LOG[0])  # docker's stream has delivered START only
+    started = time.monotonic()
+    live.finish(w, InvokeResult(RID, "fn", Outcome.SUCCESS, log_text="\n".join(LOG) + "\n"))
+    assert time.monotonic() - started < 1.0
+    assert seen == LOG
+    assert w.report_due == f"REPORT RequestId: {RID}"  # the next invoke waits for the stream instead

@@ -80,7 +80,9 @@ def test_hundred_thousand_lines_are_added_in_chunks_with_the_event_loop_turning_
     timer = QTimer(interval=0)
     timer.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
     inserted: list[tuple[int, int]] = []  # (rows added, timer ticks so far)
-    panel.model.rowsInserted.connect(lambda _parent, first, last: inserted.append((last - first + 1, ticks[0])))
+    panel.model.rowsInserted.connect(
+        lambda _parent, first, last: inserted.append((last - first + 1, ticks[0]))
+    )
     timer.start()
     for i in range(0, 100_000, 5_000):  # as the 50 ms batches of a chatty function would arrive
         panel.append_log_lines(

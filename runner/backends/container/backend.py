@@ -20,7 +20,7 @@ from runner.backends.container.engine import (
     image_for,
     platform_for,
 )
-from runner.backends.container.live_log import LiveSink, await_line
+from runner.backends.container.live_log import REPORT_WAIT_S, LiveSink, await_line
 from runner.backends.container.pool import ContainerPool, PoolFull
 from runner.backends.container.results import (
     BACKEND,
@@ -32,8 +32,8 @@ from runner.backends.container.results import (
     refusal,
 )
 from runner.backends.container.warm import WarmContainer
-from runner.backends.contract import CancelToken, LogSink
-from runner.backends.process.backend import DUMMY_CREDENTIALS, PRESTART_WAIT_S
+from runner.backends.contract import WARM_UP_WAIT_S, CancelToken, LogSink
+from runner.backends.process.backend import DUMMY_CREDENTIALS
 from runner.config import FunctionConfig
 from runner.debug.session import (
     CONTAINER_DEBUG_PORT,
@@ -131,17 +131,6 @@ class ContainerBackend:
         override = self.images.get(config.runtime) or self.image_override
         return image_for(config.python_version or "3.12", config.architecture, override)
 
-    def prepare(self, config: FunctionConfig) -> WarmContainer:
-        """Pulls the image if needed and starts the function's container ahead of an invoke. Blocks."""
-        image = self._image(config)
-        w, _ = self.pool.acquire(config, image, self.entrypoint_mode, self._hash(config, image))
-        self.pool.release(w)
-        return w
-
-    def prewarm(self, config: FunctionConfig) -> None:
-        """Starts one warm container of the function ahead of its first invoke. Blocks."""
-        self.prepare(config)
-
     def image_ready(self, image: str) -> bool:
         """Whether this backend already made sure the image is present (no engine call)."""
         return image in self._ready_images
@@ -191,6 +180,9 @@ class ContainerBackend:
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
             raise explain_engine_error(exc) from exc
         with w.lock:
+            if w.report_due is not None:  # the last invoke's lines still streaming go to no invoke
+                await_line(w, w.report_due, REPORT_WAIT_S)
+                w.report_due = None
             live = LiveSink(sink) if sink is not None else None
             w.sink = live
             try:
@@ -204,11 +196,17 @@ class ContainerBackend:
                 self.pool.release(w)
         return result
 
-    def prestart(
-        self, config: FunctionConfig, sink: LogSink | None = None, cancel: CancelToken | None = None
+    def warm_up(
+        self,
+        config: FunctionConfig,
+        sink: LogSink | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        wait: bool = True,
     ) -> None:
-        """Blocks: the image ensured, requirements installed and the function's warm container started,
-        ahead of its first invoke. Raises ContainerBackendError as invoke would."""
+        """Blocks: the image ensured, requirements installed and one warm container of the function
+        started, ahead of its first invoke; with ``wait`` until its runtime's init has run.
+        Raises ContainerBackendError as invoke would (runner.backends.contract.Backend.warm_up)."""
         if cancel is not None and cancel.is_set():
             return
         try:
@@ -225,8 +223,8 @@ class ContainerBackend:
             raise
         except Exception as exc:  # noqa: BLE001 - docker SDK / connection failures
             raise explain_engine_error(exc) from exc
-        if w.mode == "emulator":
-            _await_warm(w.port, cancel, PRESTART_WAIT_S, w.token)
+        if wait and w.mode == "emulator":
+            _await_warm(w.port, cancel, WARM_UP_WAIT_S, w.token)
 
     def _debug_invoke(
         self,

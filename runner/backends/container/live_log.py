@@ -37,28 +37,41 @@ class LiveSink:
         self.done = False
 
     def __call__(self, line: str) -> None:
-        with self.lock:
+        with self.lock:  # in order with finish's catch-up
             if self.done:
                 return
             self.delivered.append(line)
-        self.sink(line)
+            self.sink(line)
 
     def finish(self, w: WarmContainer, result: InvokeResult) -> None:
-        """Waits for the stream's REPORT; when it does not come in time, delivers the result's lines the
-        stream has not, so the live log never misses a line the result's log has (issue 16's race)."""
+        """Completes the live log with the result's lines the stream has not delivered yet, so it never
+        misses a line the result's log has (issue 16's race). When the answer carries the invoke's
+        whole log (START to REPORT), at once: docker's stream is not awaited on the click → result
+        path; the next invoke on this container waits for it instead (w.report_due). Else it waits
+        while the stream makes progress (a big log), then catches up."""
         prefix, end = f"REPORT RequestId: {result.request_id}", time.monotonic() + REPORT_WAIT_MAX_S
+        whole = result.log_text.startswith(f"START RequestId: {result.request_id}")
+        if whole and prefix in result.log_text:
+            with self.lock:
+                streamed = any(line.startswith(prefix) for line in self.delivered[-3:])
+            if not streamed:
+                w.report_due = prefix
+            self._catch_up(result)
+            return
         seen = -1
         # Wait while the stream makes progress (a big log is still flowing), up to a hard bound.
         while len(self.delivered) != seen and time.monotonic() < end:
             seen = len(self.delivered)
             if await_line(w, prefix, REPORT_WAIT_S):
                 return
+        self._catch_up(result)
+
+    def _catch_up(self, result: InvokeResult) -> None:
         with self.lock:
             self.done = True
-            delivered = self.delivered
-        for line in _missing(delivered, result.log_text.splitlines()):
-            with contextlib.suppress(Exception):
-                self.sink(line)
+            for line in _missing(self.delivered, result.log_text.splitlines()):
+                with contextlib.suppress(Exception):
+                    self.sink(line)
 
 
 def _missing(delivered: list[str], lines: list[str]) -> list[str]:

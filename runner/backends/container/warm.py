@@ -36,6 +36,7 @@ class WarmContainer:
     debug: bool = False  # a one-off debug container (runtime under debugpy): never pooled or reused
     busy: bool = False  # an invoke holds it (set and cleared under the pool's lock)
     token: str | None = None  # the Invoke API (emulator, or image mode's gate) wants it on every request
+    report_due: str | None = None  # the last invoke's REPORT line, until docker's log stream has passed it
 
     def auth_headers(self) -> dict[str, str]:
         return {TOKEN_HEADER: self.token} if self.token else {}

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
-from runner.backends.contract import CancelToken, LogSink
+from runner.backends.contract import WARM_UP_WAIT_S, CancelToken, LogSink
 from runner.backends.process.interpreter import Interpreter, choose, default_python, version_of
 from runner.backends.process.isolation import linked_packages
 from runner.backends.process.sandbox import choose as choose_sandbox
@@ -34,7 +34,6 @@ from runner.emulator import Emulator, Invocation, Throttled, sweep_runtimes
 from runner.limits import check_request
 from runner.result import InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
-PRESTART_WAIT_S = 30.0  # the longest a pre-start waits for a runtime's init (Lambda allows 10 s)
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
@@ -299,17 +298,23 @@ class ProcessBackend:
             "the container backend runs the function's own runtime."
         )
 
-    def prestart(
-        self, config: FunctionConfig, sink: LogSink | None = None, cancel: threading.Event | None = None
+    def warm_up(
+        self,
+        config: FunctionConfig,
+        sink: LogSink | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        wait: bool = True,
     ) -> None:
         """Blocks: requirements installed and one runtime started for this function, ahead of its first
-        invoke (which then finds it warm). Nothing of the function's handler runs beyond its init."""
+        invoke (which then finds it warm); with ``wait`` until its init (imports, globals) has run.
+        Nothing of the function's handler runs beyond its init (runner.backends.contract.Backend.warm_up)."""
         if cancel is not None and cancel.is_set():
             return
         emu = self.emulator_for(config, sink)
         emu.prewarm()
-        deadline = time.monotonic() + PRESTART_WAIT_S  # its init (imports, globals) done: then it is warm
-        while not emu.warm_count and time.monotonic() < deadline:
+        deadline = time.monotonic() + WARM_UP_WAIT_S
+        while wait and not emu.warm_count and time.monotonic() < deadline:
             if (cancel is not None and cancel.is_set()) or not any(rt.alive for rt in emu.runtimes):
                 return
             time.sleep(0.005)
