@@ -75,7 +75,9 @@ class StreamSource:
             region=region,
             batch_size=int(props.get("BatchSize", 100)),
             starting_position=position,
-            starting_position_timestamp=float(timestamp) if position == "AT_TIMESTAMP" else None,
+            starting_position_timestamp=float(timestamp)
+            if timestamp is not None and position == "AT_TIMESTAMP"
+            else None,
             bisect=str(props.get("BisectBatchOnFunctionError", False)).lower() == "true",
             maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
             maximum_record_age_s=int(props.get("MaximumRecordAgeInSeconds", -1)),
