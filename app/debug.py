@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from app.invoke import Backend, select_backend
-from runner.auto_backend import AutoBackend
+from runner.backends.auto import AutoBackend
 from runner.config import FunctionConfig
-from runner.debug import debug_paths, launch_json
+from runner.debug.session import debug_paths, launch_json
 
 
 def debug_backend(name: str, config: FunctionConfig, **options: Any) -> tuple[Backend, str | None]:

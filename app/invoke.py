@@ -10,12 +10,12 @@ from typing import Any
 
 from app.fsutil import atomic_write
 from app.project.model import FunctionSpec, Project
-from runner.backend import Backend, BackendOptions
+from runner.backends.contract import Backend, BackendOptions
+from runner.backends.process.backend import ProcessBackend
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
 from runner.emulator import InvalidEvent, parse_event
 from runner.env_vars import apply_env_vars
-from runner.process import ProcessBackend
 from runner.result import SetupError
 
 BACKENDS = ("auto", "process", "container")
@@ -99,7 +99,7 @@ def select_backend(name: str = "auto", **options: Any) -> Backend:
 
     'auto' runs each invoke in a container when a docker engine answers and the function's image is
     on this machine, else as a local process with a note in the result saying why. Options are
-    runner.backend.BackendOptions' fields; each backend gets the part it understands (the one place
+    runner.backends.contract.BackendOptions' fields; each backend gets the part it understands (the one place
     that filters them).
     """
     if name not in BACKENDS:
@@ -107,10 +107,10 @@ def select_backend(name: str = "auto", **options: Any) -> Backend:
     opts = BackendOptions.from_mapping(options)
     if name == "process":
         return ProcessBackend(**opts.process_kwargs())
-    from runner.auto_backend import AutoBackend
-    from runner.container import ContainerBackend
-    from runner.container_engine import connect
-    from runner.container_sandbox import project_label
+    from runner.backends.auto import AutoBackend
+    from runner.backends.container.backend import ContainerBackend
+    from runner.backends.container.engine import connect
+    from runner.backends.container.sandbox import project_label
 
     client = opts.docker_client
     project = project_label(opts.project)  # by path hash: never another project's

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import load_average, load_sentence
-from runner.debug import free_port
+from runner.debug.session import free_port
 
 TITLE = "Local HTTP API (start-api)"
 WARM_N = 200
@@ -181,7 +181,7 @@ def sam(sam_bin: Path, root: Path) -> dict[str, float]:
 
 
 def run() -> str:
-    from runner.container_engine import EngineUnavailable, connect, has_image
+    from runner.backends.container.engine import EngineUnavailable, connect, has_image
 
     load_before = load_average()
     rows: list[tuple[str, dict[str, float]]] = []

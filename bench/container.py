@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import load_average, load_sentence
+from runner.backends.container.backend import ContainerBackend
+from runner.backends.container.engine import ContainerBackendError, connect, has_image
 from runner.config import FunctionConfig
-from runner.container import ContainerBackend
-from runner.container_engine import ContainerBackendError, connect, has_image
 from runner.ports import free_port
 
 TITLE = "Local invoke (container backend)"

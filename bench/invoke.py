@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.load import load_average, load_sentence
+from runner.backends.process.backend import ProcessBackend
 from runner.config import FunctionConfig
 from runner.emulator import InvokeServer
 from runner.ports import free_port
-from runner.process import ProcessBackend
 
 TITLE = "Local invoke (process backend)"
 WARM_N = 200

@@ -105,7 +105,7 @@ IMAGE = os.environ.get("LAMBDA_STUDIO_IMAGE") or "lambda-studio-test/python:{ver
 
 
 def _serve(project: Path, backend: str, concurrency: int) -> tuple[subprocess.Popen[bytes], str]:
-    from runner.debug import free_port
+    from runner.debug.session import free_port
 
     port = free_port()
     code = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -203,7 +203,7 @@ def _load(
 
 def _has_image(image: str) -> bool:
     try:
-        from runner.container_engine import connect, has_image
+        from runner.backends.container.engine import connect, has_image
 
         return bool(has_image(connect(), image))
     except Exception:  # noqa: BLE001 - no engine: the row says so

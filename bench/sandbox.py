@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 from bench.load import load_average, load_sentence
+from runner.backends.process.backend import ProcessBackend
+from runner.backends.process.sandbox import SANDBOX_ENV
 from runner.config import FunctionConfig
-from runner.process import ProcessBackend
-from runner.sandbox import SANDBOX_ENV
 
 TITLE = "Process backend sandbox (bubblewrap, freezing between invokes)"
 COLD_N = 10

@@ -12,18 +12,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from app.aws_context import AwsContext, ConnectFn, remote_result
+from app.deploy.cache import deploy_cache_dir
 from app.project.model import FunctionSpec
 from app.settings import Settings
 from widgets.aws_explorer import AwsExplorer
 from widgets.elided_label import ElidedLabel
 from widgets.history_view import HistoryEntry
 from widgets.jobs import Job, JobBridge
-
-
-def deploy_cache_dir() -> Path:
-    from app.commands.deploy import default_cache_dir  # the CLI's: a GUI and a CLI deploy share packages
-
-    return default_cache_dir()
 
 
 class AwsWorkbench(QObject):

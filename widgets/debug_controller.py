@@ -18,8 +18,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.project.model import Project
-from runner.dap import Breakpoint
-from runner.debug import (
+from runner.debug.dap import Breakpoint
+from runner.debug.session import (
     DebugClock,
     DebugOptions,
     DebugSession,

@@ -15,8 +15,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
 from app.project.model import Project
-from runner.dap import Breakpoint
-from runner.debug import StopInfo
+from runner.debug.dap import Breakpoint
+from runner.debug.session import StopInfo
 from widgets.debug_controller import DebugBackendFactory, Debugger
 from widgets.debug_panels import CallStackPanel, DebugConsole, VariablesPanel
 from widgets.debug_toolbar import DebugToolbar

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.project.model import Project
-from runner.backend import Backend
+from runner.backends.contract import Backend
 from runner.errors import UserFacingError
 from runner.result import InvokeResult, SetupError
 from widgets.history_view import HistoryEntry

@@ -163,7 +163,7 @@ class LocalApiDock(QWidget):
         self.project = project
         self.workbench.jwt_signer = None
         if project is not None:
-            from app.local.api_auth import local_jwt_signer
+            from app.local.jwt_signer import local_jwt_signer
 
             self.workbench.jwt_signer = local_jwt_signer(project.root)
         self.start_button.setEnabled(project is not None)

@@ -321,9 +321,11 @@ class LocalCloudDock(QWidget):
 
 def install(window: Any) -> LocalCloudController:
     """Adds the "Local cloud" toggle to the run toolbar and its dock to the window; wires the log."""
-    from app.invoke import select_backend
 
     def make_backend() -> Any:
+        # imported when the local cloud starts, not on the window's start-up path
+        from app.invoke import select_backend
+
         # "auto" picks processes here: a function in a container cannot reach the 127.0.0.1 endpoint yet.
         name = window.toolbar.backend()
         name = "process" if name == "auto" else name

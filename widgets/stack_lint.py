@@ -20,12 +20,10 @@ LintFunction = Callable[[Path, threading.Event], list[Diagnostic]]
 
 def default_lint(path: Path, cancel: threading.Event) -> list[Diagnostic]:
     """Blocks: cfn-lint one template in a child process, cached by content in the deploy's cache."""
-    from app.commands.deploy import default_cache_dir
+    from app.deploy.cache import deploy_cache_dir
     from app.deploy.stack.lint import lint_template
 
-    return lint_template(
-        path, region="us-east-1", cache_dir=default_cache_dir(), isolated=True, cancel=cancel
-    )
+    return lint_template(path, region="us-east-1", cache_dir=deploy_cache_dir(), isolated=True, cancel=cancel)
 
 
 def as_problems(findings: list[Diagnostic]) -> list[Problem]:

@@ -20,7 +20,7 @@ FIRST_PROBE_MS = 1_500
 def docker_probe() -> str:
     """Blocks (up to ~2 s): 'running' or a short reason the engine cannot be reached."""
     try:
-        from runner.container_engine import connect
+        from runner.backends.container.engine import connect
 
         client = connect(timeout=2)
         client.close()

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.deploy.cache import deploy_cache_dir
 from app.deploy.connection import Connection, connect
 from app.deploy.errors import DeployError
 from app.deploy.progress import Cancelled, Progress
-from runner.cache import default_cache_dir as runner_cache_dir
 
 NAME = "deploy"
 
@@ -30,11 +30,6 @@ def aws_arguments() -> argparse.ArgumentParser:
 
 def open_connection(args: argparse.Namespace) -> Connection:
     return connect(args.profile, args.region, args.endpoint_url)
-
-
-def default_cache_dir() -> Path:
-    """Deploy packages live in the one cache folder (runner.cache), so $LAMBDA_STUDIO_CACHE moves them too."""
-    return runner_cache_dir() / "deploy"
 
 
 # Problems the user fixes before trying again (exit 2); everything else is a failed attempt (exit 1).
@@ -129,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     prefs = _deploy_settings()
     options = DeployOptions(
-        cache_dir=args.cache_dir or default_cache_dir(),
+        cache_dir=args.cache_dir or deploy_cache_dir(),
         role_arn=args.role_arn,
         create_role=args.create_role,
         s3_bucket=args.s3_bucket,

@@ -124,7 +124,7 @@ def _sink(line: str) -> None:
 def _debug_run(args: argparse.Namespace, config: Any, event: bytes, options: dict[str, Any]) -> int:
     """--debug / --debug-port: the invoke waits under debugpy for an external debugger; blocks."""
     from app.debug import attach_help, debug_backend
-    from runner.debug import DebugOptions
+    from runner.debug.session import DebugOptions
     from runner.ports import free_port
 
     port = args.debug_port or free_port()

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.commands.deploy import aws_arguments, default_cache_dir, print_error, stderr_sink
+from app.commands.deploy import aws_arguments, print_error, stderr_sink
+from app.deploy.cache import deploy_cache_dir
 from app.deploy.connection import Connection, connect
 from app.deploy.errors import KIND_CONFLICT, KIND_INVALID, DeployError
 from app.deploy.progress import Cancelled
@@ -141,7 +142,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         tags = {**config.tags, **_pairs(args.tags, "--tags")}
         transform = args.transform or (TRANSFORM_LOCAL if args.endpoint_url else TRANSFORM_SERVICE)
         options = StackOptions(
-            stack_name=stack_name, cache_dir=args.cache_dir or default_cache_dir(), config_env=args.config_env,
+            stack_name=stack_name, cache_dir=args.cache_dir or deploy_cache_dir(), config_env=args.config_env,
             parameter_overrides=overrides, s3_bucket=args.s3_bucket or config.s3_bucket,
             s3_prefix=args.s3_prefix or config.s3_prefix, capabilities=args.capabilities or config.capabilities,
             tags=tags, transform=transform, delete_failed=yes, upload_artifacts=not plan_only,

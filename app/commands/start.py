@@ -11,7 +11,7 @@ from typing import Any
 from app.invoke import BACKENDS, select_backend
 from app.local.cloud import LocalCloud, summary
 from app.project.loader import ProjectLoadError, load_project
-from runner.process import load_env_vars_file
+from runner.backends.process.backend import load_env_vars_file
 from runner.result import SetupError
 
 NAME = "start"

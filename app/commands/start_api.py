@@ -14,9 +14,9 @@ from app.local.api import LocalApi
 from app.local.functions import LocalFunctions
 from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
+from runner.backends.process.backend import load_env_vars_file
 from runner.errors import UserFacingError
 from runner.gateway.model import Exchange, Route
-from runner.process import load_env_vars_file
 from runner.result import SetupError
 
 NAME = "start-api"

@@ -13,6 +13,14 @@ DAY = 86_400.0
 PARTIAL_SUFFIXES = (".part", ".log")  # a build killed half-way leaves these behind
 
 
+def deploy_cache_dir() -> Path:
+    """Deploy packages live in the one cache folder (runner.cache), so $LAMBDA_STUDIO_CACHE moves them too;
+    the CLI and the window share it."""
+    from runner.cache import default_cache_dir
+
+    return default_cache_dir() / "deploy"
+
+
 @dataclass(frozen=True)
 class CacheLimits:
     """How much the deploy cache may hold; settings deploy_cache_max_mb / deploy_cache_max_age_days."""

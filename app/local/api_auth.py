@@ -12,10 +12,10 @@ from typing import Any
 import jwt
 from jwt import PyJWK, PyJWKClient, PyJWKClientError, PyJWKSet
 
+from app.local.jwt_signer import PROJECT_JWKS
 from runner.gateway.authorizers import Authorizers, JwtRejected
 from runner.gateway.model import Authorizer, Invoke, LineSink
 
-PROJECT_JWKS = Path(".lambda-studio") / "jwks.json"
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256"]
 _URL_CACHE_S = 300
 
@@ -112,44 +112,3 @@ def local_authorizers(
 ) -> Authorizers:
     """The authorize hook of a local API."""
     return Authorizers(invoke, jwt_validator=JwtValidator(project_root, jwks), log=log)
-
-
-LOCAL_KID = "lambda-studio-local"
-LOCAL_KEY = Path(".lambda-studio") / "local-jwt-key.pem"
-
-
-def local_jwt_signer(project_root: Path) -> Any:
-    """A signer for test JWTs (the window's auth preset): an RSA key kept in PROJECT/.lambda-studio/,
-    whose public half is added to PROJECT/.lambda-studio/jwks.json, made the first time it signs."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    def sign(claims: dict[str, Any]) -> str:
-        key_path = project_root / LOCAL_KEY
-        jwks_path = project_root / PROJECT_JWKS
-        if key_path.is_file():
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        else:
-            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            key_path.parent.mkdir(parents=True, exist_ok=True)
-            pem = key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-            key_path.write_bytes(pem)
-            key_path.chmod(0o600)
-        try:
-            document = json.loads(jwks_path.read_text(encoding="utf-8")) if jwks_path.is_file() else {}
-        except ValueError:
-            document = {}
-        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))  # type: ignore[arg-type]
-        mine = {**public, "kid": LOCAL_KID, "use": "sig", "alg": "RS256"}
-        found = document.get("keys") if isinstance(document, dict) else None
-        keys = [k for k in found if isinstance(k, dict)] if isinstance(found, list) else []
-        if mine not in keys:  # written once; other keys in the file are kept
-            keys = [k for k in keys if k.get("kid") != LOCAL_KID] + [mine]
-            jwks_path.write_text(json.dumps({"keys": keys}, indent=2), encoding="utf-8")
-        now = int(time.time())
-        payload = {"iat": now, "exp": now + 3600, **claims}
-        return jwt.encode(payload, key, algorithm="RS256", headers={"kid": LOCAL_KID})  # type: ignore[arg-type]
-
-    return sign

@@ -1,6 +1,6 @@
 """The Lambda emulator, stdlib only: Runtime API 2018-06-01, the Invoke API, runtime supervision, REPORT.
 
-It runs in-process (``Emulator`` and ``InvokeServer``, driven by runner/process.py and ``serve``) and
+It runs in-process (``Emulator`` and ``InvokeServer``, driven by runner/backends/process/backend.py and ``serve``) and
 inside Linux containers: the container backend mounts this folder read-only and starts it with
 ``python3 -I -S /var/lambda-studio/emulator/launch.py ARGS`` (launch.py: user code cannot shadow it).
 Every module imports only the standard library and its siblings (relative imports), so the folder

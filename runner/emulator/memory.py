@@ -41,7 +41,7 @@ class MemoryProbe:
                 with open(f"/proc/{p}/status") as f:
                     for line in f:
                         if line.startswith("Name:") and line.split()[1:] == ["bwrap"]:
-                            break  # the sandbox's own plumbing (runner/sandbox.py), not the function's
+                            break  # the sandbox's own plumbing (runner/backends/process/sandbox.py), not the function's
                         if line.startswith(key):
                             total += int(line.split()[1]) * 1024
                             break

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from runner.container_engine import EngineUnavailable, connect, has_image
+from runner.backends.container.engine import EngineUnavailable, connect, has_image
 from tests.conftest import unavailable
 
 DEFAULT_TEST_IMAGE = "lambda-studio-test/python:3.11"

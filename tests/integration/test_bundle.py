@@ -93,7 +93,11 @@ def test_bundle_layout(built: Built) -> None:
         p.relative_to(REPO / "runner").as_posix() for p in (REPO / "runner" / "emulator").glob("*.py")
     )
     assert "emulator/launch.py" in package and "emulator/__init__.py" in package
-    for name in [*package, "rie_gate.py", "bootstrap.py"]:  # run as files by containers and python3
+    for name in [
+        *package,
+        "backends/container/rie_gate.py",
+        "backends/process/bootstrap.py",
+    ]:  # run as files by containers and python3
         assert (internal / "runner" / name).read_bytes() == (REPO / "runner" / name).read_bytes()
     platforms = {p.name for p in (internal / "PySide6" / "Qt" / "plugins" / "platforms").iterdir()}
     assert {"libqoffscreen.so", "libqxcb.so"} <= platforms

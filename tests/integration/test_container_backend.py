@@ -16,10 +16,10 @@ from typing import Any
 import docker
 import pytest
 
+from runner.backends.container.backend import ContainerBackend
+from runner.backends.container.engine import EngineUnavailable, ImageUnavailable, connect
+from runner.backends.container.pool import LABEL_FUNCTION, LABEL_HASH, LABEL_OWNER, LABEL_PROJECT
 from runner.config import FunctionConfig
-from runner.container import ContainerBackend
-from runner.container_engine import EngineUnavailable, ImageUnavailable, connect
-from runner.container_pool import LABEL_FUNCTION, LABEL_HASH, LABEL_OWNER, LABEL_PROJECT
 from runner.result import InvokeResult, Outcome
 from tests import lambda_cases as cases
 from tests.integration import docker_fixtures

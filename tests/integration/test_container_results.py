@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from runner.backends.container.backend import ContainerBackend
 from runner.config import FunctionConfig
-from runner.container import ContainerBackend
 from runner.emulator import MAX_REQUEST_PAYLOAD
 from runner.result import Outcome, SetupError
 from tests.integration import docker_fixtures

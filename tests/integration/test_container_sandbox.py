@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from runner.backends.container.backend import ContainerBackend
+from runner.backends.container.pool import LABEL_OWNER, LABEL_PROJECT, ContainerPool
+from runner.backends.container.sandbox import owner_id, project_label
 from runner.config import FunctionConfig
-from runner.container import ContainerBackend
-from runner.container_pool import LABEL_OWNER, LABEL_PROJECT, ContainerPool
-from runner.container_sandbox import owner_id, project_label
 from tests.integration import docker_fixtures
 
 docker_client = docker_fixtures.docker_client

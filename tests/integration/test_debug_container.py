@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from runner.backends.container.backend import ContainerBackend
 from runner.config import FunctionConfig
-from runner.container import ContainerBackend
-from runner.dap import Breakpoint
-from runner.debug import DebugClock, DebugOptions, DebugSession, debug_paths, runtime_rules
+from runner.debug.dap import Breakpoint
+from runner.debug.session import DebugClock, DebugOptions, DebugSession, debug_paths, runtime_rules
 from runner.ports import free_port
 from runner.result import InvokeResult, Outcome
 from tests.integration import docker_fixtures

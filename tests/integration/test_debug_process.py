@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from runner.backends.process.backend import ProcessBackend
 from runner.config import FunctionConfig
-from runner.dap import Breakpoint, DapError
-from runner.debug import DebugClock, DebugOptions, DebugSession, runtime_rules
+from runner.debug.dap import Breakpoint, DapError
+from runner.debug.session import DebugClock, DebugOptions, DebugSession, runtime_rules
 from runner.ports import free_port
-from runner.process import ProcessBackend
 from runner.result import InvokeResult, Outcome
 
 pytestmark = [pytest.mark.timeout(90)]

@@ -15,18 +15,18 @@ from typing import Any
 
 import pytest
 
+from runner.backends.container.backend import ContainerBackend
+from runner.backends.container.pool import EMULATOR_COMMAND
+from runner.backends.process.backend import ProcessBackend
 from runner.config import FunctionConfig
-from runner.container import ContainerBackend
-from runner.container_pool import EMULATOR_COMMAND
 from runner.emulator import supervisor
-from runner.process import ProcessBackend
 from tests.integration import docker_fixtures
 
 docker_client = docker_fixtures.docker_client
 test_image = docker_fixtures.test_image
 
 EMULATOR_DIR = Path(supervisor.__file__).resolve().parent
-BOOTSTRAP = EMULATOR_DIR.parent / "bootstrap.py"
+BOOTSTRAP = EMULATOR_DIR.parent / "backends" / "process" / "bootstrap.py"
 TRAP = 'raise RuntimeError("the user module {name} was imported by the emulator")\n'
 HANDLER = """\
 import runtime_api

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from runner import emulator, rie_gate
+from runner import emulator
+from runner.backends.container import rie_gate
+from runner.backends.container.backend import ContainerBackend
 from runner.config import FunctionConfig
-from runner.container import ContainerBackend
 from tests.integration import docker_fixtures
 
 docker_client = docker_fixtures.docker_client

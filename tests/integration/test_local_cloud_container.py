@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from runner.container import ContainerBackend
-from runner.container_pool import LABEL_PROJECT
+from runner.backends.container.backend import ContainerBackend
+from runner.backends.container.pool import LABEL_PROJECT
 from tests.integration import docker_fixtures
 from tests.integration.local_cloud_support import running_cloud
 

@@ -13,7 +13,7 @@ from runner.emulator import Emulator, InvokeServer
 from tests.unit.test_emulator_api import _http
 
 REPO = Path(__file__).resolve().parents[2]
-BOOTSTRAP = REPO / "runner" / "bootstrap.py"
+BOOTSTRAP = REPO / "runner" / "backends" / "process" / "bootstrap.py"
 CODE = """
 import os, time
 

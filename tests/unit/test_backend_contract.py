@@ -1,4 +1,4 @@
-"""The one backend contract (runner.backend): every backend speaks it, auto included, no private walks."""
+"""The one backend contract (runner.backends.contract): every backend speaks it, auto included, no private walks."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from runner.auto_backend import AutoBackend
-from runner.backend import Backend, BackendOptions
+from runner.backends.auto import AutoBackend
+from runner.backends.container.backend import ContainerBackend
+from runner.backends.container.engine import EngineUnavailable
+from runner.backends.contract import Backend, BackendOptions
+from runner.backends.process.backend import ProcessBackend
 from runner.config import FunctionConfig
-from runner.container import ContainerBackend
-from runner.container_engine import EngineUnavailable
-from runner.process import ProcessBackend
 
 
 def _no_engine() -> object:

@@ -17,9 +17,9 @@ import pytest
 from app.cli import main
 from app.commands import serve
 from app.invoke import select_backend
-from runner.auto_backend import AutoBackend
+from runner.backends.auto import AutoBackend
+from runner.backends.process.backend import ProcessBackend
 from runner.ports import free_port
-from runner.process import ProcessBackend
 from runner.result import SetupError
 
 TEMPLATE = """

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from runner import container
-from runner.container_pool import WarmContainer
+from runner.backends.container import backend as container
+from runner.backends.container.pool import WarmContainer
 from runner.result import InvokeResult, Outcome
 
 RID = "0f0e0d0c-0b0a-0908-0706-050403020100"

@@ -10,7 +10,7 @@ from typing import Any
 import docker.errors
 import pytest
 
-from runner.container_engine import (
+from runner.backends.container.engine import (
     EngineUnavailable,
     ImageUnavailable,
     PullProgress,
@@ -19,7 +19,7 @@ from runner.container_engine import (
     image_for,
     platform_for,
 )
-from runner.container_pool import merge_layers
+from runner.backends.container.pool import merge_layers
 
 
 class FakeImages:
@@ -119,7 +119,8 @@ def test_layers_merge_in_order_and_rebuild_on_change(tmp_path: Path) -> None:
 
 def test_one_code_stamp_for_hot_reload(tmp_path: Path) -> None:
     """The container pool and the emulator's hot reload use one stamp with one skip list."""
-    from runner import container_pool, emulator
+    from runner import emulator
+    from runner.backends.container import pool as container_pool
 
     code = tmp_path / "code"
     code.mkdir()

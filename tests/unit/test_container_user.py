@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from runner.container_sandbox import LAMBDA_USER, open_to_lambda_user, run_user
+from runner.backends.container.sandbox import LAMBDA_USER, open_to_lambda_user, run_user
 
 
 def test_readable_mounts_run_as_lambdas_user(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from runner.dap import Breakpoint, DapClient, DapError, DapTimeout, PathMapper
+from runner.debug.dap import Breakpoint, DapClient, DapError, DapTimeout, PathMapper
 from runner.ports import free_port
 
 

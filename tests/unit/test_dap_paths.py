@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from runner.dap import Breakpoint, PathMapper
-from runner.debug import DebugOptions, launch_json
+from runner.debug.dap import Breakpoint, PathMapper
+from runner.debug.session import DebugOptions, launch_json
 
 
 def test_path_mapper_container_roots(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_process_attach_help_has_no_path_mappings(tmp_path: Path) -> None:
 
 
 def test_listening_in_reads_proc_net_tcp() -> None:
-    from runner.debug import listening_in
+    from runner.debug.session import listening_in
 
     tables = (
         "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"

@@ -11,7 +11,7 @@ import pytest
 
 from app.deploy.packaging import pip_platforms
 from runner import deps
-from runner.container_deps import ensure_container_requirements
+from runner.backends.container.deps import ensure_container_requirements
 from runner.deps import PipError, build_once, lambda_pip_platforms, pip_command, run_pip
 
 # A stand-in pip: records its arguments next to --target, as a real install would fill it.

@@ -21,7 +21,7 @@ import pytest
 from runner.emulator import MAX_SYNC_PAYLOAD, Emulator, Invocation, InvokeServer
 
 REPO = Path(__file__).resolve().parents[2]
-BOOTSTRAP = REPO / "runner" / "bootstrap.py"
+BOOTSTRAP = REPO / "runner" / "backends" / "process" / "bootstrap.py"
 CODE = """
 import json, logging, os, time
 

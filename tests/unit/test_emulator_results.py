@@ -16,7 +16,7 @@ from runner.emulator import MAX_LOG_LINE, MAX_REQUEST_PAYLOAD, Emulator, InvokeS
 from tests.unit.test_emulator_api import _http
 
 REPO = Path(__file__).resolve().parents[2]
-BOOTSTRAP = REPO / "runner" / "bootstrap.py"
+BOOTSTRAP = REPO / "runner" / "backends" / "process" / "bootstrap.py"
 CODE = """
 import sys, time
 

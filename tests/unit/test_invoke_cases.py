@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from runner.backends.process.backend import ProcessBackend
 from runner.config import FunctionConfig
-from runner.process import ProcessBackend
 from runner.result import Outcome
 from tests.conftest import has_awslambdaric, unavailable
 from tests.lambda_cases import (

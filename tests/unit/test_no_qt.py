@@ -40,7 +40,7 @@ def test_every_module_imports_without_qt(package: str) -> None:
 
 
 CONTAINER_FILES = sorted((REPO / "runner" / "emulator").rglob("*.py")) + [
-    REPO / "runner" / n for n in ("rie_gate.py", "bootstrap.py")
+    REPO / "runner" / n for n in ("backends/container/rie_gate.py", "backends/process/bootstrap.py")
 ]
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from runner.backends.process.backend import ProcessBackend, ensure_requirements, layer_python_dirs
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
 from runner.emulator import MemoryProbe, exit_text
 from runner.env_vars import apply_env_vars, load_env_vars_file
-from runner.process import ProcessBackend, ensure_requirements, layer_python_dirs
 from runner.result import Outcome, SetupError, error_from_payload, parse_stack_trace
 
 

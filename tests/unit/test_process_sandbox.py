@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.process import ProcessBackend
+from runner.backends.process.backend import ProcessBackend
 from tests.unit.sandbox_helpers import config, need_bwrap
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="namespaces are Linux only")
@@ -257,7 +257,7 @@ def test_code_reached_through_a_link_in_the_home_runs(
 
 
 def test_runtime_dirs_keep_a_venv_reached_through_its_python_link(tmp_path: Path) -> None:
-    from runner.sandbox import runtime_dirs
+    from runner.backends.process.sandbox import runtime_dirs
 
     venv = tmp_path / "home" / "proj" / ".venv"
     (venv / "bin").mkdir(parents=True)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from runner.backends.process.backend import ProcessBackend
+from runner.backends.process.isolation import AWS_SDK, linked_packages
 from runner.config import FunctionConfig
-from runner.isolation import AWS_SDK, linked_packages
-from runner.process import ProcessBackend
 
 HANDLER = """\
 import importlib.util

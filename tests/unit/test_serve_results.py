@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.commands import serve
-from runner.debug import free_port
+from runner.debug.session import free_port
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -178,8 +178,8 @@ def test_concurrency_must_be_positive() -> None:
 def test_auto_backend_without_an_engine_prewarms_the_process_runtime(tmp_path: Path) -> None:
     from app.local.functions import LocalFunctions
     from app.project.loader import load_project
-    from runner.auto_backend import AutoBackend
-    from runner.container_engine import connect
+    from runner.backends.auto import AutoBackend
+    from runner.backends.container.engine import connect
 
     (tmp_path / "template.yaml").write_text(TEMPLATE.replace("MARKS_DIR", str(tmp_path)))
     (tmp_path / "src").mkdir()

@@ -27,7 +27,7 @@ class FakeBackend:
         self.warm = 0
 
     def invoke(self, config, event, sink=None, cancel=None, *, client_context=None, debug=None):
-        """The backends' one signature (runner.process / runner.container / runner.auto_backend)."""
+        """The backends' one signature (runner.backends.process.backend / runner.backends.container.backend / runner.backends.auto)."""
         sink("START RequestId: 1")
         assert self.release.wait(5)
         sink("END RequestId: 1")
@@ -85,7 +85,7 @@ def test_unknown_function_is_a_message(qtbot, bridge, example_project):
 
 
 def test_pull_progress_from_worker_thread_arrives_in_gui_thread(qtbot, bridge):
-    from runner.container_engine import PullProgress
+    from runner.backends.container.engine import PullProgress
 
     invoker = Invoker(bridge)
     seen: list[tuple[str, float, int]] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.project.loader import load_project
+from runner.backends.process.backend import ProcessBackend
 from runner.emulator import MAX_REQUEST_PAYLOAD
-from runner.process import ProcessBackend
 from widgets.invoker import Invoker
 from widgets.jobs import JobBridge
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from runner.config import FunctionConfig
-    from runner.debug import DebugOptions
+    from runner.debug.session import DebugOptions
     from runner.result import InvokeResult
 
 LogSink = Callable[[str], None]  # one log line; called from a backend's reader threads
@@ -81,7 +81,7 @@ class BackendOptions:
         return cls(**dict(options))
 
     def process_kwargs(self) -> dict[str, Any]:
-        """runner.process.ProcessBackend's keyword arguments."""
+        """runner.backends.process.backend.ProcessBackend's keyword arguments."""
         pairs = {
             "cache_dir": self.cache_dir,
             "credentials": self.credentials,
@@ -92,7 +92,7 @@ class BackendOptions:
         return {k: v for k, v in pairs.items() if v is not None}
 
     def container_kwargs(self) -> dict[str, Any]:
-        """runner.container.ContainerBackend's keyword arguments (besides client, project, cache dir)."""
+        """runner.backends.container.backend.ContainerBackend's keyword arguments (besides client, project, cache dir)."""
         pairs = {
             "image_override": self.container_image,
             "images": dict(self.images) or None,

@@ -16,9 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from runner.backend import CancelToken, LogSink
-from runner.config import FunctionConfig
-from runner.container_engine import (
+from runner.backends.container.engine import (
     ContainerBackendError,
     ProgressSink,
     ensure_image,
@@ -26,8 +24,11 @@ from runner.container_engine import (
     image_for,
     platform_for,
 )
-from runner.container_pool import TOKEN_HEADER, ContainerPool, PoolFull, WarmContainer
-from runner.debug import (
+from runner.backends.container.pool import TOKEN_HEADER, ContainerPool, PoolFull, WarmContainer
+from runner.backends.contract import CancelToken, LogSink
+from runner.backends.process.backend import DUMMY_CREDENTIALS, PRESTART_WAIT_S
+from runner.config import FunctionConfig
+from runner.debug.session import (
     CONTAINER_DEBUG_PORT,
     DEBUG_GRACE_S,
     DebugOptions,
@@ -36,7 +37,6 @@ from runner.debug import (
     ensure_debugpy,
 )
 from runner.limits import check_request
-from runner.process import DUMMY_CREDENTIALS, PRESTART_WAIT_S
 from runner.result import InvokeError, InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
 ENTRYPOINT_MODES = ("emulator", "image")
@@ -54,7 +54,7 @@ _INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)")
 class ContainerBackend:
     """Runs invokes in warm containers: our emulator (default) or the image's own RIE entrypoint.
 
-    The docker client is passed in (see runner.container_engine.connect). Every method blocks.
+    The docker client is passed in (see runner.backends.container.engine.connect). Every method blocks.
     """
 
     name = "container"

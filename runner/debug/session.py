@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.config import FunctionConfig
-from runner.dap import Breakpoint, DapClient, DapError, EventSink, PathMapper
+from runner.debug.dap import Breakpoint, DapClient, DapError, EventSink, PathMapper
 from runner.deps import PipError, build_once, run_pip
 from runner.ports import free_port  # noqa: F401 - re-exported for callers not moved yet
 from runner.result import SetupError
@@ -200,7 +200,11 @@ def debug_paths(config: FunctionConfig, backend: str) -> PathMapper:
 def runtime_rules(backend: str) -> list[dict[str, Any]]:
     """debugpy 'rules' hiding the runtime's own code (our bootstrap; awslambdaric in /var/runtime):
     its frames leave the call stack and stepping never enters it."""
-    dirs = ["/var/runtime", "/var/lambda-studio"] if backend == "container" else [str(Path(__file__).parent)]
+    dirs = (
+        ["/var/runtime", "/var/lambda-studio"]
+        if backend == "container"
+        else [str(Path(__file__).parent.parent)]
+    )
     return [{"path": d.rstrip("/\\") + "/**", "include": False} for d in dirs]
 
 

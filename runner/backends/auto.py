@@ -8,13 +8,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from runner.backend import CancelToken, LogSink
+from runner.backends.container.backend import ContainerBackend
+from runner.backends.container.engine import ContainerBackendError, EngineUnavailable, connect, has_image
+from runner.backends.contract import CancelToken, LogSink
+from runner.backends.process.backend import ProcessBackend
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
-from runner.container import ContainerBackend
-from runner.container_engine import ContainerBackendError, EngineUnavailable, connect, has_image
-from runner.debug import DebugOptions
-from runner.process import ProcessBackend
+from runner.debug.session import DebugOptions
 from runner.result import InvokeResult
 
 RETRY_ENGINE_S = 30.0  # after the engine failed to answer, look again this much later (not per invoke)

@@ -13,10 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
-from runner.backend import CancelToken, LogSink
+from runner.backends.contract import CancelToken, LogSink
+from runner.backends.process.interpreter import default_python
+from runner.backends.process.isolation import linked_packages
+from runner.backends.process.sandbox import choose as choose_sandbox
+from runner.backends.process.sandbox import runtime_dirs
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
-from runner.debug import (
+from runner.debug.session import (
     DEBUG_GRACE_S,
     DebugOptions,
     announce_when_listening,
@@ -27,12 +31,8 @@ from runner.debug import (
 from runner.deps import COMPLETE, PipError, build_once, has_requirements, pip_install_once
 from runner.emulator import Emulator, Invocation, Throttled, sweep_runtimes
 from runner.env_vars import apply_env_vars, load_env_vars_file  # noqa: F401 - re-exported for older callers
-from runner.interpreter import default_python
-from runner.isolation import linked_packages
 from runner.limits import check_request
 from runner.result import InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
-from runner.sandbox import choose as choose_sandbox
-from runner.sandbox import runtime_dirs
 
 PRESTART_WAIT_S = 30.0  # the longest a pre-start waits for a runtime's init (Lambda allows 10 s)
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"

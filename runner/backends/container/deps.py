@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from runner.container_engine import ContainerBackendError
+from runner.backends.container.engine import ContainerBackendError
 from runner.deps import COMPLETE, PipError, cache_key, has_requirements, lambda_wheel_args, pip_install_once
 
 LogSink = Callable[[str], None]

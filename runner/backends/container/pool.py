@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.config import FunctionConfig
-from runner.container_deps import ensure_container_requirements
-from runner.container_engine import ContainerBackendError, explain_engine_error, platform_for
-from runner.container_sandbox import (
+from runner.backends.container.deps import ensure_container_requirements
+from runner.backends.container.engine import ContainerBackendError, explain_engine_error, platform_for
+from runner.backends.container.sandbox import (
     PIDS_LIMIT,
     open_to_lambda_user,
     owner_id,
     owner_is_dead,
     run_user,
 )
-from runner.debug import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
+from runner.config import FunctionConfig
+from runner.debug.session import CONTAINER_DEBUG_PORT, DEBUGPY_IN_CONTAINER, DebugOptions
 from runner.emulator import TOKEN_ENV, TOKEN_HEADER, code_stamp
 
 LABEL_PROJECT = "lambda-studio.project"
@@ -37,7 +37,7 @@ LABEL_OWNER = "lambda-studio.owner"  # "<hostname>:<pid>:<start>" of the app tha
 EMULATOR_IN_CONTAINER = "/var/lambda-studio/emulator"
 EMULATOR_COMMAND = ["python3", "-I", "-S", f"{EMULATOR_IN_CONTAINER}/launch.py"]
 CONTAINER_PORT = 8080
-EMULATOR_DIR = Path(__file__).resolve().parent / "emulator"
+EMULATOR_DIR = Path(__file__).resolve().parents[2] / "emulator"
 RIE_GATE_IN_CONTAINER = "/var/lambda-studio/rie_gate.py"
 RIE_GATE_FILE = Path(__file__).resolve().parent / "rie_gate.py"
 LineSink = Callable[[str], None]

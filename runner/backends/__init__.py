@@ -1,0 +1,1 @@
+"""The ways a function runs: the backend contract, the process and container backends, and auto."""
