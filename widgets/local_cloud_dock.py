@@ -38,8 +38,8 @@ STOPPED_TEXT = (
 )
 NOTE = "State lives only while the local cloud runs: stopping it forgets every message, object and item."
 ACCOUNT_NOTE = (
-    "Browsing the AWS account of the AWS dock's profile and region: read-only until you send, upload or "
-    "put, and each write first asks, naming the account."
+    "Browsing the AWS account of the AWS dock's profile and region: read-only until you send, upload, "
+    "put, delete or purge, and each write first asks, naming the account."
 )
 
 
