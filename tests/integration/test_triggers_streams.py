@@ -58,6 +58,8 @@ Resources:
             StartingPosition: LATEST
             BatchSize: 10
             FunctionResponseTypes: [ReportBatchItemFailures]
+            TumblingWindowInSeconds: 60  # not run locally: a warning, the trigger still runs
+            ParallelizationFactor: 1  # the default: no warning
 """
 CODE = """\
 import base64
@@ -118,6 +120,11 @@ def test_dynamodb_stream_bisects_to_the_poison_record_and_kinesis_resumes_from_t
         seen = log.wait_for(lambda s: s.startswith("KIN "), count=5, timeout=60)
         assert seen == ["KIN one", "KIN two", "KIN three", "KIN two", "KIN three"]
         assert "checkpoint before" in log.text()
+        assert (
+            "warning: Counter.FromClicks: TumblingWindowInSeconds 60: tumbling windows are not run"
+            in log.text()
+        )
+        assert "ParallelizationFactor" not in log.text()
 
 
 def test_kinesis_at_timestamp_starts_at_the_first_record_from_that_time() -> None:
