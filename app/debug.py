@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.invoke import Backend, select_backend
+from app.invoke import select_backend
 from runner.backends.auto import AutoBackend
+from runner.backends.contract import Backend
 from runner.config import FunctionConfig
 from runner.debug.session import debug_paths, launch_json
 

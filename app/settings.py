@@ -24,6 +24,7 @@ MAX_RECENT = 10
 DEFAULTS: dict[str, Any] = {
     "backend": "auto",
     "images": {},  # runtime -> image, e.g. {"python3.12": "public.ecr.aws/lambda/python:3.12"}
+    "pythons": {},  # runtime -> the process backend's interpreter for it, e.g. {"python3.12": "/usr/bin/python3.12"}
     "aws_profile": "",
     "local_credentials": False,  # give local invokes the profile's credentials (else dummy ones)
     "aws_region": "us-east-1",

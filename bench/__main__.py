@@ -26,6 +26,8 @@ BENCHMARKS = [
     "loading",
     "sandbox",
     "local_app",
+    "cloud_gate",
+    "interpreter",
 ]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import load_average, load_sentence
-from runner.debug.session import free_port
+from runner.ports import free_port
 
 TITLE = "Local HTTP API (start-api)"
 WARM_N = 200

@@ -105,7 +105,7 @@ IMAGE = os.environ.get("LAMBDA_STUDIO_IMAGE") or "lambda-studio-test/python:{ver
 
 
 def _serve(project: Path, backend: str, concurrency: int) -> tuple[subprocess.Popen[bytes], str]:
-    from runner.debug.session import free_port
+    from runner.ports import free_port
 
     port = free_port()
     code = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"

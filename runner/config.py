@@ -7,6 +7,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from runner.emulator.gate_link import GateLink
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,9 @@ class FunctionConfig:
     log_format: str | None = None
     log_level: str | None = None
     ephemeral_storage_mb: int = 512  # /tmp's size (EphemeralStorage.Size)
+    # The local application's link to the host for functions in containers (app/local/gate.py): never
+    # part of the function's environment; the container's emulator takes it.
+    host_gate: GateLink | None = field(default=None, repr=False, compare=False)
 
     @property
     def python_version(self) -> str | None:
@@ -80,4 +87,6 @@ class FunctionConfig:
             "log": [self.log_format, self.log_level],
             "tmp": self.ephemeral_storage_mb,
         }
+        if self.host_gate is not None:  # a container made for another gate cannot reach this one
+            data["gate"] = f"{self.host_gate.host}:{self.host_gate.port}"
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

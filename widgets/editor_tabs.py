@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QMessageBox, QTabWidget, QWidget
 
 from app.fsutil import atomic_write
 from app.python_checks import Problem
-from widgets.code_editor import CodeEditor, CompletionRequest, language_for_path
+from widgets.code_editor import CodeEditor, CompletionRequest
+from widgets.editor_styles import language_for_path
 from widgets.themes import LIGHT, Theme
 
 DISCARD, SAVE, CANCEL = "discard", "save", "cancel"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -25,25 +25,32 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self._min_chars = min_chars
         self._mode = mode
-        self._floor: tuple[tuple[str, int], QSize] | None = None
+        self._floor: QSize | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        if text == self.text():
+            return  # no relayout of its parents for the same text (the status bar's, on every invoke)
         super().setText(text)
         self.setToolTip(text if text else "")
         self.updateGeometry()
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._floor = None  # measured again with the new font or style sheet
+        super().changeEvent(event)
+
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        # Layouts ask often (hundreds of times per invoke): the floor depends on the font only.
-        key = (self.font().key(), self._min_chars)
-        if self._floor is None or self._floor[0] != key:
+        # Layouts ask often (tens of times per invoke): the floor depends on the font and style only,
+        # so it is measured once and again when they change (not keyed on every call).
+        if self._floor is None:
             metrics = self.fontMetrics()
             margins = self.contentsMargins()
             width = metrics.horizontalAdvance("M" * self._min_chars) + margins.left() + margins.right()
             height = metrics.height() + margins.top() + margins.bottom()
-            self._floor = (key, QSize(width, height))
-        floor = self._floor[1]
+            self._floor = QSize(width, height)
+        floor = self._floor
         return QSize(min(floor.width(), self.sizeHint().width()), floor.height())
 
     def elided_text(self) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPoint, Qt, Signal, SignalInstance
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal, SignalInstance
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
@@ -14,6 +14,7 @@ from runner.result import InvokeResult
 from widgets.result_view import OUTCOME_TEXT
 
 COLUMNS = ("Function", "Event", "Time", "Outcome", "Duration")
+SHORT_COLUMNS = (2, 3, 4)  # time, outcome and duration: always shown whole
 
 
 @dataclass
@@ -48,13 +49,33 @@ class HistoryView(QTableWidget):
         header.setMinimumSectionSize(40)
         # Names share what is left (elided, whole in the tooltip); time, outcome and duration are short
         # and always shown whole: every column readable in a narrow panel, no sideways scrolling.
+        # They are sized to their contents by hand: a new row only widens them when it needs to
+        # (ResizeToContents measured every kept row again on each invoke: 100 of them when persisted).
         for column in range(len(COLUMNS)):
-            mode = QHeaderView.ResizeMode.Stretch if column < 2 else QHeaderView.ResizeMode.ResizeToContents
+            mode = QHeaderView.ResizeMode.Stretch if column < 2 else QHeaderView.ResizeMode.Fixed
             header.setSectionResizeMode(column, mode)
+        self._fit_short_columns()
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
         self.itemSelectionChanged.connect(self._on_selection)
         self.cellDoubleClicked.connect(lambda row, _column: self._emit_for(row, self.rerun_requested))
+
+    def _fit_short_columns(self, row: int | None = None) -> None:
+        """Every row measured (None), or only a new one, which may widen its columns but never narrows them."""
+        header, grid = self.horizontalHeader(), 1 if self.showGrid() else 0
+        for column in SHORT_COLUMNS:
+            if row is None:
+                width = max(header.sectionSizeHint(column), self.sizeHintForColumn(column))
+            else:
+                cell = self.sizeHintForIndex(self.model().index(row, column)).width() + grid
+                width = max(header.sectionSize(column), cell)
+            if width != header.sectionSize(column):
+                header.resizeSection(column, width)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_short_columns()
 
     def add_entry(self, entry: HistoryEntry) -> None:
         self._entries.insert(0, entry)
@@ -62,6 +83,7 @@ class HistoryView(QTableWidget):
         self.blockSignals(True)
         self.insertRow(0)
         self._fill_row(0, entry)
+        self._fit_short_columns(0)
         while self.rowCount() > self._limit:
             self.removeRow(self.rowCount() - 1)
         self.blockSignals(False)
@@ -74,6 +96,7 @@ class HistoryView(QTableWidget):
         self.setRowCount(len(self._entries))
         for row, entry in enumerate(self._entries):
             self._fill_row(row, entry)
+        self._fit_short_columns()
         self.blockSignals(False)
 
     def _fill_row(self, row: int, entry: HistoryEntry) -> None:

@@ -229,11 +229,7 @@ class Invoker(QObject):
 
         def work(sink: Callable[[str], None], cancel: threading.Event) -> str:
             try:
-                backend = self._backend(backend_choice)
-                prestart = getattr(backend, "prestart", None)
-                if prestart is None:
-                    return "no pre-start for this backend"
-                prestart(config, sink, cancel)
+                self._backend(backend_choice).warm_up(config, sink, cancel)
             except UserFacingError as exc:  # no docker, no wheels...: said quietly, the invoke says it again
                 return str(exc)
             return "cancelled" if cancel.is_set() else "ready"

@@ -326,9 +326,9 @@ def install(window: Any) -> LocalCloudController:
         # imported when the local cloud starts, not on the window's start-up path
         from app.invoke import select_backend
 
-        # "auto" picks processes here: a function in a container cannot reach the 127.0.0.1 endpoint yet.
+        # The toolbar's choice, as for an invoke: a function in a container reaches the local endpoint
+        # through the token gate (app/local/gate.py).
         name = window.toolbar.backend()
-        name = "process" if name == "auto" else name
         return select_backend(name, project=window.project.root.name if window.project else None)
 
     controller = LocalCloudController(window.jobs, make_backend, window)

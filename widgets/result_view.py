@@ -6,7 +6,7 @@ import html
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QFontDatabase, QTextOption
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,6 +33,7 @@ OUTCOME_TEXT = {
     Outcome.THROTTLED: "Throttled",
     Outcome.CANCELLED: "Cancelled",
 }
+RUNNING_DELAY_MS = 150  # a warm invoke's result replaces the last one directly: no "Running…" flash
 METRIC_ROWS = ("Duration", "Billed Duration", "Init Duration", "Max Memory Used", "Memory Size", "Request id")
 
 
@@ -49,6 +50,9 @@ class ResultView(QWidget):
         super().__init__(parent)
         self._theme = theme
         self._result: InvokeResult | None = None
+        self._running: tuple[str, str] | None = None
+        self._running_timer = QTimer(self, singleShot=True, interval=RUNNING_DELAY_MS)
+        self._running_timer.timeout.connect(self._show_running_now)
         self.badge = QLabel("No invocation yet")
         self.badge.setObjectName("outcomeBadge")
         self.detail = ElidedLabel(mode=Qt.TextElideMode.ElideRight)  # never widens the window
@@ -89,6 +93,23 @@ class ResultView(QWidget):
 
     # --- intention API ----------------------------------------------------------------------------
     def show_running(self, function_id: str, event_name: str) -> None:
+        """An invoke started: "Running…" shows once it has lasted RUNNING_DELAY_MS; a result (or a
+        failure) that comes sooner replaces the last one directly, with one relayout and one paint."""
+        self._running = (function_id, event_name)
+        self._running_timer.start()
+
+    def is_running(self) -> bool:
+        """An invoke started and nothing has come back yet (whether or not "Running…" shows already)."""
+        return self._running is not None
+
+    def _stop_running(self) -> None:
+        self._running = None
+        self._running_timer.stop()
+
+    def _show_running_now(self) -> None:
+        if self._running is None:
+            return
+        function_id, event_name = self._running
         self._result = None
         self.badge.setText("Running…")
         self.detail.setText(f"{function_id} with {event_name or 'an empty event'}")
@@ -102,6 +123,7 @@ class ResultView(QWidget):
 
     def clear(self) -> None:
         """Nothing shown: another project was opened, or none is."""
+        self._stop_running()
         self._result = None
         self.badge.setText("No invocation yet")
         self.detail.setText("")
@@ -115,6 +137,7 @@ class ResultView(QWidget):
 
     def show_failure(self, message: str) -> None:
         """The invoke itself could not run (docker down, bad config): say what happened."""
+        self._stop_running()
         self._result = None
         self.badge.setText("Could not invoke")
         self.detail.setText(message.splitlines()[0] if message else "")
@@ -129,6 +152,7 @@ class ResultView(QWidget):
         self.error_box.show()
 
     def show_result(self, result: InvokeResult) -> None:
+        self._stop_running()
         self._result = result
         self.payload.show()
         self.pretty_box.show()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QToolBar, QWidget
 
@@ -10,6 +10,7 @@ from widgets.elided_label import ElidedLabel
 
 BACKEND_CHOICES = (("Auto", "auto"), ("Container", "container"), ("Process", "process"))
 NO_EVENT = "(empty event {})"
+BUSY_DELAY_MS = 300  # a warm invoke ends sooner: its click leaves the bar's layout (and paint) alone
 
 
 class RunToolbar(QToolBar):
@@ -46,6 +47,9 @@ class RunToolbar(QToolBar):
         self.progress.hide()
         self.progress_label = ElidedLabel(min_chars=4)
         self.progress_label.setMaximumWidth(320)  # the whole text is its tooltip
+        self._busy_text = ""
+        self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self._show_busy)
         self.addWidget(QLabel(" Function "))
         self.addWidget(self.function_combo)
         self.addWidget(QLabel(" Event "))
@@ -117,12 +121,24 @@ class RunToolbar(QToolBar):
 
     # --- state ------------------------------------------------------------------------------------
     def set_running(self, running: bool, text: str = "") -> None:
+        """Invoke and Stop follow at once; the busy bar and `text` show once the run has lasted
+        BUSY_DELAY_MS (or a slow step reports progress), so a fast click changes no layout."""
         self._running = running
         self._update_invoke_enabled()
         self.stop_action.setEnabled(running)
-        self.progress.setVisible(running)
-        self.progress.setRange(0, 0)  # busy until a fraction is known
-        self.progress_label.setText(text if running else "")
+        self._busy_text = text
+        if running:
+            self.progress.setRange(0, 0)  # busy until a fraction is known
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.progress.setVisible(False)
+            self.progress_label.setText("")
+
+    def _show_busy(self) -> None:
+        if self._running:
+            self.progress.setVisible(True)
+            self.progress_label.setText(self._busy_text)
 
     def set_progress(self, text: str, fraction: float | None = None) -> None:
         if fraction is None:
@@ -130,6 +146,10 @@ class RunToolbar(QToolBar):
         else:
             self.progress.setRange(0, 100)
             self.progress.setValue(int(fraction * 100))
+        self._busy_text = text
+        if self._running:  # a slow step says what it does at once
+            self._busy_timer.stop()
+            self.progress.setVisible(True)
         self.progress_label.setText(text)
 
     def _update_invoke_enabled(self) -> None:

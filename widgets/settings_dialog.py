@@ -90,6 +90,13 @@ class SettingsDialog(QDialog):
         self.images = QPlainTextEdit()
         self.images.setPlaceholderText("python3.12 = public.ecr.aws/lambda/python:3.12")
         self.images.setPlainText("\n".join(f"{k} = {v}" for k, v in (settings.get("images") or {}).items()))
+        self.pythons = QPlainTextEdit()
+        self.pythons.setPlaceholderText("python3.12 = /usr/bin/python3.12   (else one is found)")
+        self.pythons.setToolTip(
+            "The process backend runs a function on a Python of its runtime's version: the one named here, "
+            "else one found on PATH, in /usr/bin, /usr/local/bin, pyenv, uv or asdf."
+        )
+        self.pythons.setPlainText("\n".join(f"{k} = {v}" for k, v in (settings.get("pythons") or {}).items()))
         form = QFormLayout(self)
         form.addRow("Default backend", self.backend)
         form.addRow("Theme", self.theme)
@@ -101,6 +108,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.endpoint_error)
         form.addRow("", self.prestart)
         form.addRow("Image per runtime", self.images)
+        form.addRow("Python per runtime", self.pythons)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -128,4 +136,5 @@ class SettingsDialog(QDialog):
         s.set("aws_region", self.region.text().strip() or "us-east-1")
         s.set("aws_endpoint_url", self.endpoint.text().strip())
         s.set("images", parse_images(self.images.toPlainText()))
+        s.set("pythons", parse_images(self.pythons.toPlainText()))
         s.set("prestart", self.prestart.isChecked())

@@ -11,7 +11,7 @@ from typing import Any
 from app.invoke import BACKENDS, select_backend
 from app.local.cloud import LocalCloud, summary
 from app.project.loader import ProjectLoadError, load_project
-from runner.backends.process.backend import load_env_vars_file
+from runner.env_vars import load_env_vars_file
 from runner.result import SetupError
 
 NAME = "start"
@@ -38,9 +38,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--backend",
         choices=BACKENDS,
-        default="process",
-        help="how functions run (default process: a function in a container cannot reach the local "
-        "endpoint at 127.0.0.1 with its own SDK calls yet)",
+        default="auto",
+        help="where functions run (default auto, as `invoke`: a container when docker and the image are "
+        "there; a function in a container reaches the local endpoint through a token gate)",
     )
     p.add_argument("--env-vars", "-n", help="SAM --env-vars JSON file overriding environment variables")
     p.set_defaults(func=run)
@@ -66,10 +66,12 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         signal.signal(signal.SIGTERM, lambda *_: event.set())
     try:
         try:
-            cloud.start(backend, _log, env_vars, api_port=args.port)
+            functions = cloud.start(backend, _log, env_vars, api_port=args.port)
         except SetupError as exc:
             print(f"lambda-studio: {exc}", file=sys.stderr)
             return 2
+        # Every function warms while the endpoint already answers (Backend.warm_up, as serve does).
+        threading.Thread(target=functions.prewarm, args=(_log,), name="prewarm", daemon=True).start()
         for line in summary(cloud):
             print(line, file=sys.stderr)
         print("Running (Ctrl-C to stop; the local resources and their data go away then).", file=sys.stderr)

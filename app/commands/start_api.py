@@ -14,7 +14,7 @@ from app.local.api import LocalApi
 from app.local.functions import LocalFunctions
 from app.project.loader import ProjectLoadError, load_project
 from app.project.model import Project
-from runner.backends.process.backend import load_env_vars_file
+from runner.env_vars import load_env_vars_file
 from runner.errors import UserFacingError
 from runner.gateway.model import Exchange, Route
 from runner.result import SetupError
@@ -148,6 +148,9 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             _err(f"lambda-studio: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
             return 2
         print("\n".join(routes_table(api)), flush=True)
+        # The routes' functions warm while the API already answers (Backend.warm_up, as serve does).
+        routed = {route.function_id for route in api.routes}
+        threading.Thread(target=functions.prewarm, args=(_err, routed), name="prewarm", daemon=True).start()
         _err(f"Serving {len(api.routes)} route(s) on {api.listeners[0].url} (Ctrl-C to stop)")
         event = stop or threading.Event()
         if threading.current_thread() is threading.main_thread():

@@ -6,13 +6,14 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from app.invoke import Backend
 from app.local.create import create_all
 from app.local.endpoint import LocalEndpoint
 from app.local.functions import LocalFunctions
 from app.local.seed import load_seed
 from app.project.model import Project
 from app.project.resources import ResourceModel, load_resources
+from runner.backends.contract import Backend
+from runner.emulator.gate_link import GateLink
 
 LineSink = Callable[[str], None]
 
@@ -29,6 +30,7 @@ class LocalCloud:
         self.wiring: Any = None  # app.local.wiring.Wiring once triggers run
         self.invoke_api: Any = None  # app.local.invoke_api.InvokeApi
         self.http_api: Any = None  # app.local.api.LocalApi when the routes are served
+        self.gate: Any = None  # app.local.gate.HostGate while functions may run in containers
         self._lock = threading.Lock()
 
     @property
@@ -69,7 +71,10 @@ class LocalCloud:
                 **self.endpoint.function_environment(),
                 "AWS_ENDPOINT_URL_LAMBDA": self.invoke_api.url,
             }
-            self.functions = LocalFunctions(self.project, backend, overrides, extra_environment=environment)
+            link = self._start_gate(backend, sink)
+            self.functions = LocalFunctions(
+                self.project, backend, overrides, extra_environment=environment, host_gate=link
+            )
             if triggers:
                 from app.local.wiring import Wiring
 
@@ -86,6 +91,35 @@ class LocalCloud:
             self.stop()
             raise
         return self.functions
+
+    def _start_gate(self, backend: Backend, sink: LineSink) -> GateLink | None:
+        """The token gate through which functions in containers reach the endpoint and the Invoke API
+        (app/local/gate.py); None for a process-only backend or when it cannot listen (said in the log)."""
+        client = _engine_client(backend)
+        if client is None:
+            return None
+        try:
+            return self._gate_on(client, sink)
+        finally:
+            if client is not getattr(backend, "client", None):
+                client.close()  # made here only to find the bridge
+
+    def _gate_on(self, client: Any, sink: LineSink) -> GateLink | None:
+        from app.local.gate import HostGate, bridge_address
+
+        assert self.invoke_api is not None  # made just before
+        targets = {"aws": self.endpoint.port, "lambda": self.invoke_api.port}
+        try:
+            bind, dial = bridge_address(client)
+            gate = HostGate(targets, bind, dial, log=sink)
+            gate.start()
+        except Exception as exc:  # noqa: BLE001 - the engine's errors vary; the functions still run
+            problem = f"functions in containers cannot reach the local endpoint (no gate on the docker bridge: {exc})"
+            sink(f"lambda-studio: {problem}")
+            self.problems.append(problem)
+            return None
+        self.gate = gate
+        return gate.link(targets)  # the same loopback ports in the container as on this machine
 
     def _start_http_api(self, port: int, sink: LineSink) -> list[str]:
         """Serves the routes through the local HTTP API (app/local/api.py); returns the problems."""
@@ -107,6 +141,7 @@ class LocalCloud:
             functions, self.functions = self.functions, None
             api, self.invoke_api = self.invoke_api, None
             http_api, self.http_api = self.http_api, None
+            gate, self.gate = self.gate, None
         if http_api is not None:
             http_api.stop()
         if api is not None:
@@ -115,7 +150,25 @@ class LocalCloud:
             wiring.stop()
         if functions is not None:
             functions.close()
+        if gate is not None:
+            gate.stop()
         self.endpoint.stop()
+
+
+def _engine_client(backend: Backend) -> Any:
+    """The docker client when ``backend`` may run functions in containers, else None. Blocks briefly."""
+    client = getattr(backend, "client", None)  # the container backend's
+    if client is not None:
+        return client
+    if not callable(getattr(backend, "choose", None)):  # only the auto backend chooses per invoke
+        return None
+    from runner.backends.container.engine import connect
+    from runner.errors import UserFacingError
+
+    try:
+        return connect(timeout=10)
+    except UserFacingError:
+        return None  # no engine: auto runs processes, which reach 127.0.0.1 themselves
 
 
 def function_overrides(model: ResourceModel, env_vars: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -159,6 +212,10 @@ def summary(cloud: LocalCloud) -> list[str]:
     elif any(t.type in ("Api", "HttpApi", "FunctionUrl") for t in model.triggers):
         lines.append("HTTP routes: not served (see the problems above)")
     lines.append(f"Local AWS endpoint: {cloud.url}")
+    if cloud.gate is not None:
+        lines.append(
+            f"    functions in containers reach it through the token gate on {cloud.gate.bind}:{cloud.gate.port}"
+        )
     lines.append(f"    aws --endpoint-url {cloud.url} sqs list-queues")
     lines.append(f'    boto3.client("sqs", endpoint_url="{cloud.url}")')
     if cloud.invoke_api is not None:

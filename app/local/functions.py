@@ -7,13 +7,16 @@ functions through this one object, so they share warm runtimes, hot reload and t
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
-from app.invoke import Backend, function_config
+from app.invoke import function_config
 from app.project.model import FunctionSpec, Project
+from runner.backends.contract import Backend
 from runner.config import FunctionConfig
 from runner.emulator import Answer, RecentLogs, Throttled
+from runner.emulator.gate_link import GateLink
 from runner.result import InvokeResult, Outcome, SetupError
 
 LineSink = Callable[[str], None]
@@ -29,13 +32,17 @@ class LocalFunctions:
         env_vars: Mapping[str, Any] | None = None,
         *,
         extra_environment: Mapping[str, str] | None = None,
+        host_gate: GateLink | None = None,
     ) -> None:
         self.project = project
         self.backend = backend
         self.env_vars = env_vars
         # Added to every function's environment (e.g. AWS_ENDPOINT_URL of the local AWS endpoint).
         self.extra_environment = dict(extra_environment or {})
+        # how a function in a container reaches those endpoints (app/local/gate.py)
+        self.host_gate = host_gate
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # a pre-warm still running stops starting runtimes
         self._configs: dict[str, FunctionConfig] = {}
         self.skipped: dict[str, str] = {}  # logical id -> why it cannot run locally
         self._by_name: dict[str, FunctionSpec] = {}
@@ -74,9 +81,9 @@ class LocalFunctions:
             env = dict(config.environment)
             for key, value in self.extra_environment.items():
                 env.setdefault(key, value)
-            from dataclasses import replace
-
             config = replace(config, environment=env)
+        if self.host_gate is not None:
+            config = replace(config, host_gate=self.host_gate)
         with self._lock:
             self._configs[spec.logical_id] = config
         return config
@@ -119,24 +126,24 @@ class LocalFunctions:
             out.setdefault(spec.function_name, target)
         return out
 
-    def prewarm(self, log: LineSink | None = None) -> None:
-        """Starts each runnable function's first runtime (process or container) ahead of its first
-        invoke; its init is reported on that invoke. A function that cannot start is logged. Blocks."""
-        prewarm = getattr(self.backend, "prewarm", None)
-        emulator_for = getattr(self.backend, "emulator_for", None)
+    def prewarm(self, log: LineSink | None = None, only: Collection[str] | None = None) -> None:
+        """Starts each runnable function's (or those of ``only``, by logical id) first runtime, process
+        or container, ahead of its first invoke, side by side (Backend.warm_up without waiting for each
+        init); its init is reported on that invoke. A function that cannot start is logged. Blocks."""
         for spec in self.runnable():
+            if self._closing.is_set():
+                return
+            if only is not None and spec.logical_id not in only:
+                continue
             try:
-                config = self.config(spec.logical_id)
-                if prewarm is not None:
-                    prewarm(config)
-                elif emulator_for is not None:
-                    emulator_for(config).prewarm()
+                self.backend.warm_up(self.config(spec.logical_id), cancel=self._closing, wait=False)
             except SetupError as exc:  # ContainerBackendError too: the invoke will say it again
                 if log is not None:
                     log(f"lambda-studio: could not pre-warm {spec.logical_id}: {exc}")
 
     def close(self) -> None:
         """Stops every runtime of the backend. Blocks."""
+        self._closing.set()
         self.backend.close()
 
 

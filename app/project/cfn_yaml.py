@@ -12,7 +12,7 @@ from yaml.composer import ComposerError
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from app.project.yaml_nodes import FN_TAGS, PosDict, PosList  # noqa: F401 - also read from here
+from app.project.yaml_nodes import FN_TAGS, PosDict, PosList
 
 # CloudFormation refuses templates over 1 MB; SAM templates before transform may be larger.
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from app.project.cfn_yaml import PosDict, PosList
 from app.project.intrinsics import is_intrinsic
+from app.project.yaml_nodes import PosDict, PosList
 
 # Properties SAM accepts in Globals.Function (anything else is an error in SAM too).
 GLOBAL_FUNCTION_PROPERTIES = frozenset(

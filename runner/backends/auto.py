@@ -132,34 +132,26 @@ class AutoBackend:
         """Warm containers plus warm local runtimes."""
         return sum(part.warm_count() for part in (self._container, self._process) if part is not None)
 
-    def prewarm(self, config: FunctionConfig) -> None:
-        """Starts the runtime the next invoke would use (a container, else a local process). Blocks."""
-        container = self._container_backend()
-        if container is not None:
-            image = container.image_for(config)
-            try:
-                present = container.image_ready(image) or has_image(container.client, image)
-            except EngineUnavailable:
-                present = False
-            if present:
-                container.prepare(config)
-                return
-        self._process_backend().emulator_for(config).prewarm()
-
-    def prestart(
-        self, config: FunctionConfig, sink: LogSink | None = None, cancel: CancelToken | None = None
+    def warm_up(
+        self,
+        config: FunctionConfig,
+        sink: LogSink | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        wait: bool = True,
     ) -> None:
-        """Blocks: warms what the next invoke would use — the container when its image is here, else a process."""
+        """Blocks: warms what the next invoke would use — a container when its image is here and the
+        engine answers, else a local process (runner.backends.contract.Backend.warm_up)."""
         container = self._container_backend()
         if container is not None:
             try:
                 image = container.image_for(config)
                 if container.image_ready(image) or has_image(container.client, image):
-                    container.prestart(config, sink, cancel)
+                    container.warm_up(config, sink, cancel, wait=wait)
                     return
             except (EngineUnavailable, ContainerBackendError):
                 pass  # the invoke will fall back to a process: warm that instead
-        self._process_backend().prestart(config, sink, cancel)  # type: ignore[arg-type]
+        self._process_backend().warm_up(config, sink, cancel, wait=wait)
 
     def _forget_container(self) -> None:
         with self._lock:

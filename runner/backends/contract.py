@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from runner.result import InvokeResult
 
 LogSink = Callable[[str], None]  # one log line; called from a backend's reader threads
+WARM_UP_WAIT_S = 30.0  # the longest a warm-up waits for a runtime's init (Lambda allows 10 s)
 
 
 class CancelToken(Protocol):
@@ -45,6 +46,21 @@ class Backend(Protocol):
         """One invoke; a function failure is a result, a setup problem raises SetupError."""
         ...
 
+    def warm_up(
+        self,
+        config: FunctionConfig,
+        sink: LogSink | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        wait: bool = True,
+    ) -> None:
+        """The one warm-up, ahead of a function's first invoke (the window's pre-start, serve's and
+        start-api's pre-warm): what that invoke would use is made ready (image, requirements installed, a
+        runtime or container started; the auto backend warms what it would pick). ``wait``: until the
+        runtime's init has run (bounded by WARM_UP_WAIT_S) or ``cancel`` is set; else return once it
+        is starting. Its init is reported on the first invoke. Raises SetupError as invoke would."""
+        ...
+
     def reload(self, config: FunctionConfig | None = None) -> None:
         """The next invoke of this function (or of every function) starts a fresh runtime."""
         ...
@@ -65,6 +81,7 @@ class BackendOptions:
     cache_dir: Path | None = None
     credentials: Mapping[str, str] | None = None
     python: str | None = None  # the process backend's interpreter
+    pythons: Mapping[str, str] = field(default_factory=dict)  # runtime -> the process backend's interpreter
     concurrency: int | None = None
     runtime_cmd: list[str] | None = None
     docker_client: Any = None  # else one is connected
@@ -88,6 +105,7 @@ class BackendOptions:
             "python": self.python,
             "concurrency": self.concurrency,
             "runtime_cmd": self.runtime_cmd,
+            "pins": dict(self.pythons) or None,
         }
         return {k: v for k, v in pairs.items() if v is not None}
 

@@ -14,7 +14,6 @@ from typing import Any
 from runner.config import FunctionConfig
 from runner.debug.dap import Breakpoint, DapClient, DapError, EventSink, PathMapper
 from runner.deps import PipError, build_once, run_pip
-from runner.ports import free_port  # noqa: F401 - re-exported for callers not moved yet
 from runner.result import SetupError
 
 CONTAINER_DEBUG_PORT = 5678

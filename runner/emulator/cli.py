@@ -73,6 +73,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .common import TOKEN_ENV
+from .gate_link import GATE_ENV, start_forwarders
 from .invoke_api import InvokeServer
 from .supervisor import Emulator
 
@@ -126,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error("no runtime command after --")
     cgroup = args.cgroup_memory == "on" or (args.cgroup_memory == "auto" and _in_container())
     token = os.environ.pop(TOKEN_ENV, None)  # never in a runtime's environment
-    if token is not None:
+    gate = os.environ.pop(GATE_ENV, None)  # the host gate's link holds a secret too
+    if token is not None or gate is not None:
         _hide_own_proc_entry()
     emu = Emulator(
         function_name=args.function_name,
@@ -153,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     server.start()
+    forwarders = start_forwarders(gate) if gate else []  # before the first runtime starts
     if args.prewarm:
         emu.prewarm()
     print(f"lambda-studio-emulator listening on {args.host}:{server.port}", file=sys.stderr, flush=True)
@@ -160,4 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     server.shutdown()
     emu.close()
+    for forwarder in forwarders:
+        forwarder.close()
     return 0

@@ -18,7 +18,7 @@ import pytest
 
 from runner.backends.container.backend import ContainerBackend
 from runner.backends.container.engine import EngineUnavailable, ImageUnavailable, connect
-from runner.backends.container.pool import LABEL_FUNCTION, LABEL_HASH, LABEL_OWNER, LABEL_PROJECT
+from runner.backends.container.launch import LABEL_FUNCTION, LABEL_HASH, LABEL_OWNER, LABEL_PROJECT
 from runner.config import FunctionConfig
 from runner.result import InvokeResult, Outcome
 from tests import lambda_cases as cases

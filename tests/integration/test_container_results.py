@@ -33,6 +33,11 @@ def big_line(event, context):
     sys.stdout.flush()
     return "done"
 
+def chatty(event, context):
+    for i in range(event["n"]):
+        print(f"{context.aws_request_id} line {i}")
+    return "done"
+
 def many_lines(event, context):
     line = "y" * 1023
     for _ in range(event["n"]):
@@ -70,7 +75,7 @@ def test_concurrent_invokes_get_their_own_containers_up_to_the_limit_then_429(
     backend: ContainerBackend, code: Path
 ) -> None:
     cfg = _config(code, "slow", "app.slow", timeout_s=10)
-    backend.prepare(cfg)  # one warm container ready; the second is made on demand
+    backend.warm_up(cfg, wait=False)  # one warm container ready; the second is made on demand
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: backend.invoke(cfg, b'{"sleep": 3}'), range(3)))
     outcomes = sorted(r.outcome.value for r in results)
@@ -113,3 +118,22 @@ def test_many_log_lines_do_not_crash_the_container(backend: ContainerBackend, co
     assert seen[0].startswith(f"START RequestId: {result.request_id}")
     assert seen[-1].startswith(f"REPORT RequestId: {result.request_id}")
     assert len(seen) == 30_003
+
+
+def test_back_to_back_invokes_each_get_exactly_their_own_live_log(
+    backend: ContainerBackend, code: Path
+) -> None:
+    """The answer's log completes the live log at once; the stream's late lines never reach the next one."""
+    cfg = _config(code, "chatty", "app.chatty")
+    backend.warm_up(cfg)
+    for n in (3, 40, 0, 5, 200, 1, 2, 60):  # no pause between them: the stream may lag behind
+        live: list[str] = []
+        result = backend.invoke(cfg, json.dumps({"n": n}).encode(), live.append)
+        assert result.ok
+        rid = result.request_id
+        assert live == result.log_text.splitlines(), (n, live[:5])
+        assert live[0].startswith(f"START RequestId: {rid}") and live[-1].startswith(
+            f"REPORT RequestId: {rid}"
+        )
+        assert sum(line.startswith(f"{rid} line") for line in live) == n
+    assert len(backend.pool.of("chatty")) == 1  # all on one warm container

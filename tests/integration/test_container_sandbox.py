@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from runner.backends.container.backend import ContainerBackend
-from runner.backends.container.pool import LABEL_OWNER, LABEL_PROJECT, ContainerPool
+from runner.backends.container.launch import LABEL_OWNER, LABEL_PROJECT
+from runner.backends.container.pool import ContainerPool
 from runner.backends.container.sandbox import owner_id, project_label
 from runner.config import FunctionConfig
 from tests.integration import docker_fixtures

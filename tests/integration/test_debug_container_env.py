@@ -21,7 +21,8 @@ import pytest
 from app.invoke import function_config
 from app.project.loader import load_project
 from runner.backends.container.backend import ContainerBackend
-from runner.debug.session import DebugClock, DebugOptions, DebugSession, debug_paths, free_port, runtime_rules
+from runner.debug.session import DebugClock, DebugOptions, DebugSession, debug_paths, runtime_rules
+from runner.ports import free_port
 from runner.result import InvokeResult, Outcome
 from tests.integration import docker_fixtures
 

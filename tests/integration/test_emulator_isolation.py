@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from runner.backends.container.backend import ContainerBackend
-from runner.backends.container.pool import EMULATOR_COMMAND
+from runner.backends.container.launch import EMULATOR_COMMAND
 from runner.backends.process.backend import ProcessBackend
 from runner.config import FunctionConfig
 from runner.emulator import supervisor

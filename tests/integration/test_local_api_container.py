@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from runner.backends.container.pool import LABEL_PROJECT
+from runner.backends.container.launch import LABEL_PROJECT
 from runner.backends.container.sandbox import project_label
-from runner.debug.session import free_port
+from runner.ports import free_port
 from tests.integration import docker_fixtures
 from tests.unit.local_api_project import PNG, write_project
 

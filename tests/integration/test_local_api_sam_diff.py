@@ -22,7 +22,7 @@ from app.local.functions import LocalFunctions
 from app.project.loader import load_project
 from bench.api import sam_binary
 from runner.backends.container.engine import has_image
-from runner.debug.session import free_port
+from runner.ports import free_port
 from tests.integration import docker_fixtures
 
 docker_client = docker_fixtures.docker_client

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from runner.backends.container.backend import ContainerBackend
-from runner.backends.container.pool import LABEL_PROJECT
+from runner.backends.container.launch import LABEL_PROJECT
 from tests.integration import docker_fixtures
 from tests.integration.local_cloud_support import running_cloud
 

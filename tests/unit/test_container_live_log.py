@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from runner.backends.container import backend as container
-from runner.backends.container.pool import WarmContainer
+from runner.backends.container import live_log
+from runner.backends.container.warm import WarmContainer
 from runner.result import InvokeResult, Outcome
 
 RID = "0f0e0d0c-0b0a-0908-0706-050403020100"
@@ -29,10 +29,10 @@ def _warm() -> WarmContainer:
 def test_lines_the_stream_has_not_delivered_in_time_come_from_the_result(
     monkeypatch: pytest.MonkeyPatch, streamed: int
 ) -> None:
-    monkeypatch.setattr(container, "REPORT_WAIT_S", 0.05)
+    monkeypatch.setattr(live_log, "REPORT_WAIT_S", 0.05)
     seen: list[str] = []
     w = _warm()
-    live = container._LiveSink(seen.append)
+    live = live_log.LiveSink(seen.append)
     w.sink = live
     for line in LOG[:streamed]:  # docker's log stream lags: only these arrived before the answer
         w.on_line(line)
@@ -48,7 +48,7 @@ def test_lines_the_stream_has_not_delivered_in_time_come_from_the_result(
 def test_a_stream_that_keeps_up_is_not_duplicated() -> None:
     seen: list[str] = []
     w = _warm()
-    live = container._LiveSink(seen.append)
+    live = live_log.LiveSink(seen.append)
     w.sink = live
     for line in LOG:
         w.on_line(line)
@@ -58,7 +58,23 @@ def test_a_stream_that_keeps_up_is_not_duplicated() -> None:
 
 def test_a_repeated_line_does_not_misplace_the_catch_up() -> None:
     lines = ["START", "tick", "tock", "tick", "done", "END", "REPORT"]
-    assert container._missing(["START", "tick"], lines) == lines[2:]
-    assert container._missing(["START", "tick", "tock", "tick"], lines) == lines[4:]
-    assert container._missing(["unrelated"], lines) == lines
-    assert container._missing([], lines) == lines
+    assert live_log._missing(["START", "tick"], lines) == lines[2:]
+    assert live_log._missing(["START", "tick", "tock", "tick"], lines) == lines[4:]
+    assert live_log._missing(["unrelated"], lines) == lines
+    assert live_log._missing([], lines) == lines
+
+
+def test_a_whole_log_in_the_answer_completes_the_live_log_without_waiting_for_the_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live_log, "REPORT_WAIT_S", 5.0)  # what waiting for the stream would cost
+    seen: list[str] = []
+    w = _warm()
+    live = live_log.LiveSink(seen.append)
+    w.sink = live
+    w.on_line(LOG[0])  # docker's stream has delivered START only
+    started = time.monotonic()
+    live.finish(w, InvokeResult(RID, "fn", Outcome.SUCCESS, log_text="\n".join(LOG) + "\n"))
+    assert time.monotonic() - started < 1.0
+    assert seen == LOG
+    assert w.report_due == f"REPORT RequestId: {RID}"  # the next invoke waits for the stream instead

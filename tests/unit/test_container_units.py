@@ -19,7 +19,7 @@ from runner.backends.container.engine import (
     image_for,
     platform_for,
 )
-from runner.backends.container.pool import merge_layers
+from runner.backends.container.launch import merge_layers
 
 
 class FakeImages:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.project import cfn_yaml, validate
+from app.project import cfn_yaml, validate, yaml_nodes
 from app.project.loader import ProjectLoadError, load_project
 from bench.loading import big_template_project, shared_module_project
 
@@ -90,11 +90,11 @@ def test_the_fast_reader_builds_what_the_guarded_loader_builds(text: str) -> Non
 
 def _same_positions(a: object, b: object) -> None:
     assert type(a) is type(b)
-    if isinstance(a, cfn_yaml.PosDict) and isinstance(b, cfn_yaml.PosDict):
+    if isinstance(a, yaml_nodes.PosDict) and isinstance(b, yaml_nodes.PosDict):
         assert (a.line, a.column, a.key_pos, a.value_pos) == (b.line, b.column, b.key_pos, b.value_pos)
         for key in a:
             _same_positions(a[key], b[key])
-    elif isinstance(a, cfn_yaml.PosList) and isinstance(b, cfn_yaml.PosList):
+    elif isinstance(a, yaml_nodes.PosList) and isinstance(b, yaml_nodes.PosList):
         assert (a.line, a.column) == (b.line, b.column)
         for x, y in zip(a, b, strict=True):
             _same_positions(x, y)

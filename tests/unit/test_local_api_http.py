@@ -22,8 +22,8 @@ from app.invoke import select_backend
 from app.local.api import LocalApi
 from app.local.functions import LocalFunctions
 from app.project.loader import load_project
-from runner.debug.session import free_port
 from runner.gateway.model import Exchange
+from runner.ports import free_port
 from tests.unit.local_api_project import PNG, write_project
 
 V1_KEYS = {

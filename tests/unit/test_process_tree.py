@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from runner.backends.process.backend import ProcessBackend
-from runner.debug.session import free_port
+from runner.ports import free_port
 from tests.unit.sandbox_helpers import config, kill_all, need_bwrap, pids_with, wait_gone, wait_there
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="process trees via /proc: Linux")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.commands import serve
-from runner.debug.session import free_port
+from runner.ports import free_port
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"

@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from widgets.code_editor import STYLE_DEFAULT, CodeEditor, language_for_path
+from widgets.code_editor import CodeEditor
+from widgets.code_editor_looks import STYLE_DEFAULT
+from widgets.editor_styles import language_for_path
 from widgets.themes import DARK, bgr
 
 
@@ -201,7 +203,7 @@ def test_return_in_a_two_space_json_file_indents_two(qtbot):
 
 
 def test_logpoints_are_marked_apart_from_breakpoints(editor):
-    from widgets.code_editor import BREAKPOINT_MARKER, LOGPOINT_MARKER
+    from widgets.code_editor_margins import BREAKPOINT_MARKER, LOGPOINT_MARKER
 
     editor.set_text("a = 1\nb = 2\nc = 3\n")
     editor.set_breakpoints([1, 3])

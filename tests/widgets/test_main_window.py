@@ -326,16 +326,32 @@ def test_completion_runs_off_the_gui_thread(qtbot, make_window, example_project)
     qtbot.waitUntil(editor._sci.autoCActive, timeout=30_000)
 
 
-def test_big_python_files_are_linted_off_the_gui_thread(qtbot, make_window, example_project):
+def test_big_python_files_are_linted_off_the_gui_thread(qtbot, make_window, example_project, monkeypatch):
+    import threading
+
+    import widgets.main_window as main_window_module
+
+    real_check = main_window_module.check_python
+    release, entered = threading.Event(), []
+
+    def gated_check(text, path):  # records where it runs, and holds until the test lets it go
+        entered.append(threading.current_thread())
+        release.wait(30)
+        return real_check(text, path)
+
+    monkeypatch.setattr(main_window_module, "check_python", gated_check)
     window = make_window()
     window.open_project(example_project)
     big = example_project / "src" / "orders" / "big.py"
     body = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(3000))
     big.write_text("import os\n\n\n" + body)
     editor = window.tabs.open_file(big)
-    started = time.perf_counter()
+    entered.clear()
     editor.run_checks()
-    assert time.perf_counter() - started < 0.05  # handed to the job bridge
+    qtbot.waitUntil(lambda: bool(entered), timeout=20_000)
+    assert all(thread is not threading.main_thread() for thread in entered)
+    assert editor.diagnostic_text_at(1) is None  # nothing delivered before the check finishes
+    release.set()
     qtbot.waitUntil(lambda: editor.diagnostic_text_at(1) is not None, timeout=20_000)
     assert "imported but unused" in editor.diagnostic_text_at(1)
 

@@ -69,7 +69,9 @@ def test_running_and_failure_states(qtbot):
     view = ResultView()
     qtbot.addWidget(view)
     view.show_running("Fn", "ev")
-    assert view.badge.text() == "Running…"
+    assert view.is_running()
+    qtbot.waitUntil(lambda: view.badge.text() == "Running…", timeout=2_000)  # after RUNNING_DELAY_MS
+    assert "Fn with ev" in view.detail.text()
     view.show_failure("Docker is not running: start it or pick the Process backend")
     assert "Docker" in view.detail.text()
 
@@ -108,3 +110,44 @@ def test_history_selection(qtbot):
     with qtbot.waitSignal(history.entry_selected) as blocker:
         history.select_row(1)
     assert blocker.args[0].result is first
+
+
+def test_a_fast_result_replaces_the_last_one_without_a_running_flash(qtbot):
+    from PySide6.QtTest import QTest
+
+    from widgets.result_view import RUNNING_DELAY_MS
+
+    view = ResultView()
+    qtbot.addWidget(view)
+    badges: list[str] = []
+    view.show_result(InvokeResult("1", "Fn", Outcome.FUNCTION_ERROR, payload=b'{"errorType": "E"}'))
+    view.show_running("Fn", "ev")
+    badges.append(view.badge.text())
+    view.show_result(InvokeResult("2", "Fn", Outcome.SUCCESS, payload=b'{"ok": true}'))
+    assert not view.is_running() and view.badge.text() == "Success"
+    QTest.qWait(RUNNING_DELAY_MS + 100)  # the delayed "Running…" never comes after the result
+    badges.append(view.badge.text())
+    assert badges == ["Function error", "Success"]
+    assert view.error_box.isHidden() and '"ok": true' in view.payload_text()
+
+
+def test_history_short_columns_fit_their_texts_and_a_new_row_only_widens_them(qtbot):
+    import datetime as dt
+
+    view = HistoryView()
+    qtbot.addWidget(view)
+    view.resize(360, 200)
+    view.show()
+    header, metrics = view.horizontalHeader(), view.fontMetrics()
+    quick = InvokeResult("1", "Fn", Outcome.SUCCESS, metrics=InvokeMetrics(1.0, 1, 128))
+    view.set_entries([HistoryEntry("Fn", "ev", quick) for _ in range(100)])
+    narrow = [header.sectionSize(c) for c in (2, 3, 4)]
+    slow = InvokeResult("2", "Fn", Outcome.FUNCTION_ERROR, metrics=InvokeMetrics(123456.7, 123457, 128))
+    view.add_entry(HistoryEntry("Fn", "ev", slow, when=dt.datetime(2026, 9, 30, 23, 59, 59)))
+    wide = [header.sectionSize(c) for c in (2, 3, 4)]
+    assert all(w > n for w, n in zip(wide, narrow, strict=True))  # the new row's longer texts widen them
+    for column in (2, 3, 4):
+        text = view.item(0, column).text()
+        assert metrics.horizontalAdvance(text) < header.sectionSize(column), text  # shown whole
+    view.add_entry(HistoryEntry("Fn", "ev", quick))
+    assert [header.sectionSize(c) for c in (2, 3, 4)] == wide  # a shorter row leaves them alone

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from app.settings import Settings
+from runner.backends.process.interpreter import find_python
 from widgets.editor_tabs import DISCARD
 from widgets.jobs import JobBridge
 from widgets.main_window import MainWindow
@@ -270,9 +272,10 @@ def test_a_slow_first_step_says_what_it_does(qtbot, make_window, example_project
     assert any(text.startswith("installing") and "requirements.txt" in text for text in shown), shown
 
 
-def test_a_python312_function_on_this_interpreter_says_so(qtbot, make_window, tmp_path):
+def test_a_python312_function_on_this_interpreter_says_so(qtbot, make_window, tmp_path, monkeypatch):
     import sys
 
+    monkeypatch.setenv("LAMBDA_STUDIO_PYTHON_SEARCH", "off")  # as on a machine with no other Python
     here = f"{sys.version_info[0]}.{sys.version_info[1]}"
     other = "3.12" if here != "3.12" else "3.11"
     w = make_window()
@@ -283,6 +286,43 @@ def test_a_python312_function_on_this_interpreter_says_so(qtbot, make_window, tm
     assert f"Ran on Python {here}, not python{other}" in (entry.result.note or "")
     assert f"Ran on Python {here}" in w.status.currentMessage()
     assert f"not python{other}" in w.result_view.detail.toolTip()
+
+
+_HERE = f"{sys.version_info[0]}.{sys.version_info[1]}"
+_OTHER = "3.12" if _HERE != "3.12" else "3.11"
+
+
+@pytest.mark.skipif(  # not a CI dependency: CI installs one Python (see scripts/), so it skips there
+    find_python(_OTHER) is None, reason=f"no Python {_OTHER} installed besides this {_HERE}"
+)
+def test_a_python312_function_runs_on_an_installed_python312(qtbot, make_window, tmp_path):
+    other = _OTHER
+    w = make_window()
+    root = _project(tmp_path / "p")
+    (root / "template.yaml").write_text(TEMPLATE.replace("python3.11", f"python{other}"))
+    (root / "beta" / "app.py").write_text(
+        "import sys\n\n\ndef handler(event, context):\n    return '%d.%d' % sys.version_info[:2]\n"
+    )
+    assert w.open_project(root)
+    entry = _invoke(qtbot, w, "BetaFunction", "")
+    assert entry.result.payload_json() == other, entry.result.log_text
+    assert "Ran on Python" not in (entry.result.note or "")
+    assert "Ran on Python" not in w.status.currentMessage()
+
+
+def test_settings_pin_the_interpreter_of_a_runtime(qtbot, make_window, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setenv("LAMBDA_STUDIO_PYTHON_SEARCH", "off")
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    other = "3.12" if here != "3.12" else "3.11"
+    w = make_window()
+    w.settings.set("pythons", {f"python{other}": sys.executable})
+    root = _project(tmp_path / "p")
+    (root / "template.yaml").write_text(TEMPLATE.replace("python3.11", f"python{other}"))
+    assert w.open_project(root)
+    entry = _invoke(qtbot, w, "BetaFunction", "")
+    assert f"pinned for it is {sys.executable}" in (entry.result.note or "")
 
 
 def test_the_local_cloud_dock_scrolls_so_it_can_shrink(qtbot, make_window, tmp_path):

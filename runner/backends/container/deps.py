@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from runner.backends.container.engine import ContainerBackendError
+from runner.backends.contract import LogSink
 from runner.deps import COMPLETE, PipError, cache_key, has_requirements, lambda_wheel_args, pip_install_once
-
-LogSink = Callable[[str], None]
 
 
 def ensure_container_requirements(

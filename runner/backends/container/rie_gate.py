@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN_ENV = "LAMBDA_STUDIO_TOKEN"  # the same names as runner/emulator/common.py's (a test checks they agree)
 TOKEN_HEADER = "X-LambdaStudio-Token"
+GATE_ENV = "LAMBDA_STUDIO_GATE"  # runner/emulator/gate_link.py's name (a test checks they agree)
 RIE = "/usr/local/bin/aws-lambda-rie"
 BOOTSTRAP = "/var/runtime/bootstrap"
 INNER = ("127.0.0.1", 8081)
@@ -79,6 +80,17 @@ def _hide_own_proc_entry() -> None:
         pass
 
 
+def _host_forwarders(link: str) -> list[object]:
+    """The local cloud's loopback ports, forwarded to the host's gate (gate_link.py, mounted next to this
+    file from runner/emulator/, as the emulator does it); problems go to the container's log."""
+    try:
+        import gate_link  # this file's folder in the container
+    except ImportError as exc:
+        print(f"rie_gate: cannot reach the local endpoint: {exc}", file=sys.stderr)
+        return []
+    return list(gate_link.start_forwarders(link))
+
+
 def _wait_listening(proc: subprocess.Popen[bytes], deadline_s: float) -> bool:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end and proc.poll() is None:
@@ -95,7 +107,10 @@ def main(argv: list[str]) -> int:
         print("entrypoint requires the handler name to be the first argument", file=sys.stderr)
         return 142
     token = os.environ.pop(TOKEN_ENV, "")
+    gate = os.environ.pop(GATE_ENV, "")  # the local cloud's link to the host: a secret too
     _hide_own_proc_entry()
+    if gate:
+        _host_forwarders(gate)  # they serve from their own threads
     if not token:
         print(f"rie_gate: no {TOKEN_ENV}; refusing to serve without one", file=sys.stderr)
         return 2

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
-from runner.backends.contract import CancelToken, LogSink
-from runner.backends.process.interpreter import default_python
+from runner.backends.contract import WARM_UP_WAIT_S, CancelToken, LogSink
+from runner.backends.process.interpreter import Interpreter, choose, default_python, version_of
 from runner.backends.process.isolation import linked_packages
 from runner.backends.process.sandbox import choose as choose_sandbox
 from runner.backends.process.sandbox import runtime_dirs
+from runner.backends.process.sdk_mirror import compile_with, sdk_for
 from runner.cache import default_cache_dir
 from runner.config import FunctionConfig
 from runner.debug.session import (
@@ -30,11 +31,9 @@ from runner.debug.session import (
 )
 from runner.deps import COMPLETE, PipError, build_once, has_requirements, pip_install_once
 from runner.emulator import Emulator, Invocation, Throttled, sweep_runtimes
-from runner.env_vars import apply_env_vars, load_env_vars_file  # noqa: F401 - re-exported for older callers
 from runner.limits import check_request
 from runner.result import InvokeMetrics, InvokeResult, Outcome, SetupError, error_from_payload
 
-PRESTART_WAIT_S = 30.0  # the longest a pre-start waits for a runtime's init (Lambda allows 10 s)
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
@@ -96,12 +95,16 @@ class ProcessBackend:
         python: str | None = None,
         concurrency: int = 10,
         runtime_cmd: list[str] | None = None,
+        pins: Mapping[str, str] | None = None,
     ) -> None:
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.credentials = dict(credentials) if credentials else None
         self.python = python or default_python()
         self.concurrency = concurrency
         self.runtime_cmd = runtime_cmd  # e.g. [python, -m, awslambdaric] (the handler is appended)
+        # "3.12" (or "python3.12") -> the interpreter the user chose for that runtime
+        self.pins = {k.removeprefix("python"): v for k, v in (pins or {}).items()}
+        self._interpreters: dict[str | None, Interpreter] = {}
         self._lock = threading.Lock()
         self._emulators: dict[tuple[str, str], Emulator] = {}
         self._note: str | None = None  # what the sandbox is (or why there is none): said once
@@ -130,6 +133,21 @@ class ProcessBackend:
         env.update(self.credentials or DUMMY_CREDENTIALS)
         env.update({k: str(v) for k, v in config.environment.items()})
         return env
+
+    def interpreter(self, config: FunctionConfig) -> Interpreter:
+        """The interpreter that runs this function: one of its own Python version when installed (see
+        runner/backends/process/interpreter.py), chosen once per version; blocks the first time (runs candidates)."""
+        version = config.python_version
+        with self._lock:
+            known = self._interpreters.get(version)
+        if known is not None:
+            return known
+        if self.runtime_cmd:  # the command names its interpreter; self.python is only its pip
+            chosen = Interpreter(self.python, version_of(self.python), False, "default")
+        else:
+            chosen = choose(version, self.python, self.pins)
+        with self._lock:
+            return self._interpreters.setdefault(version, chosen)
 
     def _requirements_key(self, config: FunctionConfig) -> str:
         req = config.requirements_file
@@ -162,22 +180,25 @@ class ProcessBackend:
     ) -> Emulator:
         self._check(config)
         # Lambda's order: the package (code, then its bundled requirements), layers, the runtime's SDK.
+        interp = self.interpreter(config)
         sys_path = [config.code_dir]
         if config.requirements_file is not None and config.requirements_file.is_file():
-            sys_path.append(ensure_requirements(config.requirements_file, self.python, self.cache_dir, log))
+            sys_path.append(ensure_requirements(config.requirements_file, interp.path, self.cache_dir, log))
         sys_path += layer_python_dirs(config.layer_dirs, config.python_version)
-        own_python = os.path.realpath(self.python) == os.path.realpath(sys.executable)
-        isolate = own_python and not self.runtime_cmd  # our interpreter: hide the IDE's site-packages
-        if isolate:
-            sdk = linked_packages(self.cache_dir)
-            if sdk is not None:
-                sys_path.append(sdk)
-        python = [self.python, "-S"] if isolate else [self.python]
+        # Ours, or one found for the function's version: no site-packages (Lambda offers the stdlib, the
+        # function's folders and the AWS SDK), and a link to our SDK (pure Python: any version imports it).
+        sdk = linked_packages(self.cache_dir) if not self.runtime_cmd and interp.source != "default" else None
+        isolate = not self.runtime_cmd and (interp.own or sdk is not None)
+        if sdk is not None and not interp.own and interp.version:
+            sdk = sdk_for(sdk, interp.path, interp.version, self.cache_dir)  # its bytecode, made once
+        if sdk is not None:
+            sys_path.append(sdk)
+        python = [interp.path, "-S"] if isolate else [interp.path]
         cmd = [*self.runtime_cmd, config.handler] if self.runtime_cmd else [*python, "-u", str(BOOTSTRAP)]
         env = self.environment(config, sys_path)
         if debug is None:  # a debug runtime stays unsandboxed: debugpy's adapter shares its tree
             seen = runtime_dirs(
-                self.python, [config.code_dir, *config.layer_dirs, *sys_path[1:], BOOTSTRAP.parent]
+                interp.path, [config.code_dir, *config.layer_dirs, *sys_path[1:], BOOTSTRAP.parent]
             )
             box = choose_sandbox(seen, tmp_mb=config.ephemeral_storage_mb)
             if box.active:
@@ -188,10 +209,13 @@ class ProcessBackend:
         if debug is not None:  # our bootstrap under debugpy, which waits for the debugger
             cmd = [*python, "-u", "-Xfrozen_modules=off", *debug.runtime_args(), str(BOOTSTRAP)]
             env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # we turned frozen modules off: no warning
-            if own_python:
+            if interp.own:
                 extra = linked_packages(self.cache_dir, ("debugpy",))
-            else:
-                extra = ensure_debugpy(self.cache_dir, config.python_version or "3.12", self.python)
+            else:  # its pure wheel for that version, fetched by our pip (a found Python may have none)
+                pip = self.python if interp.source == "default" else None
+                extra = ensure_debugpy(self.cache_dir, interp.version or config.python_version or "3.12", pip)
+                if interp.version:
+                    compile_with(extra, interp.path, interp.version)
             if extra is not None:
                 env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), str(extra)) if p)
         return Emulator(
@@ -258,27 +282,39 @@ class ProcessBackend:
 
     def version_note(self, config: FunctionConfig) -> str | None:
         """What to say when the function's runtime is another Python than the interpreter that ran it."""
-        if os.path.realpath(self.python) != os.path.realpath(sys.executable) or not config.python_version:
-            return None  # another interpreter's version is not known here without running it
-        here = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        if config.python_version == here:
+        if not config.python_version:
             return None
+        interp = self.interpreter(config)
+        if interp.version is None or interp.version == config.python_version:
+            return None  # the same version, or one that cannot run (its spawn error says so)
+        why = (
+            f"the interpreter pinned for it is {interp.path}"
+            if interp.source == "pinned"
+            else f"no Python {config.python_version} was found on this machine (install one, or set "
+            f"$LAMBDA_STUDIO_PYTHON_{config.python_version.replace('.', '_')})"
+        )
         return (
-            f"Ran on Python {here}, not {config.runtime}: the process backend uses this interpreter "
-            "(the container backend runs the function's own runtime)."
+            f"Ran on Python {interp.version}, not {config.runtime}: {why}; "
+            "the container backend runs the function's own runtime."
         )
 
-    def prestart(
-        self, config: FunctionConfig, sink: LogSink | None = None, cancel: threading.Event | None = None
+    def warm_up(
+        self,
+        config: FunctionConfig,
+        sink: LogSink | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        wait: bool = True,
     ) -> None:
         """Blocks: requirements installed and one runtime started for this function, ahead of its first
-        invoke (which then finds it warm). Nothing of the function's handler runs beyond its init."""
+        invoke (which then finds it warm); with ``wait`` until its init (imports, globals) has run.
+        Nothing of the function's handler runs beyond its init (runner.backends.contract.Backend.warm_up)."""
         if cancel is not None and cancel.is_set():
             return
         emu = self.emulator_for(config, sink)
         emu.prewarm()
-        deadline = time.monotonic() + PRESTART_WAIT_S  # its init (imports, globals) done: then it is warm
-        while not emu.warm_count and time.monotonic() < deadline:
+        deadline = time.monotonic() + WARM_UP_WAIT_S
+        while wait and not emu.warm_count and time.monotonic() < deadline:
             if (cancel is not None and cancel.is_set()) or not any(rt.alive for rt in emu.runtimes):
                 return
             time.sleep(0.005)

@@ -3,6 +3,10 @@
 Run as ``python bootstrap.py [HANDLER]`` with AWS_LAMBDA_RUNTIME_API set (the handler defaults to
 $_HANDLER). LAMBDA_STUDIO_SYS_PATH (os.pathsep-separated) is put at the front of sys.path in
 order: the task root, then layers' python/ dirs, then installed requirements.
+
+One file on purpose (about 450 lines, above the house's ~400): it runs by path under the function's
+own interpreter and takes its folder off sys.path before loading user code, so it has no sibling
+modules to import; splitting it would mean putting our modules where a user's could shadow them.
 """
 
 from __future__ import annotations
