@@ -118,6 +118,48 @@ def _group_members(pgid: int, not_before: int) -> list[int]:
     return out
 
 
+OWNER_ENV = "LAMBDA_STUDIO_OWNER"  # "<pid>:<kernel start time>" of the process that started the runtime
+
+
+def owner_marker() -> str | None:
+    """The value of OWNER_ENV for runtimes started by this process (None where there is no /proc).
+
+    Inherited by everything the runtime starts, a setsid'd or double-forked child included, so the
+    sweep finds what left both the runtime's tree and its process group."""
+    start = _start_time(os.getpid())
+    return f"{os.getpid()}:{start}" if start is not None else None
+
+
+def _marked_orphans() -> list[int]:
+    """Processes of ours (their environ is readable) carrying OWNER_ENV of an owner that is gone
+    and started no earlier than that owner (so a reused owner pid never protects or condemns them)."""
+    key = b"\0" + OWNER_ENV.encode() + b"="
+    alive: dict[str, bool] = {}
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                environ = b"\0" + f.read()
+        except OSError:
+            continue  # another user's process, or gone
+        at = environ.find(key)
+        if at < 0:
+            continue
+        end = environ.find(b"\0", at + len(key))
+        value = environ[at + len(key) : end if end >= 0 else len(environ)].decode(errors="replace")
+        owner, _, owner_start = value.partition(":")
+        if not owner.isdigit() or not owner_start.isdigit():
+            continue
+        if value not in alive:
+            alive[value] = _start_time(int(owner)) == owner_start
+        start = _start_time(int(entry))
+        if not alive[value] and start is not None and int(start) >= int(owner_start):
+            out.append(int(entry))
+    return out
+
+
 def write_pid_file(pid_dir: str, pid: int) -> None:
     """Records a runtime and its owner (this process), for sweep_runtimes after a kill -9 of the owner."""
     record = {
@@ -137,14 +179,16 @@ def sweep_runtimes(pid_dir: str) -> list[int]:
 
     Only provably ours and provably orphaned: the pid file names the runtime and its owner with
     their kernel start times; a runtime is killed only if it still has that start time and its
-    owner does not (dead, or its pid reused). Linux only (elsewhere the records are kept)."""
+    owner does not (dead, or its pid reused). Then every process of this user whose environment
+    carries OWNER_ENV of a dead owner (a setsid'd child that left the runtime's group, orphaned when
+    the runtime died). Linux only (elsewhere the records are kept)."""
     killed: list[int] = []
     if not os.path.isdir("/proc/self"):
         return killed
     try:
         names = os.listdir(pid_dir)
     except OSError:
-        return killed
+        names = []
     for name in names:
         path = os.path.join(pid_dir, name)
         try:
@@ -170,4 +214,8 @@ def sweep_runtimes(pid_dir: str) -> list[int]:
                     killed.append(member)
         with contextlib.suppress(OSError):
             os.unlink(path)
+    for pid in _marked_orphans():  # what left the tree and the group (setsid) of a dead owner's runtime
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
     return killed

@@ -12,6 +12,11 @@ from .http_base import Handler, json_bytes
 if TYPE_CHECKING:
     from .runtime import Runtime
 
+# A runtime idle in /next this long is frozen (SIGSTOP of its tree) until its next event. Not at once:
+# under load the next event follows within milliseconds, and a stop and continue of the tree costs
+# more CPU than the invoke itself (measured: ~0.7 ms of serve's CPU and ~2.4 ms of latency per invoke).
+FREEZE_AFTER_S = 0.02
+
 
 class RuntimeApiHandler(Handler):
     """The 2018-06-01 Runtime API one runtime process talks to."""
@@ -25,6 +30,7 @@ class RuntimeApiHandler(Handler):
             proc = rt.proc
             if rt.ready_at is None:
                 rt.ready_at = time.monotonic()
+            idle_since = time.monotonic()
             while True:
                 if rt.proc is not proc or (proc is not None and proc.poll() is not None):
                     self.close_connection = True
@@ -32,6 +38,10 @@ class RuntimeApiHandler(Handler):
                 inv = rt.current
                 if inv is not None and inv.delivered_at is None and not inv.done.is_set():
                     break
+                idle = time.monotonic() - idle_since
+                if idle < FREEZE_AFTER_S:  # a busy runtime's next event is usually already on its way
+                    rt.lock.wait(FREEZE_AFTER_S - idle)
+                    continue
                 rt.freeze()  # idle in /next: stopped until its next event, as Lambda freezes it
                 rt.lock.wait(1.0)  # re-check now and then: a dead runtime's poll must not linger
             rt.thaw()

@@ -32,6 +32,7 @@ from .common import (
 from .http_base import json_bytes
 from .invocation import Invocation, RecentLogs, Throttled
 from .memory import MemoryProbe
+from .process_tree import OWNER_ENV, owner_marker
 from .runtime import Runtime
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class Emulator:
     ) -> None:
         self.function_name = function_name
         self.pid_dir = pid_dir  # runtimes recorded here, for sweep_runtimes after a crash of ours
+        self.owner = owner_marker() if pid_dir else None
         # Between invokes a runtime's tree is stopped (SIGSTOP), as Lambda freezes the sandbox; not in
         # debug mode (the debugger talks to it) and only where /proc shows the tree (Linux).
         self.freeze_idle = freeze_idle and not debug and os.path.isdir("/proc/self")
@@ -121,6 +123,8 @@ class Emulator:
             env.setdefault(key, value)
         env["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{port}"
         env["PYTHONUNBUFFERED"] = "1"
+        if self.pid_dir and self.owner:  # recorded runtimes: what they start is found by the sweep
+            env[OWNER_ENV] = self.owner
         return env
 
     # -- logs --

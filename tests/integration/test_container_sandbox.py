@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +86,29 @@ def handler(event, context):
 """
 
 
+MEMORY_HANDLERS = """\
+def fill_tmp(event, context):
+    with open("/tmp/big", "wb") as f:
+        for _ in range(event["mb"]):
+            f.write(b"\\1" * (1024 * 1024))
+    import os
+    return os.path.getsize("/tmp/big") // (1024 * 1024)
+
+
+def allocate(event, context):
+    block = bytearray(event["mb"] * 1024 * 1024)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    return len(block) // (1024 * 1024)
+"""
+
+
 @pytest.fixture(scope="module")
 def code(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("sandbox-code")
     (d / "fn.py").write_text(HANDLER)
+    (d / "mem.py").write_text(MEMORY_HANDLERS)
+    os.chmod(d / "mem.py", 0o644)
     os.chmod(d, 0o755)  # readable by all, as a project folder normally is: Lambda's user runs it
     os.chmod(d / "fn.py", 0o644)
     return d
@@ -234,3 +254,25 @@ def test_select_backend_labels_by_the_projects_path(
         assert made.pool.project == project_label(str(tmp_path)) != "default"  # type: ignore[attr-defined]
     finally:
         made.close()
+
+
+def test_files_in_tmp_do_not_count_toward_the_functions_memory(backend: ContainerBackend, code: Path) -> None:
+    # Lambda's /tmp is storage, not memory: 400 MB of files in a 256 MB function with 512 MB of /tmp
+    cfg = replace(_config(code, memory_mb=256, ephemeral_storage_mb=512), function_id="TmpFiller")
+    cfg = replace(cfg, handler="mem.fill_tmp")
+    result = backend.invoke(cfg, b'{"mb": 400}')
+    assert result.ok, result.to_json()
+    assert result.payload_json() == 400
+    used = result.metrics.max_memory_used_mb
+    assert used is not None and used < 256, used  # the processes' memory, not the tmpfs
+
+
+def test_allocating_past_the_memory_size_is_still_killed(backend: ContainerBackend, code: Path) -> None:
+    cfg = replace(_config(code, memory_mb=256, ephemeral_storage_mb=512), function_id="Allocator")
+    cfg = replace(cfg, handler="mem.allocate")
+    result = backend.invoke(cfg, b'{"mb": 300}')
+    assert not result.ok, result.to_json()
+    assert result.error is not None and result.error.type == "Runtime.ExitError", result.to_json()
+    assert "signal: killed" in result.error.message
+    used = result.metrics.max_memory_used_mb
+    assert used is not None and 200 < used <= 256, used  # its processes at the kill, at most the limit

@@ -61,6 +61,7 @@ def handler(event, context):
         "code": _try(lambda: _write(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "written.txt"))),
         "tmp_write": _try(lambda: _write("/tmp/own-file")),
         "host_tmp_file": os.path.exists(event["host_tmp_file"]),
+        "shadow": _try(lambda: _read("/etc/shadow")),
     }
 """
 
@@ -110,6 +111,7 @@ def test_sandboxed_runtime_sees_nothing_of_the_host(tmp_path: Path, probe: dict[
     assert not (Path(probe["code"]) / "written.txt").exists()  # type: ignore[arg-type]
     assert out["tmp_write"] == ["ok", "/tmp/own-file"]  # /tmp works ...
     assert out["host_tmp_file"] is False  # ... and is private
+    assert out["shadow"] in (["ok", ""], ["refused", 13], ["refused", 2])  # no password hashes, even as root
     assert result.note is not None and "bubblewrap" in result.note
     assert "not isolation" in result.note and "container backend" in result.note
 
@@ -269,3 +271,54 @@ def test_runtime_dirs_keep_a_venv_reached_through_its_python_link(tmp_path: Path
     assert venv in dirs  # its site-packages stay visible when the home is hidden
     assert code in dirs and (tmp_path / "home") in dirs  # a folder and where its links point
     assert dirs == sorted(dirs, key=lambda p: (str(p).count(os.sep), str(p)))  # outer first: binds nest
+
+
+OUTSIDE_PROBE = """\
+import os
+import socket
+import ssl
+
+
+def _look(path):
+    try:
+        return sorted(os.listdir(path)) if os.path.isdir(path) else open(path).read()
+    except OSError as exc:
+        return f"refused: {exc.strerror}"
+
+
+def handler(event, context):
+    return {
+        "file": _look(event["file"]),
+        "folder": _look(event["folder"]),
+        "exists": os.path.exists(event["folder"]),
+        "top": sorted(os.listdir("/")),
+        "certs": ssl.create_default_context().cert_store_stats()["x509_ca"] >= 0,
+        "localhost": socket.getaddrinfo("localhost", 80)[0][4][0],
+    }
+"""
+
+
+def test_host_folders_outside_the_functions_are_not_visible(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    need_bwrap()
+    # A folder of the host outside the home and /tmp (both hidden anyway): /var, /srv, /opt, /mnt are not shown.
+    outside = Path(tempfile.mkdtemp(prefix="lambda-studio-outside-", dir="/var/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(outside, ignore_errors=True))
+    (outside / "secret.txt").write_text("host data")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "fn.py").write_text(OUTSIDE_PROBE)
+    backend = ProcessBackend(cache_dir=tmp_path / "cache")
+    try:
+        event = {"file": str(outside / "secret.txt"), "folder": str(outside)}
+        result = backend.invoke(config(code), json.dumps(event).encode())
+    finally:
+        backend.close()
+    assert result.ok, result.to_json()
+    out = result.payload_json()
+    assert out["file"].startswith("refused") and out["folder"].startswith("refused")
+    assert out["exists"] is False
+    for hidden in ("srv", "mnt", "media", "run"):  # (/root, /home: shown only as the way to a bound folder)
+        assert hidden not in out["top"], out["top"]
+    assert out["certs"] is True and out["localhost"] in ("127.0.0.1", "::1")  # the system still works

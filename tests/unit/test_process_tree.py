@@ -259,8 +259,11 @@ def test_kill_9_of_serve_leaves_nothing_after_the_next_start(
             return
         time.sleep(1.0)
         assert pids_with("302." + marker), "the group's child should outlive a kill -9 (until the sweep)"
+        assert pids_with("300." + marker), "the setsid child should outlive a kill -9 (until the sweep)"
         second = _serve(project, cli_env, free_port())  # the next start sweeps what the dead one left
-        assert wait_gone("302." + marker, 5) == []
+        # every child: the group's, the double-forked one and the setsid'd one (its own session and
+        # group, found by the owner marker it inherited in its environment)
+        assert wait_gone(_marker_arg(marker), 5) == []
     finally:
         for p in (proc, second):
             if p is not None and p.poll() is None:
@@ -332,3 +335,31 @@ def test_signal_to_serve_kills_every_runtime_tree(
             proc.kill()
             proc.wait(10)
         kill_all(_marker_arg(marker))
+
+
+def test_sweep_kills_marked_processes_only_of_dead_owners(tmp_path: Path) -> None:
+    from runner.emulator.process_tree import OWNER_ENV, _start_time, owner_marker, sweep_runtimes
+
+    gone = subprocess.Popen(["true"])  # an owner that has ended: its pid and start time name no live process
+    gone_start = _start_time(gone.pid)
+    gone.wait()
+    marker = _marker()
+    live_owner = owner_marker()
+    assert live_owner is not None and gone_start is not None
+    env = {**os.environ}
+    orphan = subprocess.Popen(
+        ["sleep", "303." + marker], env={**env, OWNER_ENV: f"{gone.pid}:{gone_start}"}, start_new_session=True
+    )
+    kept = subprocess.Popen(
+        ["sleep", "304." + marker], env={**env, OWNER_ENV: live_owner}, start_new_session=True
+    )
+    unmarked = subprocess.Popen(["sleep", "305." + marker], start_new_session=True)
+    try:
+        assert len(wait_there(_marker_arg(marker), 3)) == 3
+        killed = sweep_runtimes(str(tmp_path / "no-pid-files"))
+        assert orphan.wait(5) == -signal.SIGKILL and orphan.pid in killed
+        assert kept.poll() is None and unmarked.poll() is None  # a live owner's, and not ours at all
+    finally:
+        kill_all(_marker_arg(marker))
+        for p in (orphan, kept, unmarked):
+            p.wait(5)

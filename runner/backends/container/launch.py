@@ -161,7 +161,7 @@ def start_container(
             "--memory-mb", str(config.memory_mb), "--timeout", str(config.timeout_s),
             "--host", "0.0.0.0", "--port", str(CONTAINER_PORT), "--concurrency", "1",
             "--cwd", "/var/task", "--region", config.region, "--account-id", config.account_id,
-            "--cgroup-memory", "on", "--watch", "/var/task",
+            "--cgroup-memory", "off", "--watch", "/var/task",
         ]  # fmt: skip
         if layers:
             command += ["--watch", "/opt"]
@@ -186,7 +186,13 @@ def start_container(
         LABEL_HASH: config_hash,
         LABEL_OWNER: owner_id(),
     }
-    mem = f"{config.memory_mb + (384 if debug else 0)}m"  # debugpy's memory must not kill the function
+    mem_mb = config.memory_mb + (384 if debug else 0)  # debugpy's memory must not kill the function
+    if mode == "emulator":
+        # /tmp is a tmpfs, charged to the container's memory; Lambda's /tmp is storage. So docker's
+        # limit leaves room for a full /tmp and the emulator enforces MemorySize on the runtime's
+        # process tree (--cgroup-memory off: Max Memory Used is the processes', not the tmpfs').
+        mem_mb += config.ephemeral_storage_mb
+    mem = f"{mem_mb}m"
     ports: dict[str, Any] = {f"{CONTAINER_PORT}/tcp": ("127.0.0.1", None)}
     if debug is not None:
         ports[f"{CONTAINER_DEBUG_PORT}/tcp"] = (debug[0].host, debug[0].port)

@@ -1,12 +1,13 @@
 """The process backend's sandbox: a runtime under bubblewrap namespaces on Linux, or a plain process and a note.
 
-The process backend is not isolation: a sandboxed runtime still shares the kernel, the network and
-(through the read-only root) every file your user may read that is not hidden below. The container
-backend is the isolated one. What bubblewrap adds (docs/sandbox.md): its own user, mount, pid, IPC
-and UTS namespaces; the whole file system read-only (code and layers included, as /var/task and /opt
-are on Lambda); a private, size-limited /tmp; an empty home but for the function's own folders; a
-/proc that shows only the sandbox's own processes (so no parent's environment); the usual credential
-folders, the docker socket and the AWS config files hidden; no capabilities; and the whole sandbox
+The process backend is not isolation: a sandboxed runtime still shares the kernel and the network,
+and reads the host's system folders. The container backend is the isolated one. What bubblewrap
+adds (docs/sandbox.md): its own user, mount, pid, IPC and UTS namespaces; a read-only view of only
+the system folders (/usr, /bin, /sbin, /lib*, /etc), the interpreter and the function's own folders
+(code, layers, dependencies), so the home, /root, /var, /srv, /mnt, /media, /run, /opt and the
+host's /tmp are not there; a private, size-limited /tmp; a /proc that shows only the sandbox's own
+processes (so no parent's environment); the usual credential folders, the docker socket and the AWS
+config files hidden where a bound folder would show them; no capabilities; and the whole sandbox
 killed when its pid-1 or the app goes away.
 """
 
@@ -42,6 +43,18 @@ HOME_SECRETS = (
     ".git-credentials",
 )
 SOCKETS = ("/run/docker.sock", "/var/run/docker.sock")
+# Secrets in /etc that a runtime started by root could otherwise read (host keys are matched by name).
+ETC_SECRETS = (
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/ssl/private",
+)
+# What the sandbox shows of the host's system (read-only): programs, libraries and configuration.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+ETC_LINKS = ("resolv.conf", "hosts", "localtime", "ssl/certs/ca-certificates.crt", "nsswitch.conf")
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,8 @@ def _secret_paths(env: Mapping[str, str]) -> list[Path]:
         if env.get(var):
             paths.append(Path(env[var]))
     paths += [Path(p) for p in SOCKETS]
+    paths += [Path(p) for p in ETC_SECRETS]
+    paths += sorted(Path("/etc/ssh").glob("ssh_host_*_key"))
     host = env.get("DOCKER_HOST", "")
     if host.startswith("unix://"):
         paths.append(Path(host[len("unix://") :]))
@@ -80,27 +95,29 @@ def bwrap_args(
     env = os.environ if env is None else env
     args = [bwrap, "--die-with-parent", "--new-session"]
     args += ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    args += _system_view()
+    shown = [os.path.realpath(d) for d in SYSTEM_DIRS if os.path.isdir(d)]
+    args += ["--dev", "/dev", "--proc", "/proc"]
     args += ["--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     home = os.path.realpath(env.get("HOME") or str(Path.home()))
-    if home != "/" and os.path.isdir(home):
-        args += ["--tmpfs", home]  # the user's home is empty in there, but for the binds below
     for d in ro_dirs:  # the function's own folders (code, layers, dependencies, the interpreter)
         real = os.path.realpath(d)
         covered = [home, "/tmp", "/proc", "/dev"]
-        if real == "/" or any(c == real or c.startswith(real.rstrip("/") + "/") for c in covered[1:]):
-            continue  # binding it again would undo the private /tmp, /proc or /dev
-        if home.startswith(real.rstrip("/") + "/") or not os.path.exists(real):
-            continue  # already visible read-only; binding it again would undo the hiding of the home
+        if real == "/" or any(c == real or c.startswith(real.rstrip("/") + "/") for c in covered):
+            continue  # would show the whole home, or undo the private /tmp, /proc or /dev
+        if not os.path.exists(real):
+            continue
         args += ["--ro-bind", real, real]
+        shown.append(real)
         given = os.path.abspath(d)
         if given != real and not any(c == given or c.startswith(given.rstrip("/") + "/") for c in covered):
             args += ["--ro-bind", real, given]  # reached through a link (maybe in the hidden home)
+            shown.append(given)
     hidden: set[str] = set()
     for path in _secret_paths(env):
         real = os.path.realpath(path)  # a link is hidden where it points
-        if real in hidden:
-            continue
+        if real in hidden or not any(real == d or real.startswith(d.rstrip("/") + "/") for d in shown):
+            continue  # not in the sandbox's view anyway
         try:
             if os.path.isdir(real):
                 args += ["--tmpfs", real]
@@ -113,7 +130,27 @@ def bwrap_args(
         hidden.add(real)
     if os.geteuid() == 0:
         args += ["--cap-drop", "ALL"]
+    args += ["--remount-ro", "/"]  # the root that holds the binds is read-only too, as on Lambda
     return [*args, "--"]
+
+
+def _system_view() -> list[str]:
+    """Binds of the host's system folders (read-only) that programs and the interpreter need; the
+    rest of the host (/home, /root, /var, /srv, /mnt, /media, /run, /opt, /tmp, ...) is not there.
+    Links such as a merged-usr /bin stay links; /etc's links that point elsewhere (resolv.conf into
+    /run) are bound where they point."""
+    args: list[str] = []
+    for d in SYSTEM_DIRS:
+        if os.path.islink(d):
+            args += ["--symlink", os.readlink(d), d]
+        elif os.path.isdir(d):
+            args += ["--ro-bind", d, d]
+    for name in ETC_LINKS:
+        path = os.path.join("/etc", name)
+        real = os.path.realpath(path)
+        if os.path.islink(path) and os.path.exists(real) and not real.startswith(("/etc/", "/usr/")):
+            args += ["--ro-bind", real, real]
+    return args
 
 
 def runtime_dirs(python: str, dirs: Sequence[Path]) -> list[Path]:
