@@ -6,6 +6,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -16,17 +17,22 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, encoding: str = "utf-8") -> Path:
+def atomic_write(
+    path: str | os.PathLike[str], data: bytes | str | Iterable[bytes], *, encoding: str = "utf-8"
+) -> Path:
     """Replaces `path` with `data` all at once: readers see the old file or the new one, never half.
 
     The data goes to a uniquely named temporary file in the same folder (so the rename stays on one
     file system), is flushed and fsynced, takes the old file's permission bits (an executable script
     stays executable) or, for a new file, the umask's usual mode, and is renamed over the target.
     On any error the temporary file is removed and the old file is left as it was; the error is raised.
-    Symlinks are followed: the file they point at is replaced, the link stays.
+    Symlinks are followed: the file they point at is replaced, the link stays. `data` may be an
+    iterable of byte chunks (a download streamed to disk): an error while reading it leaves no file.
     """
     target = Path(os.path.realpath(path))
-    payload = data.encode(encoding) if isinstance(data, str) else data
+    if isinstance(data, str):
+        data = data.encode(encoding)
+    chunks = [data] if isinstance(data, bytes | bytearray | memoryview) else data
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
@@ -34,7 +40,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, encoding: s
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(payload)
+            for chunk in chunks:
+                out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp_name, mode)

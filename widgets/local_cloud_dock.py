@@ -26,24 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from widgets.jobs import JobBridge
+from widgets.local_cloud_actions import ACCOUNT, LOCAL, DockActions
+from widgets.local_cloud_actions import account_module as _account
+from widgets.local_cloud_actions import inspect_module as _inspect
 from widgets.local_cloud_views import BucketsView, PublishView, QueuesView, SchedulesView, TablesView
 
-
-def _inspect() -> Any:
-    """app.local.inspect, imported on first use: it pulls in boto3, which the window's start-up does not need."""
-    from app.local import inspect
-
-    return inspect
-
-
-def _account() -> Any:
-    """app.local.account, imported on first use (boto3)."""
-    from app.local import account
-
-    return account
-
-
-LOCAL, ACCOUNT = "local", "account"
 REFRESH_MS = 2000
 PREFERRED_PORT = 4566
 STOPPED_TEXT = (
@@ -51,8 +38,8 @@ STOPPED_TEXT = (
 )
 NOTE = "State lives only while the local cloud runs: stopping it forgets every message, object and item."
 ACCOUNT_NOTE = (
-    "Browsing the AWS account of the AWS dock's profile and region: read-only until you send, upload or "
-    "put, and each write first asks, naming the account."
+    "Browsing the AWS account of the AWS dock's profile and region: read-only until you send, upload, "
+    "put, delete or purge, and each write first asks, naming the account."
 )
 
 
@@ -83,6 +70,13 @@ class LocalCloudController(QObject):
         self.started_at.connect(self._on_started)
         self.source = LOCAL
         self.aws: Any = None  # app.aws_context.AwsContext of the window (the AWS dock's connection)
+        self.account_limit = 0  # resources of each kind read from the account; 0: one page
+
+    def show_more(self) -> None:
+        """Reads one page more of each kind from the account (queues, buckets, tables, objects, items)."""
+        page = _account().PAGE
+        self.account_limit = max(self.account_limit, page) + page
+        self.refresh()
 
     def set_source(self, source: str) -> None:
         """LOCAL: the running local cloud; ACCOUNT: the AWS account of `self.aws`, read on demand."""
@@ -170,7 +164,10 @@ class LocalCloudController(QObject):
             return
         self._account_refreshing = True
         self.message.emit(f"Reading the AWS account ({aws.describe()})…")
-        job = self.jobs.submit(lambda sink, cancel: _account().snapshot(aws.connection()), "account refresh")
+        limit = self.account_limit or _account().PAGE
+        job = self.jobs.submit(
+            lambda sink, cancel: _account().snapshot(aws.connection(), limit=limit), "account refresh"
+        )
         job.finished.connect(self._account_read)
         job.failed.connect(self.message)
         job.done.connect(lambda: setattr(self, "_account_refreshing", False))
@@ -178,7 +175,8 @@ class LocalCloudController(QObject):
     def _account_read(self, snap: Any) -> None:
         if self.source == ACCOUNT:
             self.snapshot_ready.emit(snap)
-            self.message.emit(f"AWS account: {self.aws.describe()} (read-mostly; writes ask first)")
+            more = f" · more in the account: {', '.join(snap.more)} (Show more)" if snap.more else ""
+            self.message.emit(f"AWS account: {self.aws.describe()} (read-mostly; writes ask first){more}")
 
     def act_account(self, what: str, action: Callable[[Any, Any], object], done_text: str) -> None:
         """Runs one write on the account: `action(connection, confirm)`; confirm asks the dock and waits."""
@@ -240,6 +238,10 @@ class LocalCloudDock(QWidget):
         self.source.currentIndexChanged.connect(lambda _i: self._on_source(self.source.currentData()))
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(controller.refresh)
+        self.more_button = QPushButton("Show more")
+        self.more_button.setToolTip("Read one page more of each kind from the account")
+        self.more_button.clicked.connect(controller.show_more)
+        self.more_button.hide()
         self.status = QLabel(STOPPED_TEXT)
         self.status.setWordWrap(True)
         self.note = QLabel(NOTE)
@@ -260,6 +262,7 @@ class LocalCloudDock(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
         top.addWidget(self.source, 1)
+        top.addWidget(self.more_button)
         top.addWidget(self.refresh_button)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -271,45 +274,7 @@ class LocalCloudDock(QWidget):
         c.snapshot_ready.connect(self.update_from)
         c.message.connect(self.status.setText)
         c.confirm_wanted.connect(self._confirm)
-        self.queues.send_requested.connect(self._send)
-        self.buckets.upload_requested.connect(self._upload)
-        self.tables.put_requested.connect(self._put)
-        self.publish.publish_requested.connect(self._publish)
-        self.schedules.fire_requested.connect(
-            lambda name: c.act("fire", lambda cloud: _inspect().fire_now(cloud, name), f"Fired {name}")
-        )
-
-    def _send(self, q: str, body: str) -> None:
-        if self.controller.source == ACCOUNT:
-            self.controller.act_account(
-                "send", lambda conn, ok: _account().send_message(conn, q, body, ok), f"Sent to {q} (AWS)"
-            )
-        else:
-            self.controller.act("send", lambda cloud: _inspect().send_message(cloud, q, body), f"Sent to {q}")
-
-    def _upload(self, b: str, key: str, data: bytes) -> None:
-        if self.controller.source == ACCOUNT:
-            self.controller.act_account(
-                "upload",
-                lambda conn, ok: _account().upload(conn, b, key, data, ok),
-                f"Uploaded {key} to {b} (AWS)",
-            )
-        else:
-            self.controller.act(
-                "upload", lambda cloud: _inspect().upload(cloud, b, key, data), f"Uploaded {key} to {b}"
-            )
-
-    def _put(self, t: str, text: str) -> None:
-        if self.controller.source == ACCOUNT:
-            self.controller.act_account(
-                "put item",
-                lambda conn, ok: _account().put_item(conn, t, text, ok),
-                f"Item put into {t} (AWS)",
-            )
-        else:
-            self.controller.act(
-                "put item", lambda cloud: _inspect().put_item(cloud, t, text), f"Item put into {t}"
-            )
+        DockActions(c).wire(self.queues, self.buckets, self.tables, self.publish, self.schedules)
 
     def _ask(self, text: str) -> bool:
         answer = QMessageBox.question(
@@ -337,19 +302,11 @@ class LocalCloudDock(QWidget):
             self.status.setText(STOPPED_TEXT)
         self.controller.set_source(source)
 
-    def _publish(self, kind: str, target: str, text: str) -> None:
-        if kind == "topic":
-            self.controller.act(
-                "publish", lambda cloud: _inspect().publish(cloud, target, text), f"Published to {target}"
-            )
-        else:
-            self.controller.act(
-                "put event", lambda cloud: _inspect().put_event(cloud, target, text), f"Event put on {target}"
-            )
-
     def update_from(self, snap: Any) -> None:
         for view in (self.queues, self.buckets, self.tables, self.publish, self.schedules):
             view.update_from(snap)
+        self.more_button.setVisible(self.controller.source == ACCOUNT and bool(snap.more))
+        self.more_button.setToolTip("Read one page more of each kind: " + ", ".join(snap.more))
 
     def _on_state(self, state: str) -> None:
         if self.controller.source == ACCOUNT:

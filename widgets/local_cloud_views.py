@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,14 +51,15 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
         table.selectRow(selected)
 
 
-def _lay_out_with_button(view: QWidget, main: QWidget, button: QPushButton) -> None:
-    """Lays `view` out as `main` filling it and `button` alone at the bottom right."""
+def _lay_out_with_button(view: QWidget, main: QWidget, *buttons: QPushButton) -> None:
+    """Lays `view` out as `main` filling it and `buttons` in a row at the bottom right."""
     layout = QVBoxLayout(view)
     layout.setContentsMargins(2, 2, 2, 2)
     layout.addWidget(main, 1)
     row = QHBoxLayout()
     row.addStretch(1)
-    row.addWidget(button)
+    for button in buttons:
+        row.addWidget(button)
     layout.addLayout(row)
 
 
@@ -65,6 +67,7 @@ class QueuesView(QWidget):
     """Queues with depth, in-flight count and dead-letter queue; send a message to the selected one."""
 
     send_requested = Signal(str, str)  # queue logical id, body
+    purge_requested = Signal(str)  # queue logical id
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,9 +76,13 @@ class QueuesView(QWidget):
         self.send = QPushButton("Send")
         self.send.clicked.connect(self._send)
         self.body.returnPressed.connect(self._send)
+        self.purge = QPushButton("Purge")
+        self.purge.setToolTip("Delete every message of the selected queue")
+        self.purge.clicked.connect(self._purge)
         row = QHBoxLayout()
         row.addWidget(self.body, 1)
         row.addWidget(self.send)
+        row.addWidget(self.purge)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.table, 1)
@@ -94,11 +101,18 @@ class QueuesView(QWidget):
         if item is not None and self.body.text():
             self.send_requested.emit(item.text(), self.body.text())
 
+    def _purge(self) -> None:
+        item = self.table.item(self.table.currentRow(), 0)
+        if item is not None:
+            self.purge_requested.emit(item.text())
+
 
 class BucketsView(QWidget):
     """Buckets and their objects; upload a file, or drop one on the list (the bucket's triggers fire)."""
 
     upload_requested = Signal(str, str, bytes)  # bucket logical id, key, data
+    download_requested = Signal(str, str, str)  # bucket logical id, key, file path to save to
+    delete_requested = Signal(str, str)  # bucket logical id, key
 
     def __init__(self) -> None:
         super().__init__()
@@ -112,7 +126,12 @@ class BucketsView(QWidget):
         self.tree.dropEvent = self._drop  # type: ignore[method-assign]
         self.upload = QPushButton("Upload file…")
         self.upload.clicked.connect(self._pick)
-        _lay_out_with_button(self, self.tree, self.upload)
+        self.download = QPushButton("Download…")
+        self.download.clicked.connect(self._download)
+        self.delete = QPushButton("Delete")
+        self.delete.clicked.connect(self._delete)
+        self.ask_save_path: Callable[[str], str] = self._ask_save_path  # tests answer for the user
+        _lay_out_with_button(self, self.tree, self.upload, self.download, self.delete)
 
     def update_from(self, snap: Snapshot) -> None:
         current = self.current_bucket()
@@ -125,6 +144,7 @@ class BucketsView(QWidget):
             for key, size in bucket.objects:
                 child = QTreeWidgetItem([key, f"{size} B"])
                 child.setData(0, Qt.ItemDataRole.UserRole, bucket.logical_id)
+                child.setData(1, Qt.ItemDataRole.UserRole, key)
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
             top.setExpanded(True)
@@ -135,6 +155,29 @@ class BucketsView(QWidget):
         item = self.tree.currentItem()
         value = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
         return str(value) if value else None
+
+    def current_object(self) -> tuple[str, str] | None:
+        """(bucket logical id, key) of the selected object, or None when a bucket (or nothing) is selected."""
+        item = self.tree.currentItem()
+        key = item.data(1, Qt.ItemDataRole.UserRole) if item is not None else None
+        bucket = self.current_bucket()
+        return (bucket, str(key)) if key and bucket else None
+
+    def _download(self) -> None:
+        selected = self.current_object()
+        if selected is not None:
+            path = self.ask_save_path(selected[1])
+            if path:
+                self.download_requested.emit(selected[0], selected[1], path)
+
+    def _ask_save_path(self, key: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the object as", key.rsplit("/", 1)[-1])
+        return path
+
+    def _delete(self) -> None:
+        selected = self.current_object()
+        if selected is not None:
+            self.delete_requested.emit(*selected)
 
     def _pick(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Upload a file to the bucket")
@@ -164,6 +207,7 @@ class TablesView(QWidget):
     """A table's items; select one to edit it as JSON, or write a new one, then Put item."""
 
     put_requested = Signal(str, str)  # table logical id, item JSON
+    delete_requested = Signal(str, str)  # table logical id, item JSON (its key attributes name it)
 
     def __init__(self) -> None:
         super().__init__()
@@ -176,6 +220,11 @@ class TablesView(QWidget):
         self.put.clicked.connect(
             lambda: self.put_requested.emit(self.choice.currentData(), self.editor.toPlainText())
         )
+        self.delete = QPushButton("Delete item")
+        self.delete.setToolTip("Delete the item the editor names (by its key attributes)")
+        self.delete.clicked.connect(
+            lambda: self.delete_requested.emit(self.choice.currentData(), self.editor.toPlainText())
+        )
         self.choice.currentIndexChanged.connect(lambda _i: self._show(self._snapshot))
         self._snapshot: Snapshot | None = None
         self._rows: list[dict[str, Any]] = []
@@ -185,7 +234,11 @@ class TablesView(QWidget):
         layout.addWidget(self.items, 1)
         row = QHBoxLayout()
         row.addWidget(self.editor, 1)
-        row.addWidget(self.put, 0, Qt.AlignmentFlag.AlignBottom)
+        buttons = QVBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.delete)
+        buttons.addWidget(self.put)
+        row.addLayout(buttons)
         layout.addLayout(row)
 
     def update_from(self, snap: Snapshot) -> None:

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from app.local.inspect import BucketRow, QueueRow, Snapshot, TableRow, _plain, item_from_json
+from app.local.inspect import (
+    BucketRow,
+    QueueRow,
+    Snapshot,
+    TableRow,
+    _plain,
+    item_from_json,
+    item_key,
+    save_object,
+)
 from runner.errors import UserFacingError
 
 if TYPE_CHECKING:
     from app.deploy.connection import Connection
 
-MAX_RESOURCES = 50  # queues, buckets or tables listed per kind: an explorer, not an inventory
-MAX_OBJECTS = 100
-SCAN_LIMIT = 50  # items read per table (one Scan call with Limit)
+PAGE = 50  # queues, buckets, tables and items read at first; "Show more" reads one page more of each
 
 Confirm = Callable[[str], bool]
 
@@ -25,15 +34,19 @@ class WriteDeclined(UserFacingError):
     """The user said no to the confirmation: nothing was sent to the account."""
 
 
-def snapshot(conn: Connection, scan_limit: int = SCAN_LIMIT) -> Snapshot:
+def snapshot(conn: Connection, scan_limit: int | None = None, limit: int = PAGE) -> Snapshot:
     """The account's queues (depth, in flight, DLQ), buckets (objects) and tables (a limited scan); blocks.
 
-    Rows are keyed by the resource's own name (an account has no logical ids). Only reads are sent.
+    Up to `limit` of each kind, `2 * limit` objects per bucket and `scan_limit` (default `limit`) items
+    per table; `more` names what the account holds past that. Rows are keyed by the resource's own name
+    (an account has no logical ids). Only reads are sent.
     """
     out = Snapshot()
+    items_limit = scan_limit or limit
     sqs = conn.client("sqs")
-    urls = sqs.list_queues(MaxResults=MAX_RESOURCES).get("QueueUrls", [])
-    for url in urls[:MAX_RESOURCES]:
+    pages = sqs.get_paginator("list_queues").paginate(PaginationConfig={"PageSize": 1000})
+    urls = _take(out, "queues", (url for page in pages for url in page.get("QueueUrls", [])), limit)
+    for url in urls:
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         dlq = ""
         policy = attrs.get("RedrivePolicy")
@@ -53,22 +66,37 @@ def snapshot(conn: Connection, scan_limit: int = SCAN_LIMIT) -> Snapshot:
             )
         )
     s3 = conn.client("s3")
-    for bucket in s3.list_buckets().get("Buckets", [])[:MAX_RESOURCES]:
+    for bucket in _take(out, "buckets", iter(s3.list_buckets().get("Buckets", [])), limit):
         name = str(bucket["Name"])
         try:
-            listed = s3.list_objects_v2(Bucket=name, MaxKeys=MAX_OBJECTS).get("Contents", [])
+            listed = s3.list_objects_v2(Bucket=name, MaxKeys=2 * limit)
         except Exception as exc:  # another region's bucket, or no s3:ListBucket: say so, keep the rest
             out.buckets.append(BucketRow(name, f"not listed: {_short(exc)}"))
             continue
-        out.buckets.append(BucketRow(name, name, [(o["Key"], int(o["Size"])) for o in listed]))
+        if listed.get("IsTruncated"):
+            out.more.append(f"objects of {name}")
+        objects = [(o["Key"], int(o["Size"])) for o in listed.get("Contents", [])]
+        out.buckets.append(BucketRow(name, name, objects))
     dynamodb = conn.client("dynamodb")
     deserializer = TypeDeserializer()
-    for table in dynamodb.list_tables(Limit=MAX_RESOURCES).get("TableNames", []):
+    pages = dynamodb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 100})
+    for table in _take(out, "tables", (t for page in pages for t in page.get("TableNames", [])), limit):
         schema = dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]
-        scanned = dynamodb.scan(TableName=table, Limit=scan_limit).get("Items", [])
-        items = [{k: _plain(deserializer.deserialize(v)) for k, v in item.items()} for item in scanned]
+        scanned = dynamodb.scan(TableName=table, Limit=items_limit)
+        if scanned.get("LastEvaluatedKey"):
+            out.more.append(f"items of {table}")
+        rows = scanned.get("Items", [])
+        items = [{k: _plain(deserializer.deserialize(v)) for k, v in item.items()} for item in rows]
         out.tables.append(TableRow(table, table, [k["AttributeName"] for k in schema], items))
     return out
+
+
+def _take(out: Snapshot, kind: str, names: Iterator[Any], limit: int) -> list[Any]:
+    """The first `limit` of `names` (read lazily, page by page); notes in `out.more` when there are more."""
+    taken = list(itertools.islice(names, limit + 1))
+    if len(taken) > limit:
+        out.more.append(kind)
+    return taken[:limit]
 
 
 def _short(exc: Exception) -> str:
@@ -124,3 +152,31 @@ def put_item(conn: Connection, table: str, text: str, confirm: Confirm) -> None:
         conn.client("dynamodb").put_item(TableName=table, Item=wire)
     except Exception as exc:  # botocore's ClientError names the missing key attribute
         raise UserFacingError(f"the item was not added: {_short(exc)}") from None
+
+
+def download(conn: Connection, bucket: str, key: str, dest: Path) -> int:
+    """Saves an object of the account's bucket to `dest` (a read: nothing to confirm); returns its size."""
+    return save_object(conn.client("s3"), bucket, key, dest)
+
+
+def delete_object(conn: Connection, bucket: str, key: str, confirm: Confirm) -> None:
+    """Deletes an object of the account's bucket after `confirm` says yes; blocks."""
+    _confirmed(conn, f"Delete {key} from the bucket {bucket}.", confirm)
+    conn.client("s3").delete_object(Bucket=bucket, Key=key)
+
+
+def delete_item(conn: Connection, table: str, text: str, confirm: Confirm) -> None:
+    """Deletes the item (plain JSON; its key attributes name it) from the account's table, if confirmed."""
+    dynamodb = conn.client("dynamodb")
+    key = item_key(dynamodb, table, text)
+    shown = ", ".join(f"{k}={v}" for k, v in item_from_json(text).items() if k in key)
+    _confirmed(conn, f"Delete the item {shown} from the table {table}.", confirm)
+    dynamodb.delete_item(TableName=table, Key=key)
+
+
+def purge_queue(conn: Connection, queue: str, confirm: Confirm) -> None:
+    """Deletes every message of the account's queue after `confirm` says yes; blocks."""
+    sqs = conn.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    _confirmed(conn, f"Purge the queue {queue}: every message in it is deleted.", confirm)
+    sqs.purge_queue(QueueUrl=url)

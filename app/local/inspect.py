@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from app.fsutil import atomic_write
 from app.local.cloud import LocalCloud
 from app.project import resources as r
 from runner.errors import UserFacingError
@@ -50,6 +53,7 @@ class Snapshot:
     topics: list[tuple[str, str]] = field(default_factory=list)  # (logical id, name)
     buses: list[tuple[str, str]] = field(default_factory=list)
     schedules: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, expression, next)
+    more: list[str] = field(default_factory=list)  # what was cut at the page: "queues", "objects of b"…
 
 
 def snapshot(cloud: LocalCloud) -> Snapshot:
@@ -208,3 +212,65 @@ def fire_now(cloud: LocalCloud, schedule: str) -> None:
     if wiring is None or schedule not in wiring.scheduler.entries:
         raise UserFacingError(f"no running schedule {schedule}")
     wiring.scheduler.fire_now(schedule)
+
+
+def save_object(s3: Any, bucket: str, key: str, dest: Path) -> int:
+    """Streams an object to `dest` (complete or not at all); returns its size. Blocks; raises UserFacingError."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    except Exception as exc:  # botocore's ClientError: NoSuchKey, AccessDenied
+        raise UserFacingError(f"{key} was not downloaded, nothing was saved: {exc}") from None
+    size = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal size
+        for chunk in body.iter_chunks(1 << 20):
+            size += len(chunk)
+            yield chunk
+
+    try:
+        atomic_write(dest, chunks())
+    except OSError as exc:
+        raise UserFacingError(f"Cannot save {dest}: {exc.strerror or exc}", "choose another folder") from None
+    finally:
+        body.close()
+    return size
+
+
+def item_key(dynamodb: Any, table: str, text: str) -> dict[str, Any]:
+    """The wire key of the item given as plain JSON (its key attributes only); raises UserFacingError."""
+    item = item_from_json(text)
+    schema = dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]
+    names = [k["AttributeName"] for k in schema]
+    missing = [n for n in names if n not in item]
+    if missing:
+        raise UserFacingError(
+            f"the item has no key attribute {', '.join(missing)}: it names no item to delete"
+        )
+    serializer = TypeSerializer()
+    return {n: serializer.serialize(item[n]) for n in names}
+
+
+def download(cloud: LocalCloud, bucket_id: str, key: str, dest: Path) -> int:
+    """Saves an object of a local bucket to `dest`; returns its size. Blocks."""
+    res = _resource(cloud, bucket_id, r.BUCKET)
+    return save_object(cloud.endpoint.client("s3"), res.name, key, dest)
+
+
+def delete_object(cloud: LocalCloud, bucket_id: str, key: str) -> None:
+    """Deletes an object of a local bucket. Blocks."""
+    res = _resource(cloud, bucket_id, r.BUCKET)
+    cloud.endpoint.client("s3").delete_object(Bucket=res.name, Key=key)
+
+
+def delete_item(cloud: LocalCloud, table_id: str, text: str) -> None:
+    """Deletes the item (given as plain JSON, its key attributes are used) from a local table. Blocks."""
+    res = _resource(cloud, table_id, r.TABLE, r.SIMPLE_TABLE)
+    dynamodb = cloud.endpoint.client("dynamodb")
+    dynamodb.delete_item(TableName=res.name, Key=item_key(dynamodb, res.name, text))
+
+
+def purge_queue(cloud: LocalCloud, queue_id: str) -> None:
+    """Deletes every message of a local queue. Blocks."""
+    res = _resource(cloud, queue_id, r.QUEUE)
+    cloud.endpoint.client("sqs").purge_queue(QueueUrl=res.ref)

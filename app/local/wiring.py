@@ -22,6 +22,16 @@ LineSink = Callable[[str], None]
 HTTP_TYPES = ("Api", "HttpApi")
 RULE_TYPES = ("EventBridgeRule", "CloudWatchEvent")
 SCHEDULE_TYPES = ("Schedule", "ScheduleV2")
+# Stream event properties that run differently here (key: Lambda's default, why): a warning, the
+# trigger still runs.
+STREAM_NOT_RUN = {
+    "TumblingWindowInSeconds": (
+        "0",
+        "tumbling windows are not run locally (no window, no state between batches)",
+    ),
+    "ParallelizationFactor": ("1", "each shard is read by one batch at a time locally"),
+    "MaximumBatchingWindowInSeconds": ("0", "batches are not held for a batching window locally"),
+}
 
 
 def _date(value: Any) -> datetime | None:
@@ -188,6 +198,9 @@ class Wiring:
         source = StreamSource.from_properties(
             kind, fid, self.model.function_arn(fid), arn, props, self.model.region
         )
+        for key, (default, what) in STREAM_NOT_RUN.items():
+            if str(props.get(key, default)) != default:
+                self.log(f"lambda-studio: warning: {fid}.{trigger.name}: {key} {props[key]}: {what}")
         poller = StreamPoller(source, self.client, self._labelled(f"{trigger.type} {trigger.name}"), self.log)
         poller.start()
         self.parts.append(poller)

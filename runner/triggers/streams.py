@@ -31,6 +31,7 @@ class StreamSource:
     region: str = "us-east-1"
     batch_size: int = 100
     starting_position: str = "LATEST"
+    starting_position_timestamp: float | None = None  # Unix seconds, for AT_TIMESTAMP (Kinesis only)
     bisect: bool = False
     maximum_retry_attempts: int = -1
     maximum_record_age_s: int = -1
@@ -56,6 +57,16 @@ class StreamSource:
         for entry in (criteria.get("Filters") or []) if isinstance(criteria, Mapping) else []:
             pattern = entry.get("Pattern") if isinstance(entry, Mapping) else None
             filters.append(json.loads(pattern) if isinstance(pattern, str) else dict(pattern or {}))
+        position = str(props.get("StartingPosition", "LATEST"))
+        timestamp = props.get("StartingPositionTimestamp")
+        if position not in ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"):
+            raise ValueError(f"StartingPosition {position} is not LATEST, TRIM_HORIZON or AT_TIMESTAMP")
+        if position == "AT_TIMESTAMP" and kind != "kinesis":
+            raise ValueError(
+                "StartingPosition AT_TIMESTAMP is for Kinesis streams only (Lambda refuses it here)"
+            )
+        if position == "AT_TIMESTAMP" and timestamp is None:
+            raise ValueError("StartingPosition AT_TIMESTAMP needs StartingPositionTimestamp (Unix seconds)")
         return cls(
             kind=kind,
             function_id=function_id,
@@ -63,7 +74,10 @@ class StreamSource:
             stream_arn=stream_arn,
             region=region,
             batch_size=int(props.get("BatchSize", 100)),
-            starting_position=str(props.get("StartingPosition", "LATEST")),
+            starting_position=position,
+            starting_position_timestamp=float(timestamp)
+            if timestamp is not None and position == "AT_TIMESTAMP"
+            else None,
             bisect=str(props.get("BisectBatchOnFunctionError", False)).lower() == "true",
             maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
             maximum_record_age_s=int(props.get("MaximumRecordAgeInSeconds", -1)),
@@ -167,11 +181,10 @@ class StreamPoller:
                     StreamArn=self.source.stream_arn, ShardId=shard_id, ShardIteratorType=position
                 )["ShardIterator"]
             )
-        return str(
-            self._api.get_shard_iterator(
-                StreamARN=self.source.stream_arn, ShardId=shard_id, ShardIteratorType=position
-            )["ShardIterator"]
-        )
+        args: dict[str, Any] = {"StreamARN": self.source.stream_arn, "ShardId": shard_id}
+        if self.source.starting_position_timestamp is not None:
+            args["Timestamp"] = datetime.fromtimestamp(self.source.starting_position_timestamp, UTC)
+        return str(self._api.get_shard_iterator(ShardIteratorType=position, **args)["ShardIterator"])
 
     def _step(self, state: dict[str, Any]) -> float:
         args: dict[str, Any] = {"ShardIterator": state["iterator"], "Limit": self.source.batch_size}

@@ -12,11 +12,14 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
+import threading
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -345,3 +348,58 @@ def test_deploy_build_from_the_bundle(built: Built, moto_url: str, tmp_path: Pat
     with zipfile.ZipFile(package["path"]) as archive:
         names = set(archive.namelist())
     assert {"app.py", "six.py"} <= names, sorted(names)[:20]
+
+
+def test_local_cloud_runs_from_the_bundle(built: Built, tmp_path: Path) -> None:
+    """moto ships as files (it lists its own folder and imports each service by name): `start` from the
+    bundle creates the template's queue, runs its SQS trigger, answers for a service the template does not
+    use and has AWS's managed policies; SIGTERM stops it cleanly."""
+    import boto3
+
+    from tests.integration.local_cloud_support import Log
+
+    env = {
+        **os.environ,
+        "LAMBDA_STUDIO_CACHE": str(tmp_path / "cache"),
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # python3 for the process backend
+    }
+    args = ["start", EXAMPLE, "--aws-port", "0", "--port", "0", "--backend", "process"]
+    proc = subprocess.Popen(
+        [str(a) for a in [built.exe, *args]],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    log = Log()
+    reader = threading.Thread(target=lambda: [log(line.rstrip("\n")) for line in proc.stderr], daemon=True)
+    reader.start()
+    try:
+        url = log.wait_for(lambda s: s.startswith("Local AWS endpoint: "), timeout=120)[0].split(": ", 1)[1]
+        assert "OrdersQueue  AWS::SQS::Queue  hello-sam-OrdersQueue-" in log.text()
+
+        def client(service: str) -> Any:
+            return boto3.client(
+                service,
+                endpoint_url=url,
+                region_name="us-east-1",
+                aws_access_key_id="x",
+                aws_secret_access_key="x",
+            )
+
+        sqs = client("sqs")
+        (queue_url,) = sqs.list_queues()["QueueUrls"]
+        sqs.send_message(
+            QueueUrl=queue_url, MessageBody=json.dumps({"id": "o-1", "customer": "ada", "quantity": 1})
+        )
+        log.wait_for(lambda s: "batch succeeded, 1 message(s) deleted" in s, timeout=120)
+        assert client("stepfunctions").list_state_machines()["stateMachines"] == []
+        policy = client("iam").get_policy(PolicyArn="arn:aws:iam::aws:policy/AWSLambdaExecute")["Policy"]
+        assert policy["PolicyName"] == "AWSLambdaExecute"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    reader.join(10)
+    assert code == 0, log.text()[-3000:]
+    assert "Traceback" not in log.text() and "Error on request" not in log.text(), log.text()[-3000:]

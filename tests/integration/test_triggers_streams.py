@@ -58,6 +58,8 @@ Resources:
             StartingPosition: LATEST
             BatchSize: 10
             FunctionResponseTypes: [ReportBatchItemFailures]
+            TumblingWindowInSeconds: 60  # not run locally: a warning, the trigger still runs
+            ParallelizationFactor: 1  # the default: no warning
 """
 CODE = """\
 import base64
@@ -118,3 +120,59 @@ def test_dynamodb_stream_bisects_to_the_poison_record_and_kinesis_resumes_from_t
         seen = log.wait_for(lambda s: s.startswith("KIN "), count=5, timeout=60)
         assert seen == ["KIN one", "KIN two", "KIN three", "KIN two", "KIN three"]
         assert "checkpoint before" in log.text()
+        assert (
+            "warning: Counter.FromClicks: TumblingWindowInSeconds 60: tumbling windows are not run"
+            in log.text()
+        )
+        assert "ParallelizationFactor" not in log.text()
+
+
+def test_kinesis_at_timestamp_starts_at_the_first_record_from_that_time() -> None:
+    import time
+
+    from app.local.endpoint import LocalEndpoint
+    from runner.result import InvokeResult, Outcome
+    from runner.triggers.streams import StreamPoller, StreamSource
+    from tests.integration.local_cloud_support import Log, require_moto
+
+    require_moto()
+    endpoint = LocalEndpoint(0)
+    endpoint.start()
+    batches: list[list[str]] = []
+
+    def invoke(function_id: str, event: bytes, sink: object) -> InvokeResult:
+        import base64
+
+        batches.append(
+            [base64.b64decode(r["kinesis"]["data"]).decode() for r in json.loads(event)["Records"]]
+        )
+        return InvokeResult("r", function_id, Outcome.SUCCESS, payload=b"null")
+
+    poller = None
+    try:
+        kinesis = endpoint.client("kinesis")
+        kinesis.create_stream(StreamName="clicks", ShardCount=1)
+        arn = kinesis.describe_stream(StreamName="clicks")["StreamDescription"]["StreamARN"]
+        for word in ("before-1", "before-2"):
+            kinesis.put_record(StreamName="clicks", Data=word.encode(), PartitionKey="p")
+        time.sleep(1.1)
+        since = time.time()
+        time.sleep(0.1)
+        for word in ("after-1", "after-2"):
+            kinesis.put_record(StreamName="clicks", Data=word.encode(), PartitionKey="p")
+        props = {"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": since, "BatchSize": 10}
+        source = StreamSource.from_properties("kinesis", "Fn", "arn:fn", arn, props, "us-east-1")
+        poller = StreamPoller(source, endpoint.client, invoke, Log())
+        poller.start()
+        wait_until(lambda: batches, timeout=30, what="the first batch")
+        assert batches[0] == ["after-1", "after-2"]
+        with pytest.raises(ValueError, match="Kinesis streams only"):
+            StreamSource.from_properties("dynamodb", "Fn", "arn:fn", arn, props, "us-east-1")
+        with pytest.raises(ValueError, match="needs StartingPositionTimestamp"):
+            StreamSource.from_properties(
+                "kinesis", "Fn", "arn:fn", arn, {"StartingPosition": "AT_TIMESTAMP"}, "us-east-1"
+            )
+    finally:
+        if poller is not None:
+            poller.stop()
+        endpoint.stop()

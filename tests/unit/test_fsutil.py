@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,20 @@ def test_a_symlink_stays_a_link_to_the_new_content(tmp_path: Path) -> None:
     link.symlink_to(real)
     atomic_write(link, "new")
     assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_chunks_are_streamed_and_a_failing_source_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "download.bin"
+    atomic_write(target, iter([b"ab", bytearray(b"cd"), b"ef"]))
+    assert target.read_bytes() == b"abcdef"
+
+    def broken() -> Iterator[bytes]:
+        yield b"partial"
+        raise ConnectionError("the connection dropped")
+
+    with pytest.raises(ConnectionError):
+        atomic_write(target, broken())
+    assert target.read_bytes() == b"abcdef"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download.bin"]
+    atomic_write(target, bytearray(b"whole"))  # a bytearray is one chunk, not a list of ints
+    assert target.read_bytes() == b"whole"

@@ -77,3 +77,78 @@ def test_the_dock_browses_the_account_and_a_send_asks_first(
     finally:
         window.invoker.close_backends()
         assert window.jobs.shutdown(15_000)
+
+
+def test_show_more_download_and_a_delete_that_asks_first(
+    qtbot,
+    tmp_path: Path,
+    moto_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.local.account import PAGE
+
+    region = "ap-southeast-3"  # its own region: exactly the queues made here
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    tag = uuid.uuid4().hex[:6]
+    keys = {
+        "region_name": region,
+        "endpoint_url": moto_url,
+        "aws_access_key_id": "t",
+        "aws_secret_access_key": "t",
+    }
+    sqs, s3 = boto3.client("sqs", **keys), boto3.client("s3", **keys)
+    for i in range(PAGE + 1):
+        sqs.create_queue(QueueName=f"q{i:02d}-{tag}")
+    bucket = f"files-{tag}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_object(Bucket=bucket, Key="docs/report.txt", Body=b"quarterly")
+    settings = Settings(tmp_path / "config")
+    settings.set("aws_region", region)
+    settings.set("aws_endpoint_url", moto_url)
+    window = MainWindow(settings, jobs=JobBridge(), engine_probe=lambda: "not needed")
+    window.tabs.ask_unsaved = lambda paths: DISCARD
+    window.ask_recover = lambda paths: False
+    qtbot.addWidget(window)
+    dock = window.local_cloud_dock
+    answers = [False, True]
+    asked: list[str] = []
+    dock.ask = lambda text: asked.append(text) or answers.pop(0)
+    saved = tmp_path / "report.txt"
+    dock.buckets.ask_save_path = lambda key: str(saved)
+    try:
+        dock.source.setCurrentIndex(dock.source.findData("account"))
+        qtbot.waitUntil(lambda: dock.queues.table.rowCount() == PAGE, timeout=WAIT_MS)
+        assert dock.more_button.isVisibleTo(dock) and "queues" in dock.status.text()
+        dock.more_button.click()
+        qtbot.waitUntil(lambda: dock.queues.table.rowCount() == PAGE + 1, timeout=WAIT_MS)
+        assert not dock.more_button.isVisibleTo(dock)
+
+        tree = dock.buckets.tree
+        top = next(
+            tree.topLevelItem(i)
+            for i in range(tree.topLevelItemCount())
+            if bucket in tree.topLevelItem(i).text(0)
+        )
+        tree.setCurrentItem(top.child(0))
+        dock.buckets.download.click()
+        qtbot.waitUntil(lambda: saved.exists(), timeout=WAIT_MS)
+        assert saved.read_bytes() == b"quarterly" and asked == []  # a read asks nothing
+
+        dock.buckets.delete.click()
+        qtbot.waitUntil(lambda: dock.status.text().startswith("Not sent"), timeout=WAIT_MS)
+        assert len(asked) == 1 and "docs/report.txt" in asked[0] and region in asked[0]
+        assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 1
+        top = next(
+            tree.topLevelItem(i)
+            for i in range(tree.topLevelItemCount())
+            if bucket in tree.topLevelItem(i).text(0)
+        )
+        tree.setCurrentItem(top.child(0))
+        dock.buckets.delete.click()
+        qtbot.waitUntil(lambda: s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0, timeout=WAIT_MS)
+        assert len(asked) == 2
+    finally:
+        window.invoker.close_backends()
+        assert window.jobs.shutdown(15_000)
