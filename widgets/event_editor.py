@@ -310,23 +310,27 @@ class EventEditor(QWidget):
     def say(self, text: str) -> None:
         """A message about the event: shown here, under the JSON where the user is looking, and sent on."""
         good = text.startswith(("Saved event", "Restored event"))
-        self.status.setText(text)
+        self._set_status(text, "color: #1a7f37" if good else "color: #d1242f")
         self.status.setToolTip(text)
-        self.status.setStyleSheet("color: #1a7f37" if good else "color: #d1242f")
         self.message.emit(text)
 
     def _show_validation(self) -> None:
         errors = [p for p in self.editor.diagnostics() if p.severity == "error"]
         if errors:
             first = errors[0]
-            self.status.setText(f"Line {first.line}, column {first.column}: {first.message}")
-            self.status.setStyleSheet("color: #d1242f")
+            self._set_status(f"Line {first.line}, column {first.column}: {first.message}", "color: #d1242f")
         elif self._current is not None or self.text().strip():
-            self.status.setText("Valid JSON")
-            self.status.setStyleSheet("color: #1a7f37")
+            self._set_status("Valid JSON", "color: #1a7f37")
         else:
-            self.status.setText("Pick or create an event.")
-            self.status.setStyleSheet("")
+            self._set_status("Pick or create an event.", "")
+
+    def _set_status(self, text: str, style: str) -> None:
+        """Changes the status line only when it changes: a new style sheet re-polishes the label and
+        relayouts the panel, which every Invoke click (it re-checks the event) would otherwise pay."""
+        if self.status.text() != text:
+            self.status.setText(text)
+        if self.status.styleSheet() != style:
+            self.status.setStyleSheet(style)
 
     def _update_enabled(self) -> None:
         has_fn = self._store is not None and self._function is not None
