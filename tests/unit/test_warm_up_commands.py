@@ -12,6 +12,7 @@ import pytest
 
 from app.commands import start_api
 from runner.ports import free_port
+from tests.serve_support import write_project
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -44,9 +45,7 @@ def handler(event, context):
 def test_start_api_warms_the_routed_functions_before_the_first_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(APP)
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    write_project(tmp_path, TEMPLATE, APP)
     made: list[Any] = []
     real = start_api.select_backend
 
