@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
+    QScrollArea,
+    QWidget,
 )
 
 from app.events.catalog import Catalog, shipped_catalog
@@ -28,6 +31,9 @@ from widgets.invoker import BackendFactory, Invoker
 from widgets.jobs import JobBridge
 from widgets.local_cloud_dock import install as install_local_cloud
 from widgets.log_panel import LogPanel
+
+if TYPE_CHECKING:
+    from widgets.local_api_dock import LocalApiDock
 from widgets.main_window_layout import LayoutMixin
 from widgets.main_window_projects import ProjectsMixin
 from widgets.main_window_runs import HistoryKeeper, RunsMixin
@@ -91,7 +97,7 @@ class MainWindow(
         self.tabs = EditorTabs(theme=theme, font_size=font)
         self.tabs.completion_provider = self._complete_async
         self.tabs.check_provider = self._check_async
-        self.template_lint = TemplateLint(self.tabs, self.jobs, self)
+        self.template_lint = TemplateLint(self.tabs, self.jobs, self, start_delay_ms=400)
         self.find_bar = FindBar(self.tabs.current_editor)
         self.find_bar.hide()
         self.event_editor = EventEditor(catalog=self.catalog, theme=theme)
@@ -318,26 +324,62 @@ class MainWindow(
         if isinstance(app, QApplication):
             app.setStyleSheet(style_sheet(theme))
 
-    # --- Local API (issue 14): its own panel, beside History; the panel runs its server job -------------
+    # --- Local API (issue 14): its own panel, beside History; built when first shown ---------------------
     def _build_local_api(self) -> None:
-        from widgets.local_api_dock import LocalApiDock
-
-        def backend() -> object:  # worker thread: the invokes' warm backend for the toolbar's choice
-            return self.invoker.shared_backend(str(self.settings.get("backend") or "auto"))
-
-        self.local_api = LocalApiDock(self.jobs, backend, owns_backend=False)
-        self.add_dock(
+        """The dock is there at once (View ▸ Panels, the saved layout); its panel, with the HTTP client it
+        imports, is made the first time the dock shows or `local_api` is used: not on the start-up path."""
+        self._local_api: LocalApiDock | None = None
+        dock = self.add_dock(
             "localApiDock",
             "Local API",
-            self.local_api,
+            QWidget(),
             Qt.DockWidgetArea.RightDockWidgetArea,
             tab_with="historyDock",
         )
         self.docks["historyDock"].raise_()
-        self.local_api.open_file_requested.connect(self.open_file)
-        self.local_api.events_changed.connect(self._on_events_changed)
-        self.local_api.message.connect(self.show_message)
-        self.local_api.log_lines.connect(self.log_panel.append_log_lines)
+
+        on_top = [False]  # a tabbed dock stays isVisible() behind another tab; this signal says which is shown
+
+        def build_if_shown() -> None:
+            if on_top[0]:
+                self.local_api  # noqa: B018 - the property makes the panel
+
+        def shown(visible: bool) -> None:  # checked a turn later: laying out the docks shows it in passing
+            on_top[0] = visible
+            if visible and self._local_api is None:
+                QTimer.singleShot(0, self, build_if_shown)
+
+        dock.visibilityChanged.connect(shown)
+
+    @property
+    def local_api(self) -> LocalApiDock:
+        """The Local API panel, made on first use with the open project."""
+        if self._local_api is None:
+            from widgets.local_api_dock import LocalApiDock
+
+            def backend() -> object:  # worker thread: the invokes' warm backend for the toolbar's choice
+                return self.invoker.shared_backend(str(self.settings.get("backend") or "auto"))
+
+            panel = LocalApiDock(self.jobs, backend, owns_backend=False)
+            self._local_api = panel
+            holder = self.docks["localApiDock"].widget()
+            assert isinstance(holder, QScrollArea)  # add_dock's frame
+            holder.setWidget(panel)
+            panel.open_file_requested.connect(self.open_file)
+            panel.events_changed.connect(self._on_events_changed)
+            panel.message.connect(self.show_message)
+            panel.log_lines.connect(self.log_panel.append_log_lines)
+            panel.set_project(self.project)
+        return self._local_api
+
+    def _local_api_project(self, project: Project | None, *, reloaded: bool = False) -> None:
+        """Tells the Local API panel about the project, if it exists yet (else it reads it when made)."""
+        if self._local_api is None:
+            return
+        if reloaded and project is not None:
+            self._local_api.update_project(project)
+        else:
+            self._local_api.set_project(project)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)  # type: ignore[arg-type]

@@ -59,7 +59,7 @@ class ProjectsMixin:
         self.tree.set_project(project, events)
         self.event_editor.set_store(store)
         self.invoker.set_project(project)
-        self.local_api.set_project(project)
+        self._local_api_project(project)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
         self.template_lint.set_project(project)  # project diagnostics + cfn-lint (widgets/stack_lint.py)
         self.settings.add_recent_project(project.root)
@@ -87,7 +87,7 @@ class ProjectsMixin:
         self.project = project
         self.tree.set_project(project, events_by_function(project, EventStore(project.root)))
         self.invoker.update_project(project)
-        self.local_api.update_project(project)
+        self._local_api_project(project, reloaded=True)
         self.toolbar.set_functions([(f.logical_id, f.logical_id) for f in project.functions])
         self.template_lint.set_project(project)  # project diagnostics + cfn-lint (widgets/stack_lint.py)
         self.show_message(
@@ -117,7 +117,7 @@ class ProjectsMixin:
         self.history_keeper.flush()
         self.backups.clear(self.project.root)
         self.invoker.set_project(None)
-        self.local_api.set_project(None)
+        self._local_api_project(None)
         self.local_cloud.stop()  # issue 15: the local cloud runs the closed project's application
         self.tree.set_project(None)
         self.event_editor.set_store(None)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.project.model import Diagnostic, Project, Severity
 from app.python_checks import Problem
@@ -53,11 +53,15 @@ class TemplateLint(QObject):
         parent: QObject | None = None,
         *,
         lint: LintFunction | None = None,
+        start_delay_ms: int = 0,
     ) -> None:
         super().__init__(parent)
         self._tabs = tabs
         self._jobs = jobs
         self._lint = lint or default_lint
+        # The window waits a moment before linting an opened project: cfn-lint (a child process, and
+        # its imports here) would otherwise share the CPU with the window's first paint.
+        self._start_delay_ms = start_delay_ms
         self._generation = 0
         self._base: dict[str, list[Problem]] = {}
         self._cfn: dict[str, list[Problem]] = {}
@@ -70,8 +74,17 @@ class TemplateLint(QObject):
         self._publish()
         if project is None:
             return
-        for template in project.templates:
-            self._start(Path(template).resolve(), self._generation)
+        generation, templates = self._generation, [Path(t).resolve() for t in project.templates]
+
+        def start() -> None:
+            if generation == self._generation:  # not superseded meanwhile (reload, close)
+                for template in templates:
+                    self._start(template, generation)
+
+        if self._start_delay_ms > 0:
+            QTimer.singleShot(self._start_delay_ms, self, start)
+        else:
+            start()
 
     def _start(self, path: Path, generation: int) -> None:
         lint = self._lint

@@ -49,3 +49,31 @@ def test_local_api_dock_in_the_window(qtbot, example_project: Path) -> None:
     qtbot.waitUntil(lambda: not api.is_running(), timeout=15_000)
     window.tabs.ask_unsaved = lambda paths: "discard"
     window.close()
+
+
+def test_the_local_api_panel_is_made_when_its_tab_is_first_shown(qtbot, example_project: Path) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    from widgets.local_api_dock import LocalApiDock
+
+    settings = Settings()
+    settings.set("backend", "process")
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    assert window.open_project(example_project)
+    qtbot.wait(50)
+    assert window._local_api is None  # noqa: SLF001 - not made while another tab is on top
+    dock = window.docks["localApiDock"]
+    dock.raise_()  # the user clicks its tab
+    qtbot.waitUntil(lambda: window._local_api is not None, timeout=5_000)  # noqa: SLF001
+    holder = dock.widget()
+    assert isinstance(holder, QScrollArea) and isinstance(holder.widget(), LocalApiDock)
+    assert holder.widget() is window.local_api
+    assert window.local_api.project is not None and window.local_api.project.root == window.project.root
+    assert window.local_api.start_button.isEnabled()  # it knows the open project: ready to start
+    window.close_project()
+    assert window.local_api.project is None and not window.local_api.start_button.isEnabled()
+    window.tabs.ask_unsaved = lambda paths: "discard"
+    window.close()
