@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.project.model import Diagnostic, Project, Severity
@@ -92,6 +93,8 @@ class TemplateLint(QObject):
         self._held.append(job)
 
         def deliver(findings: object) -> None:
+            if not shiboken6.isValid(self):  # the window closed while cfn-lint ran
+                return
             if generation == self._generation and isinstance(findings, list):
                 self._cfn[str(path)] = as_problems(findings)
                 self._publish()

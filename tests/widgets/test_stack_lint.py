@@ -84,3 +84,29 @@ def test_stale_findings_are_dropped_and_project_marks_kept(qtbot, tmp_path, exam
     lint.set_project(None)
     assert editor.diagnostic_text_at(3) is None
     assert jobs.shutdown(10_000)
+
+
+def test_a_lint_finishing_after_its_window_closed_is_dropped_quietly(qtbot, example_project):
+    import threading
+
+    import shiboken6
+
+    from app.project.loader import load_project
+
+    tabs = EditorTabs()
+    qtbot.addWidget(tabs)
+    jobs = JobBridge()
+    started, release = threading.Event(), threading.Event()
+
+    def held(path: Path, cancel: threading.Event) -> list:
+        started.set()
+        release.wait(10)
+        return []
+
+    lint = TemplateLint(tabs, jobs, lint=held, start_delay_ms=10)  # the window's delay, shortened
+    lint.set_project(load_project(example_project))
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    shiboken6.delete(lint)  # the window (its parent) is gone while cfn-lint still runs
+    release.set()
+    qtbot.waitUntil(lambda: not jobs.active_jobs(), timeout=10_000)
+    qtbot.wait(100)  # the job's answer is delivered: pytest-qt fails the test on an exception in it
