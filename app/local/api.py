@@ -11,7 +11,7 @@ from app.project.model import Diagnostic, Project
 from app.project.routes import RouteTable, build_routes
 from runner.errors import UserFacingError
 from runner.gateway.gateway import Authorize, Gateway
-from runner.gateway.model import Exchange, LineSink, Route
+from runner.gateway.model import Exchange, LogSink, Route
 from runner.gateway.server import GatewayServer
 from runner.result import InvokeResult
 
@@ -35,7 +35,7 @@ class LocalApi:
         *,
         stage: str | None = None,
         jwks: str | None = None,
-        log: LineSink | None = None,
+        log: LogSink | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
         authorize: Authorize | None = None,
     ) -> None:
@@ -59,7 +59,7 @@ class LocalApi:
     def diagnostics(self) -> list[Diagnostic]:
         return list(self.table.diagnostics)
 
-    def _invoke(self, function_id: str, event: bytes, sink: LineSink | None, cancel: Any) -> InvokeResult:
+    def _invoke(self, function_id: str, event: bytes, sink: LogSink | None, cancel: Any) -> InvokeResult:
         result = self.functions.invoke(function_id, event, sink, cancel)
         if result.note and (function_id, result.note) not in self._noted:
             self._noted.add((function_id, result.note))  # e.g. the auto backend fell back to a process

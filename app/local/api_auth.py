@@ -14,7 +14,7 @@ from jwt import PyJWK, PyJWKClient, PyJWKClientError, PyJWKSet
 
 from app.local.jwt_signer import PROJECT_JWKS
 from runner.gateway.authorizers import Authorizers, JwtRejected
-from runner.gateway.model import Authorizer, Invoke, LineSink
+from runner.gateway.model import Authorizer, Invoke, LogSink
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256"]
 _URL_CACHE_S = 300
@@ -108,7 +108,7 @@ class JwtValidator:
 
 
 def local_authorizers(
-    invoke: Invoke, project_root: Path, jwks: str | None, log: LineSink | None
+    invoke: Invoke, project_root: Path, jwks: str | None, log: LogSink | None
 ) -> Authorizers:
     """The authorize hook of a local API."""
     return Authorizers(invoke, jwt_validator=JwtValidator(project_root, jwks), log=log)

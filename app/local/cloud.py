@@ -12,10 +12,8 @@ from app.local.functions import LocalFunctions
 from app.local.seed import load_seed
 from app.project.model import Project
 from app.project.resources import ResourceModel, load_resources
-from runner.backends.contract import Backend
+from runner.backends.contract import Backend, LogSink
 from runner.emulator.gate_link import GateLink
-
-LineSink = Callable[[str], None]
 
 
 class LocalCloud:
@@ -40,7 +38,7 @@ class LocalCloud:
     def start(
         self,
         backend: Backend,
-        sink: LineSink,
+        sink: LogSink,
         env_vars: Mapping[str, Any] | None = None,
         *,
         triggers: bool = True,
@@ -92,7 +90,7 @@ class LocalCloud:
             raise
         return self.functions
 
-    def _start_gate(self, backend: Backend, sink: LineSink) -> GateLink | None:
+    def _start_gate(self, backend: Backend, sink: LogSink) -> GateLink | None:
         """The token gate through which functions in containers reach the endpoint and the Invoke API
         (app/local/gate.py); None for a process-only backend or when it cannot listen (said in the log)."""
         client = _engine_client(backend)
@@ -104,7 +102,7 @@ class LocalCloud:
             if client is not getattr(backend, "client", None):
                 client.close()  # made here only to find the bridge
 
-    def _gate_on(self, client: Any, sink: LineSink) -> GateLink | None:
+    def _gate_on(self, client: Any, sink: LogSink) -> GateLink | None:
         from app.local.gate import HostGate, bridge_address
 
         assert self.invoke_api is not None  # made just before
@@ -121,7 +119,7 @@ class LocalCloud:
         self.gate = gate
         return gate.link(targets)  # the same loopback ports in the container as on this machine
 
-    def _start_http_api(self, port: int, sink: LineSink) -> list[str]:
+    def _start_http_api(self, port: int, sink: LogSink) -> list[str]:
         """Serves the routes through the local HTTP API (app/local/api.py); returns the problems."""
         from app.local.api import LocalApi  # the local HTTP API (issue 14)
         from runner.errors import UserFacingError

@@ -7,19 +7,17 @@ functions through this one object, so they share warm runtimes, hot reload and t
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
 from app.invoke import function_config
 from app.project.model import FunctionSpec, Project
-from runner.backends.contract import Backend
+from runner.backends.contract import Backend, LogSink
 from runner.config import FunctionConfig
 from runner.emulator import Answer, RecentLogs, Throttled
 from runner.emulator.gate_link import GateLink
 from runner.result import InvokeResult, Outcome, SetupError
-
-LineSink = Callable[[str], None]
 
 
 class LocalFunctions:
@@ -104,7 +102,7 @@ class LocalFunctions:
         self,
         function: str,
         event: bytes,
-        sink: LineSink | None = None,
+        sink: LogSink | None = None,
         cancel: Any = None,
         *,
         client_context: str | None = None,
@@ -115,7 +113,7 @@ class LocalFunctions:
             return self.backend.invoke(config, event, sink, cancel)
         return self.backend.invoke(config, event, sink, cancel, client_context=client_context)
 
-    def served(self, sink: LineSink | None = None) -> dict[str, ServedFunction]:
+    def served(self, sink: LogSink | None = None) -> dict[str, ServedFunction]:
         """The runnable functions as Invoke API targets (runner.emulator.InvokeServer), by logical id and
         by function name; every invoke's log lines go to ``sink``."""
         recent = RecentLogs()
@@ -126,7 +124,7 @@ class LocalFunctions:
             out.setdefault(spec.function_name, target)
         return out
 
-    def prewarm(self, log: LineSink | None = None, only: Collection[str] | None = None) -> None:
+    def prewarm(self, log: LogSink | None = None, only: Collection[str] | None = None) -> None:
         """Starts each runnable function's (or those of ``only``, by logical id) first runtime, process
         or container, ahead of its first invoke, side by side (Backend.warm_up without waiting for each
         init); its init is reported on that invoke. A function that cannot start is logged. Blocks."""
@@ -151,7 +149,7 @@ class ServedFunction:
     """One function as the Invoke API server runs it: through LocalFunctions, so through the backend."""
 
     def __init__(
-        self, local: LocalFunctions, function: str, sink: LineSink | None, recent: RecentLogs
+        self, local: LocalFunctions, function: str, sink: LogSink | None, recent: RecentLogs
     ) -> None:
         self.local = local
         self.function = function

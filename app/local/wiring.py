@@ -10,6 +10,7 @@ from typing import Any
 
 from app.local.functions import LocalFunctions
 from app.project.resources import BUCKET, QUEUE, TOPIC, ResourceModel, Trigger, cloudformation_suffix
+from runner.backends.contract import LogSink
 from runner.result import InvokeResult
 from runner.triggers.async_invoke import AsyncConfig, AsyncInvoker
 from runner.triggers.dispatch import QueueDispatch, Route
@@ -18,7 +19,6 @@ from runner.triggers.schedule import ScheduleEntry, Scheduler, parse_expression
 from runner.triggers.sqs import SqsPoller, SqsSource
 from runner.triggers.streams import StreamPoller, StreamSource
 
-LineSink = Callable[[str], None]
 HTTP_TYPES = ("Api", "HttpApi")
 RULE_TYPES = ("EventBridgeRule", "CloudWatchEvent")
 SCHEDULE_TYPES = ("Schedule", "ScheduleV2")
@@ -53,7 +53,7 @@ class Wiring:
         model: ResourceModel,
         client: Callable[[str], Any],
         functions: LocalFunctions,
-        log: LineSink,
+        log: LogSink,
         *,
         clock: Any = None,
         on_result: Callable[[str, str, InvokeResult], None] | None = None,
@@ -80,13 +80,13 @@ class Wiring:
         self._sns: list[tuple[Trigger, str]] = []
         self._rules: dict[str, list[Route]] = {}
 
-    def invoke(self, function_id: str, event: bytes, sink: LineSink | None) -> InvokeResult:
+    def invoke(self, function_id: str, event: bytes, sink: LogSink | None) -> InvokeResult:
         return self.functions.invoke(function_id, event, sink)
 
-    def _labelled(self, label: str) -> Callable[[str, bytes, LineSink | None], InvokeResult]:
+    def _labelled(self, label: str) -> Callable[[str, bytes, LogSink | None], InvokeResult]:
         """The invoke callable of one trigger: it also reports each result with what triggered it."""
 
-        def invoke(function_id: str, event: bytes, sink: LineSink | None) -> InvokeResult:
+        def invoke(function_id: str, event: bytes, sink: LogSink | None) -> InvokeResult:
             result = self.functions.invoke(function_id, event, sink)
             if self.on_result is not None:
                 self.on_result(function_id, label, result)

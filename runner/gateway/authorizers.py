@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.gateway.events import ACCOUNT_ID, REGION, HttpRequest, api_id
-from runner.gateway.model import ApiKind, AuthKind, Authorizer, Invoke, LineSink, Route
+from runner.gateway.model import ApiKind, AuthKind, Authorizer, Invoke, LogSink, Route
 from runner.gateway.responses import HttpResponse, gateway_error
 from runner.result import Outcome, SetupError
 
@@ -109,7 +109,7 @@ class Authorizers:
     """The gateway's authorize hook; thread-safe, with API Gateway's result cache."""
 
     def __init__(
-        self, invoke: Invoke, *, jwt_validator: JwtValidator | None = None, log: LineSink | None = None
+        self, invoke: Invoke, *, jwt_validator: JwtValidator | None = None, log: LogSink | None = None
     ) -> None:
         self.invoke = invoke
         self.jwt_validator = jwt_validator

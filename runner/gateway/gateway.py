@@ -11,7 +11,7 @@ from typing import Any
 from runner.gateway import cors
 from runner.gateway.events import HttpRequest, build_event
 from runner.gateway.matching import Match, select
-from runner.gateway.model import MAX_PAYLOAD_BYTES, ApiKind, Exchange, Invoke, LineSink, Route
+from runner.gateway.model import MAX_PAYLOAD_BYTES, ApiKind, Exchange, Invoke, LogSink, Route
 from runner.gateway.responses import (
     HttpResponse,
     Malformed,
@@ -34,7 +34,7 @@ class Gateway:
         routes: Sequence[Route],
         invoke: Invoke,
         *,
-        log: LineSink | None = None,
+        log: LogSink | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
         authorize: Authorize | None = None,
         port: int = 0,

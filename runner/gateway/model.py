@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from runner.backends.contract import LogSink
 from runner.result import InvokeResult
-
-LineSink = Callable[[str], None]
 
 REST_TIMEOUT_MS = 29_000  # API Gateway REST APIs: the default (and maximum) integration timeout
 HTTP_TIMEOUT_MS = 30_000  # HTTP APIs: the maximum integration timeout
@@ -102,9 +100,7 @@ class Route:
 class Invoke(Protocol):
     """The gateway's only way to run a function; blocks until the function ends or `cancel` is set."""
 
-    def __call__(
-        self, function_id: str, event: bytes, sink: LineSink | None, cancel: Any
-    ) -> InvokeResult: ...
+    def __call__(self, function_id: str, event: bytes, sink: LogSink | None, cancel: Any) -> InvokeResult: ...
 
 
 @dataclass

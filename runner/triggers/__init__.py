@@ -10,17 +10,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from runner.backends.contract import LogSink
 from runner.result import InvokeResult
 
-LineSink = Callable[[str], None]
 ClientFactory = Callable[[str], Any]
-InvokeFn = Callable[[str, bytes, LineSink | None], InvokeResult]
+InvokeFn = Callable[[str, bytes, LogSink | None], InvokeResult]
 
 
 class Worker:
     """A named daemon thread running ``step`` until stopped; ``step`` returns seconds to sleep after it."""
 
-    def __init__(self, name: str, step: Callable[[], float], log: LineSink) -> None:
+    def __init__(self, name: str, step: Callable[[], float], log: LogSink) -> None:
         self.name = name
         self._step = step
         self._log = log

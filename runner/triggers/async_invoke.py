@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runner.result import InvokeResult
-from runner.triggers import ClientFactory, InvokeFn, LineSink
+from runner.triggers import ClientFactory, InvokeFn, LogSink
 
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE_S = 6 * 3600
@@ -79,7 +79,7 @@ class AsyncInvoker:
         self,
         invoke: InvokeFn,
         client: ClientFactory,
-        log: LineSink,
+        log: LogSink,
         configs: Mapping[str, AsyncConfig],
         *,
         retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS_S,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from runner.triggers import ClientFactory, LineSink, Worker
+from runner.triggers import ClientFactory, LogSink, Worker
 from runner.triggers.patterns import matches
 
 Submit = Callable[[str, bytes, str], Any]  # (function id, event, source) -> request id
@@ -66,7 +66,7 @@ class QueueDispatch:
         routes: list[Route],
         client: ClientFactory,
         submit: Submit,
-        log: LineSink,
+        log: LogSink,
     ) -> None:
         self.kind = kind
         self.queue_url = queue_url

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from runner.triggers import LineSink
+from runner.triggers import LogSink
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _CRON = re.compile(r"^cron\((.*)\)$")
@@ -240,7 +240,7 @@ class Scheduler:
     """Fires each entry at its times on a thread; ``fire_now`` fires one at once (the window's button)."""
 
     def __init__(
-        self, fire: Callable[[ScheduleEntry, bytes], None], log: LineSink, clock: object = None
+        self, fire: Callable[[ScheduleEntry, bytes], None], log: LogSink, clock: object = None
     ) -> None:
         self._fire = fire
         self._log = log

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.result import InvokeResult
-from runner.triggers import ClientFactory, InvokeFn, LineSink, Worker, stop_workers
+from runner.triggers import ClientFactory, InvokeFn, LogSink, Worker, stop_workers
 from runner.triggers.patterns import matches
 
 MAX_PAYLOAD = 6 * 1024 * 1024  # a synchronous invoke's request limit bounds a batch too
@@ -158,7 +158,7 @@ def batch_failures(result: InvokeResult, batch_ids: list[str]) -> tuple[list[str
 class SqsPoller:
     """Polls one queue and invokes the function with batches; ``poll_once`` is one receive + invoke."""
 
-    def __init__(self, source: SqsSource, client: ClientFactory, invoke: InvokeFn, log: LineSink) -> None:
+    def __init__(self, source: SqsSource, client: ClientFactory, invoke: InvokeFn, log: LogSink) -> None:
         self.source = source
         self._sqs = client("sqs")
         self._invoke = invoke

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runner.result import InvokeResult
-from runner.triggers import ClientFactory, InvokeFn, LineSink, Worker, stop_workers
+from runner.triggers import ClientFactory, InvokeFn, LogSink, Worker, stop_workers
 from runner.triggers.patterns import matches
 
 RETRY_PAUSE_S = 0.2
@@ -128,7 +128,7 @@ class StreamPoller:
         source: StreamSource,
         client: ClientFactory,
         invoke: InvokeFn,
-        log: LineSink,
+        log: LogSink,
         *,
         now: Callable[[], float] = time.time,
     ) -> None:
