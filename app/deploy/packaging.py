@@ -28,14 +28,8 @@ from app.deploy.package_guard import (
     unreadable,
 )
 from app.deploy.progress import STEP_PACKAGE, CancelLike, Progress, Sink, check_cancel, null_sink
-from app.deploy.requirements import PLATFORMS, install_requirements, pip_platforms, python_version
+from app.deploy.requirements import install_requirements, python_version
 from app.project.model import FunctionSpec, LayerSpec
-
-__all__ = [  # requirements.py's functions stay importable from here, where they used to live
-    "PLATFORMS", "IgnoreRules", "Limits", "Link", "PackageResult", "collect_files", "file_sha256",
-    "install_requirements", "package_function", "package_layer", "pip_platforms", "python_version",
-    "write_zip",
-]  # fmt: skip
 
 MB = 1024 * 1024
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: same bytes on every build

@@ -16,9 +16,10 @@ import pytest
 
 from app.deploy.download import UnsafeArchive, safe_extract
 from app.deploy.errors import DeployError
-from app.deploy.packaging import IgnoreRules, Limits, collect_files, package_function, pip_platforms
+from app.deploy.packaging import IgnoreRules, Limits, collect_files, package_function
 from app.deploy.plan import limit_problems
 from app.deploy.progress import Cancelled, CancelToken
+from app.deploy.requirements import pip_platforms
 from app.project.model import FunctionSpec
 from tests.conftest import REPO
 

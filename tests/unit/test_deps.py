@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.deploy.packaging import pip_platforms
+from app.deploy.requirements import pip_platforms
 from runner import deps
 from runner.backends.container.deps import ensure_container_requirements
 from runner.deps import PipError, build_once, lambda_pip_platforms, pip_command, run_pip
