@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+from app.fsutil import atomic_write
 from app.project.model import Diagnostic, Severity
 
 _SEVERITIES = {"error": Severity.ERROR}
@@ -79,10 +81,7 @@ def lint_template(
     )
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        rows = [d.to_json() for d in found]
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_text(json.dumps(rows), encoding="utf-8")
-        tmp.replace(cache)
+        atomic_write(cache, json.dumps([d.to_json() for d in found]))  # two windows may lint at once
     return found
 
 
@@ -115,5 +114,7 @@ def _lint_in_child(text: str, path: Path, region: str, cancel: threading.Event |
 
 
 if __name__ == "__main__":  # the child of _lint_in_child: template text on stdin, findings as JSON on stdout
+    if hasattr(os, "nice"):  # background work: the window's clicks and invokes come first on a busy CPU
+        os.nice(10)
     found = lint_text(sys.stdin.read(), region=sys.argv[1] if len(sys.argv) > 1 else "us-east-1")
     json.dump([d.to_json() for d in found], sys.stdout)
