@@ -44,9 +44,10 @@ def test_orders_function_partial_failure_comes_back_then_goes_to_the_dlq(example
             Entries=[{"Id": str(i), "MessageBody": json.dumps(o)} for i, o in enumerate(orders)],
         )
         bad_id = next(s["MessageId"] for s in sent["Successful"] if s["Id"] == "1")
-        # Two pollers share the queue (as Lambda's do): the three orders come in one or two batches.
+        # Two pollers share the queue (as Lambda's do): the three orders come in one, two or three batches,
+        # and the invalid one may be alone in its batch.
         partial = log.wait_for(lambda s: "partially failed" in s)[0]
-        assert re.search(rf"partially failed, 1 of [23]: {bad_id}$", partial), partial
+        assert re.search(rf"partially failed, 1 of [123]: {bad_id}$", partial), partial
         log.wait_for(lambda s: "processed order o-1 for ada" in s)
         log.wait_for(lambda s: "processed order o-3 for alan" in s)
         # It comes back after the visibility timeout and fails again: then it is dead-lettered.
@@ -60,7 +61,6 @@ def test_orders_function_partial_failure_comes_back_then_goes_to_the_dlq(example
         assert [m["MessageId"] for m in dead] == [bad_id]
         assert json.loads(dead[0]["Body"])["id"] == "o-2"
         assert "rejected: quantity must be a positive integer" in log.text()
-        assert "visibility timeout (2 s) is less than the function timeout (30 s); AWS rejects" in log.text()
         assert "visibility timeout (2 s) is less than the function timeout (30 s); AWS rejects" in log.text()
 
 
