@@ -338,7 +338,8 @@ class MainWindow(
         )
         self.docks["historyDock"].raise_()
 
-        on_top = [False]  # a tabbed dock stays isVisible() behind another tab; this signal says which is shown
+        # a tabbed dock stays isVisible() behind another tab; visibilityChanged says which one is shown
+        on_top = [False]
 
         def build_if_shown() -> None:
             if on_top[0]:
