@@ -41,10 +41,11 @@ def bridge_address(client: Any) -> tuple[str, str]:
     raise OSError("the docker bridge network has no IPv4 gateway address")
 
 
-def forbidden(why: str) -> bytes:
-    body = json.dumps({"message": f"Forbidden: {why}"}).encode()
+def answer(status: str, message: str) -> bytes:
+    """A whole HTTP response with a JSON message, after which the gate closes the connection."""
+    body = json.dumps({"message": message}).encode()
     head = (
-        "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+        f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     return head.encode() + body
@@ -121,12 +122,7 @@ class HostGate:
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.targets[target]), timeout=10)
             except OSError as exc:
-                body = json.dumps({"message": f"the local {target} endpoint did not answer: {exc}"}).encode()
-                conn.sendall(
-                    b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
-                    + body
-                )
+                conn.sendall(answer("502 Bad Gateway", f"the local {target} endpoint did not answer: {exc}"))
                 return
             with self._lock:
                 self._open.add(upstream)
@@ -177,7 +173,7 @@ class HostGate:
             more = " (further refusals are not logged)" if count == MAX_LOGGED_REFUSALS else ""
             self.log(f"lambda-studio: the local endpoint's container gate refused a connection: {why}{more}")
         with contextlib.suppress(OSError):
-            conn.sendall(forbidden(why))
+            conn.sendall(answer("403 Forbidden", f"Forbidden: {why}"))
             conn.shutdown(socket.SHUT_WR)
             conn.settimeout(1.0)  # read what the client still sends, so it sees the answer, not a reset
             for _ in range(16):
