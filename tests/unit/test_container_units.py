@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,3 +137,59 @@ def test_one_code_stamp_for_hot_reload(tmp_path: Path) -> None:
     (code / "app.py").write_text("x = 22\n")  # same mtime tick, other size: still a change
     os.utime(code / "app.py", ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert container_pool._code_stamp([code]) != before
+
+
+class _Echo:
+    """A local HTTP/1.1 server on the emulator's handler: each answer names the connection it came on;
+    the server closes a connection after answering when asked to (an emulator's refusal does)."""
+
+    def __enter__(self) -> _Echo:
+        import threading
+
+        from runner.emulator.http_base import Handler, QuietServer
+
+        class Answer(Handler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.read_body(1 << 20)
+                status = 403 if self.path == "/refuse" else 200
+                if status != 200:
+                    self.close_connection = True
+                self.reply(status, str(self.client_address[1]).encode())
+
+        self.server = QuietServer(("127.0.0.1", 0), Answer)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _post(w: Any, path: str = "/x") -> str:
+    conn = w.connection(5.0)
+    conn.request("POST", path, body=b"{}")
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    w.keep(conn, resp)
+    return body
+
+
+def test_a_warm_container_keeps_its_invoke_connection() -> None:
+    """Warm invokes reuse one TCP connection (a new one through docker's port was a millisecond each);
+    one the server closed, or that answered with a refusal, is replaced, never reused."""
+    from runner.backends.container.warm import WarmContainer
+
+    with _Echo() as echo:
+        w = WarmContainer(object(), "F", "h", "emulator", echo.port, 0.0, 0.0)
+        first = _post(w)
+        assert w.conn is not None
+        assert _post(w) == first == _post(w)  # the same client port: the same connection
+        assert _post(w, "/refuse") == first and w.conn is None  # refused: closed, not kept
+        again = _post(w)
+        assert again != first and w.conn is not None
+        w.conn.sock.shutdown(socket.SHUT_WR)  # the server sees the end and closes its side
+        time.sleep(0.2)
+        assert _post(w) != again  # noticed as closed before sending: a new connection, no error
+        w.close_connection()
+        assert w.conn is None

@@ -292,7 +292,7 @@ class ContainerBackend:
             ).start()
         # a debug invoke waits as long as the debugger holds it
         wait = None if w.debug else config.timeout_s + 60
-        conn = http.client.HTTPConnection("127.0.0.1", w.port, timeout=wait)
+        conn = w.connection(wait)
         sent = time.monotonic()
         try:
             conn.request(
@@ -306,12 +306,13 @@ class ContainerBackend:
             answer = {k.lower(): v for k, v in resp.getheaders()}
         except (OSError, http.client.HTTPException) as exc:
             done.set()
+            conn.close()
             if cancelled.is_set():
                 return self._cancelled(w, config, created)
             return self._crashed(w, config, created, exc, (time.monotonic() - sent) * 1000)
         finally:
             done.set()
-            conn.close()
+        w.keep(conn, resp)
         if w.mode == "emulator" and resp.status not in (200, 202, 204):
             # The emulator refused the request itself (413 too large, 400 not JSON): never a success
             # whose payload is its error text.

@@ -161,10 +161,8 @@ def start_container(
             "--memory-mb", str(config.memory_mb), "--timeout", str(config.timeout_s),
             "--host", "0.0.0.0", "--port", str(CONTAINER_PORT), "--concurrency", "1",
             "--cwd", "/var/task", "--region", config.region, "--account-id", config.account_id,
-            "--cgroup-memory", "off", "--watch", "/var/task",
+            "--cgroup-memory", "off",
         ]  # fmt: skip
-        if layers:
-            command += ["--watch", "/opt"]
         if debug is None:
             command += ["--prewarm"]  # the runtime's init runs now, not on the first invoke
         command += ["--", "/var/runtime/bootstrap"]
