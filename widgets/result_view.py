@@ -37,6 +37,9 @@ RUNNING_DELAY_MS = 150  # a warm invoke's result replaces the last one directly:
 METRIC_ROWS = ("Duration", "Billed Duration", "Init Duration", "Max Memory Used", "Memory Size", "Request id")
 
 
+METRIC_HINT = "00000000-0000-0000-0000-000000000000"  # the widest metric: a request id
+
+
 def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f} ms"
 
@@ -73,10 +76,8 @@ class ResultView(QWidget):
         metrics = QFormLayout()
         metrics.setContentsMargins(0, 0, 0, 0)
         for name in METRIC_ROWS:
-            label = ElidedLabel("—")
-            label.setTextInteractionFlags(
-                label.textInteractionFlags() | label.textInteractionFlags().TextSelectableByMouse
-            )
+            # a new duration or request id on every invoke only repaints (its context menu copies it)
+            label = ElidedLabel("—", hint_text=METRIC_HINT)
             self.metric_labels[name] = label
             metrics.addRow(f"{name}:", label)
         top = QHBoxLayout()

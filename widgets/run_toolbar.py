@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QToolBar, QToolButton, QWidget
 
 from widgets.elided_label import ElidedLabel
 
@@ -57,8 +57,8 @@ class RunToolbar(QToolBar):
         self.addWidget(QLabel(" Backend "))
         self.addWidget(self.backend_combo)
         self.addSeparator()
-        self.addAction(self.invoke_action)
-        self.addAction(self.stop_action)
+        self.invoke_button = self._button(self.invoke_action)
+        self.stop_button = self._button(self.stop_action)
         self.addWidget(self.progress)
         self.addWidget(self.progress_label)
         self.invoke_action.triggered.connect(self._on_invoke)
@@ -69,6 +69,23 @@ class RunToolbar(QToolBar):
         self.event_combo.currentIndexChanged.connect(lambda _i: self.event_changed.emit(self.current_event()))
         self.backend_combo.currentIndexChanged.connect(lambda _i: self.backend_changed.emit(self.backend()))
         self._update_invoke_enabled()
+
+    def _button(self, action: QAction) -> QToolButton:
+        """A tool button that triggers the action and mirrors only its enabled state. Not the toolbar's
+        own button for the action: QToolBar lays itself out again, and the main window with it, whenever
+        one of its actions changes, and Invoke and Stop change twice per click (two main-window
+        relayouts on the click → result path). The actions' shortcuts live in the Run menu."""
+        button = QToolButton(self)
+        button.setText(action.text())
+        button.setToolTip(action.toolTip())
+        button.setAutoRaise(True)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setToolButtonStyle(self.toolButtonStyle())
+        button.setEnabled(action.isEnabled())
+        button.clicked.connect(action.trigger)
+        action.enabledChanged.connect(button.setEnabled)
+        self.addWidget(button)
+        return button
 
     # --- contents ---------------------------------------------------------------------------------
     def set_functions(self, functions: list[tuple[str, str]]) -> None:
