@@ -25,7 +25,7 @@ WARM_CLICKS = 9
 # then click Invoke and time it to the result on screen, beside the time inside backend.invoke.
 _CLICKS = r"""
 import json, os, sys, time
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 from app.invoke import select_backend
 from app.settings import Settings
@@ -76,8 +76,11 @@ while not any(s != "warming" for s in states) and time.monotonic() < deadline:
     app.processEvents()
     time.sleep(0.005)
 prestart_s = time.perf_counter() - prestart_started
-for _ in range(20):
-    app.processEvents()
+# The window idles a moment in its own event loop, as it does before any human click: processEvents
+# alone leaves deferred deletions (of the pre-start's relayout) for the first click's loop to run.
+idle = QEventLoop()
+QTimer.singleShot(300, idle.quit)
+idle.exec()
 done = []
 gui_cpu = []
 waiting = QEventLoop()
