@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-TREE_TTL_S = 0.1  # how long a walk of a runtime's process tree is reused by current()
+TREE_TTL_S = 0.25  # how long a walk of a runtime's process tree is reused (current(), peak())
 
 
 class MemoryProbe:
@@ -64,25 +64,31 @@ class MemoryProbe:
         while todo:
             p = todo.pop()
             out.append(p)
-            try:
-                for tid in os.listdir(f"/proc/{p}/task"):
-                    with open(f"/proc/{p}/task/{tid}/children") as f:
-                        todo.extend(int(c) for c in f.read().split())
-            except OSError:
-                pass
+            todo.extend(MemoryProbe.children(p))
         return out
 
+    @staticmethod
+    def children(pid: int) -> list[int]:
+        """The direct children of a process (of any of its threads); [] when it is gone."""
+        found: list[int] = []
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    found.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+        return found
+
     def _status(self, pid: int, key: str) -> int:
+        """The sum of a /proc status field over the function's processes (the walk current() keeps)."""
         total = 0
         needle = "\n" + key
-        for p in self._tree(pid):
+        for p in self._function_pids(pid):
             try:
                 with open(f"/proc/{p}/status") as f:
-                    text = f.read()  # one read and two finds: this runs every 5-20 ms per invoke
+                    text = f.read()  # one read and two finds
             except OSError:
                 continue
-            if text.startswith("Name:\tbwrap\n"):
-                continue  # the sandbox's own plumbing (runner/backends/process/sandbox.py), not the function's
             at = text.find(needle)
             if at >= 0:
                 with contextlib.suppress(ValueError, IndexError):

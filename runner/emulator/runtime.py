@@ -102,27 +102,32 @@ class Runtime:
 
     def freeze(self) -> None:
         """SIGSTOPs the runtime's tree (background threads and children included) while it waits for
-        an event; the tree is walked twice so a child forked meanwhile is stopped too."""
+        an event. One walk from the top, each process stopped before its children are read, so a child
+        forked during the walk is found too (only a fork already in flight at that instant can finish
+        unstopped, as with the two walks this replaces). Walking the whole tree twice to freeze and again
+        to thaw was the largest part of serve's CPU at 50 concurrent invokes."""
         proc = self.proc
         if self.frozen or not self.emu.freeze_idle or proc is None or proc.poll() is not None:
             return
-        for _ in range(2):
-            for p in MemoryProbe._tree(proc.pid):
-                if p not in self.frozen:
-                    with contextlib.suppress(OSError):
-                        os.kill(p, signal.SIGSTOP)
-                        self.frozen.append(p)
+        todo, seen = [proc.pid], set()
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            try:
+                os.kill(p, signal.SIGSTOP)
+            except OSError:
+                continue  # gone: so are the children it had (reparented, then found under the reaper)
+            self.frozen.append(p)
+            todo.extend(MemoryProbe.children(p))
 
     def thaw(self) -> None:
-        """SIGCONTs what freeze stopped (and anything of the tree, should a stop have raced)."""
-        if not self.frozen:
-            return
-        proc = self.proc
-        tree = MemoryProbe._tree(proc.pid) if proc is not None and proc.poll() is None else []
-        for p in dict.fromkeys([*self.frozen, *tree]):
+        """SIGCONTs what freeze stopped: nothing else of the tree can have started while it was stopped."""
+        frozen, self.frozen = self.frozen, []
+        for p in frozen:
             with contextlib.suppress(OSError):
                 os.kill(p, signal.SIGCONT)
-        self.frozen = []
 
     def _watch_exit(self, proc: subprocess.Popen[bytes]) -> None:
         proc.wait()

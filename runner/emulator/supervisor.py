@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from .common import LogSink
 
 
+CONCURRENT_SCAN_S = 0.02  # how often a small code tree is scanned while other invokes run
+
+
 class Emulator:
     """A warm local Lambda for one function: spawns, supervises and measures runtime processes."""
 
@@ -98,6 +101,7 @@ class Emulator:
         self.closed = False
         self._snapshot = self._scan() if self.watch else None
         self._next_scan = 0.0
+        self._scanned_at = -1e9
         self._print_lock = threading.Lock()
 
     # -- environment --
@@ -160,9 +164,17 @@ class Emulator:
         now = time.monotonic()
         if now < self._next_scan:
             return False
+        # Small trees: before every invoke, unless other invokes are in flight (a burst: fifty invokes
+        # need not scan fifty times; an edit is picked up within CONCURRENT_SCAN_S). Edit, then invoke,
+        # with nothing running: always seen.
+        with self.lock:
+            in_flight = any(rt.busy for rt in self.runtimes)
+        if in_flight and now - self._scanned_at < CONCURRENT_SCAN_S:
+            return False
         snap = self._scan()
+        self._scanned_at = now
         # A big tree (vendored packages: thousands of files) must not eat the warm path: scan it at
-        # most every 0.5 s, below a human's edit-then-invoke time. Small trees: before every invoke.
+        # most every 0.5 s, below a human's edit-then-invoke time.
         self._next_scan = now + (0.5 if snap[0] > BIG_TREE_FILES else 0.0)
         if snap == self._snapshot:
             return False

@@ -256,6 +256,46 @@ def test_hot_reload_on_file_change_and_reload(tmp_path: Path) -> None:
         emu.close()
 
 
+def test_a_burst_scans_the_code_once_per_interval_but_an_edit_then_invoke_always(
+    code: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With other invokes in flight, the code tree is scanned at most every CONCURRENT_SCAN_S (fifty
+    concurrent invokes scanned fifty times); with nothing running, every invoke scans first."""
+    from runner.emulator import supervisor
+
+    monkeypatch.setattr(supervisor, "CONCURRENT_SCAN_S", 30.0)  # no machine is that slow
+    emu = _emulator(code, "app.version", watch=[str(code)], concurrency=4)
+    scans: list[float] = []
+    real_scan = emu._scan
+
+    def counted() -> tuple[int, int, int]:
+        scans.append(time.monotonic())
+        return real_scan()
+
+    emu._scan = counted  # type: ignore[method-assign]
+    try:
+        emu.invoke(b"{}")
+        scans.clear()
+        for _ in range(3):  # one at a time: a scan each
+            emu.invoke(b"{}")
+        assert len(scans) == 3
+        scans.clear()
+        with emu.lock:
+            emu.runtimes[0].busy = True  # as while another invoke runs on it
+        try:
+            for _ in range(5):
+                emu.check_changes()
+        finally:
+            with emu.lock:
+                emu.runtimes[0].busy = False
+        assert scans == []  # the last scan (of the invoke before) is recent enough
+        for _ in range(2):
+            emu.check_changes()  # nothing in flight any more: each looks again
+        assert len(scans) == 2
+    finally:
+        emu.close()
+
+
 def test_json_log_format_and_level(code: Path) -> None:
     emu = _emulator(code, "app.logs", env={"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "DEBUG"})
     try:

@@ -309,6 +309,55 @@ def test_background_threads_are_frozen_between_invokes(tmp_path: Path) -> None:
     assert second - first < 20, f"the thread ran {second - first} times between invokes"
 
 
+FORKING_FREEZER = textwrap.dedent(
+    """\
+    import os
+    import subprocess
+    import sys
+    import time
+
+    TICKER = "import time\\nn = 0\\nwhile True:\\n    n += 1\\n    open('/tmp/ticks', 'w').write(str(n))\\n    time.sleep(0.01)\\n"
+
+
+    def _ticks():
+        try:
+            return int(open("/tmp/ticks").read() or 0)
+        except (OSError, ValueError):
+            return 0
+
+
+    def handler(event, context):
+        if event.get("start"):  # a child, and a grandchild of it, each ticking on its own
+            code = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {TICKER!r}]); time.sleep(3600)"
+            subprocess.Popen([sys.executable, "-c", code])
+            deadline = time.monotonic() + 10
+            while _ticks() < 5 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        before = _ticks()
+        time.sleep(event.get("sleep", 0))
+        return [before, _ticks()]
+    """
+)
+
+
+def test_children_and_grandchildren_are_frozen_between_invokes_and_run_during_them(tmp_path: Path) -> None:
+    """One walk from the top stops the whole tree (each process before its children are read), and
+    what was stopped runs again during the next invoke."""
+    need_bwrap()
+    code = code_with(tmp_path / "forks", FORKING_FREEZER)
+    backend = ProcessBackend(cache_dir=tmp_path / "cache")
+    try:
+        cfg = config(code)
+        _, started = backend.invoke(cfg, b'{"start": true}').payload_json()
+        time.sleep(1.0)  # 100 ticks if the grandchild ran on between invokes
+        before, after = backend.invoke(cfg, b'{"sleep": 0.5}').payload_json()
+    finally:
+        backend.close()
+    assert started >= 5
+    assert before - started < 20, f"the grandchild ticked {before - started} times between invokes"
+    assert after - before >= 10, f"thawed, it should tick during the invoke (ticked {after - before} times)"
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_signal_to_serve_kills_every_runtime_tree(
     project: Path, cli_env: dict[str, str], mode: str, sig: signal.Signals
