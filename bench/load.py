@@ -129,11 +129,18 @@ def _sync_rows(root: Path, backend: str, concurrency: int) -> list[str]:
         for how, clients in (("boto3", CLIENTS), ("procs", CLIENTS), ("raw", CLIENTS), ("raw", 10)):
             raw = how == "raw"
             before = _rss_mb(proc.pid)
+            serve_cpu, runtimes_cpu = _cpu_s(proc.pid), _descendants_cpu_s(proc.pid)
             if how == "procs":
                 r = load_procs(url, SYNC_N)
             else:
                 r = load(url, "Fast", SYNC_N, "RequestResponse", lambda n: {"n": n}, raw, clients)
             after = _rss_mb(proc.pid)
+            answered = max(1, r["ok"] + r["throttles"])
+            r["cpu_ms"] = {  # per invoke answered: the clients', serve's and its runtimes' (containers': n/a)
+                "client": r["client_cpu_s"] / answered * 1000,
+                "serve": (_cpu_s(proc.pid) - serve_cpu) / answered * 1000,
+                "runtimes": (_descendants_cpu_s(proc.pid) - runtimes_cpu) / answered * 1000,
+            }
             kinds = f" ({', '.join(r['error_kinds'])})" if r["error_kinds"] else ""
             RESULTS.append({"backend": backend, "how": how, "raw": raw, "clients": clients, **r})
             label = {
@@ -141,10 +148,12 @@ def _sync_rows(root: Path, backend: str, concurrency: int) -> list[str]:
                 "procs": f"boto3 ({PROCS} processes × {CLIENTS // PROCS} threads)",
                 "raw": "raw HTTP keep-alive",
             }[how]
+            cpu = r["cpu_ms"]
+            runtimes = f"{cpu['runtimes']:.2f}" if backend == "process" else "in containers"
             rows.append(
                 f"| {backend} | {clients} × {label} | {concurrency} | {r['ok']} | "
                 f"{r['throttles']} | {r['errors']}{kinds} | {r['p50']:.1f} | {r['p99']:.1f} | "
-                f"{before:.0f} → {after:.0f} |"
+                f"{cpu['client']:.2f} / {cpu['serve']:.2f} / {runtimes} | {before:.0f} → {after:.0f} |"
             )
     finally:
         proc.terminate()
@@ -189,6 +198,25 @@ def _cpu_s(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return float("nan")
+
+
+def _descendants_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process's live descendants (serve's runtimes; Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc/self") else []:
+        if entry.isdigit():
+            try:
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    total, todo = 0.0, list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        cpu = _cpu_s(p)
+        total += 0.0 if cpu != cpu else cpu  # nan: gone meanwhile
+        todo.extend(children.get(p, []))
+    return total
 
 
 def _ran(log: Path) -> int:
@@ -254,6 +282,34 @@ def _verdict(async_row: str) -> str:
     )
 
 
+def _floors() -> str:
+    """What this machine allows the 50 waiting clients at best, from the CPU each invoke cost this run:
+    the cores give at most cores / (CPU per invoke) invokes per second, and clients that wait for their
+    answer see N / throughput on average (Little's law)."""
+    cores = os.cpu_count() or 1
+    out = []
+    for how, words in (("boto3", "in one process"), ("procs", f"spread over {PROCS} processes")):
+        r = next((x for x in RESULTS if x["backend"] == "process" and x["how"] == how), None)
+        if r is None:
+            continue
+        cpu = r["cpu_ms"]
+        total = sum(cpu.values())
+        no_serve = CLIENTS * (cpu["client"] + cpu["runtimes"]) / cores
+        out.append(
+            f"With the {CLIENTS} boto3 clients {words}, an invoke cost {total:.2f} ms of CPU in all (clients "
+            f"{cpu['client']:.2f}, serve {cpu['serve']:.2f}, runtime {cpu['runtimes']:.2f}) on {cores} cores: "
+            f"at most {cores * 1000 / total:.0f} invokes/s, so {CLIENTS * total / cores:.0f} ms per call on "
+            f"average at best; {no_serve:.0f} ms even if `serve` cost nothing."
+        )
+    if out:
+        out.append(
+            "A p99 of 100 ms needs nearly every call under 100 ms, so an average floor near or over 100 ms puts "
+            "it out of reach on this machine with these clients; the raw-HTTP rows show what `serve` itself "
+            "sustains."
+        )
+    return " ".join(out)
+
+
 def run() -> str:
     load_before = load_average()
     root = Path(tempfile.mkdtemp(prefix="bench-load-"))
@@ -269,7 +325,7 @@ def run() -> str:
             rows += _sync_rows(root, "container", 10)
         else:
             rows.append(
-                f"| container | | 10 | not measured: no image {image} (set LAMBDA_STUDIO_IMAGE) | | | | | |"
+                f"| container | | 10 | not measured: no image {image} (set LAMBDA_STUDIO_IMAGE) | | | | | | |"
             )
         async_row = _async_row(root)
     finally:
@@ -280,16 +336,20 @@ def run() -> str:
         f"clients spread over {PROCS} client processes ({CLIENTS // PROCS} threads each), so the clients "
         "do not share one GIL (they still share the machine's cores with `serve` and its runtimes); then raw "
         "keep-alive HTTP clients, which cost far less CPU than boto3. Latency = `invoke` → payload read, "
-        "ms. RSS = the `serve` process, MB, before → after.",
+        "ms. CPU = user + system time per invoke answered, from /proc: the client process(es) from the first "
+        "invoke on (not building the clients), `serve`, and its runtime processes. RSS = the `serve` process, "
+        "MB, before → after.",
         "",
-        "| backend | clients | --concurrency | 200 OK | throttled (429) | errors | p50 ms | p99 ms | serve RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| backend | clients | --concurrency | 200 OK | throttled (429) | errors | p50 ms | p99 ms | "
+        "CPU ms per invoke: clients / serve / runtimes | serve RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         sequential,
         "With 50 clients that each wait for their answer, latency ≈ 50 / throughput (Little's law): on a "
         "2-core machine shared with other work it is the machine's throughput for the clients, `serve` and "
         "50 runtime processes together, not the one-invoke cost above, that sets p50 and p99.",
+        _floors(),
         log_rss,
         "",
         "| Event load | accepted (202) | refused | ran | lost | serve RSS MB |",

@@ -75,7 +75,14 @@ def load(
     latencies: list[float] = []
     throttles, errors, lock = [0], [], threading.Lock()
     per = total // clients
-    barrier = threading.Barrier(clients, action=gate)
+    cpu_start = [0.0]
+
+    def released() -> None:  # every client built (boto3's client set-up is not the invokes' CPU)
+        if gate is not None:
+            gate()
+        cpu_start[0] = time.process_time()
+
+    barrier = threading.Barrier(clients, action=released)
 
     def worker(t: int) -> None:
         client = HttpClient(url) if raw else boto3_client(url)
@@ -101,7 +108,9 @@ def load(
         th.start()
     for th in threads:
         th.join(600)
-    return summary(latencies, throttles[0], errors, time.perf_counter() - start)
+    result = summary(latencies, throttles[0], errors, time.perf_counter() - start)
+    result["client_cpu_s"] = time.process_time() - cpu_start[0]  # this process: the clients' own CPU
+    return result
 
 
 def summary(latencies: list[float], throttles: int, errors: list[str], wall_s: float) -> dict[str, Any]:
@@ -143,12 +152,14 @@ def load_procs(url: str, total: int, procs: int = PROCS) -> dict[str, Any]:
             if kid.poll() is None:
                 kid.kill()
     wall = time.perf_counter() - start
-    return summary(
+    result = summary(
         [x for o in outs for x in o["latencies"]],
         sum(o["throttles"] for o in outs),
         [e for o in outs for e in o["error_list"]],
         wall,
     )
+    result["client_cpu_s"] = sum(o["client_cpu_s"] for o in outs)
+    return result
 
 
 def client_main(url: str, total: str, threads: str) -> None:
