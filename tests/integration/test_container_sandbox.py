@@ -200,6 +200,7 @@ def test_orphan_sweep_removes_only_provably_dead_owners(
     docker_client: Any, test_image: str, tmp_path: Path
 ) -> None:
     project = project_label(str(tmp_path))
+    other = project_label(str(tmp_path / "another-project"))
     owners = {
         "dead": f"{os.uname().nodename}:999999:1",  # this host, a pid that does not exist
         "reused": f"{os.uname().nodename}:{os.getpid()}:1",  # this host, a live pid with another start
@@ -209,12 +210,20 @@ def test_orphan_sweep_removes_only_provably_dead_owners(
     made = {}
     try:
         for name, owner in owners.items():
-            made[name] = docker_client.containers.create(
-                test_image, labels={LABEL_PROJECT: project, LABEL_OWNER: owner}, entrypoint=["true"]
+            for where, label in (("", project), ("other ", other)):
+                made[where + name] = docker_client.containers.create(
+                    test_image, labels={LABEL_PROJECT: label, LABEL_OWNER: owner}, entrypoint=["true"]
+                )
+        # this app's own, of this project (an earlier backend) and of another (another window's: kept)
+        for where, label in (("", project), ("other ", other)):
+            made[where + "mine"] = docker_client.containers.create(
+                test_image, labels={LABEL_PROJECT: label, LABEL_OWNER: owner_id()}, entrypoint=["true"]
             )
         pool = ContainerPool(docker_client, project, tmp_path / "cache")
         removed = set(pool.remove_orphans())
-        assert removed == {made["dead"].id, made["reused"].id}
+        # a kill -9'd run of another project is swept too: the next run may not open the same project
+        expected = {"dead", "reused", "other dead", "other reused", "mine"}
+        assert removed == {made[name].id for name in expected}
     finally:
         for c in made.values():
             try:

@@ -58,18 +58,21 @@ class ContainerPool:
 
     # -- start-up and shutdown --
     def remove_orphans(self) -> list[str]:
-        """Removes containers of this project left by an app that is gone (crashed); returns their ids."""
+        """Removes containers left by an app that is gone (crashed, kill -9'd) — of any project, since the
+        next run may be of another one — and this app's own earlier ones of this project; returns their
+        ids. Only provably dead owners: this host, and that pid gone or started at another time."""
         removed: list[str] = []
         try:
-            found = self.client.containers.list(
-                all=True, filters={"label": f"{LABEL_PROJECT}={self.project}"}
-            )
+            found = self.client.containers.list(all=True, filters={"label": LABEL_OWNER})
         except Exception as exc:  # noqa: BLE001
             raise explain_engine_error(exc) from exc
         mine = {w.id for found in self._warm.values() for w in found}
+        me = owner_id()
         for container in found:
-            owner = str(container.labels.get(LABEL_OWNER, ""))
-            if container.id in mine or not (owner == owner_id() or owner_is_dead(owner)):
+            labels = container.labels or {}
+            owner = str(labels.get(LABEL_OWNER, ""))
+            ours = labels.get(LABEL_PROJECT) == self.project and owner == me
+            if container.id in mine or not (ours or owner_is_dead(owner)):
                 continue
             with contextlib.suppress(Exception):
                 container.remove(force=True)
