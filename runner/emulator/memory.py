@@ -45,7 +45,8 @@ class MemoryProbe:
             pids.append(p)
         if len(self._trees) > 256:
             self._trees.clear()
-        self._trees[pid] = (now, pids)
+        if pids:  # none yet (a sandbox still starting its runtime): walk again next time, not for TREE_TTL_S
+            self._trees[pid] = (now, pids)
         return pids
 
     def _resident(self, pid: int) -> int:

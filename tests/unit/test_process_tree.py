@@ -174,6 +174,22 @@ def test_memory_counts_a_double_forked_grandchild(tmp_path: Path, code: Path, mo
     assert result.metrics is not None and result.metrics.max_memory_used_mb == 256
 
 
+def test_a_fast_cold_invoke_reports_its_memory(tmp_path: Path) -> None:
+    """Max Memory Used of an invoke that ends before the first memory poll: the walk taken while the
+    sandbox was still starting its runtime (no function process yet) must not be the one kept."""
+    code = code_with(tmp_path / "fast", "def handler(event, context):\n    return 1\n")
+    for attempt in range(3):  # each a fresh runtime: a cold start
+        backend = ProcessBackend(cache_dir=tmp_path / "cache")
+        try:
+            result = backend.invoke(config(code), b"{}")
+        finally:
+            backend.close()
+        assert result.ok and result.cold_start, result.to_json()
+        used = result.metrics.max_memory_used_mb if result.metrics else None
+        assert used and used > 5, f"attempt {attempt}: Max Memory Used {used}"
+        assert f"Max Memory Used: {used} MB" in result.log_text
+
+
 @pytest.fixture
 def project(tmp_path: Path, code: Path) -> Path:
     root = tmp_path / "proj"
