@@ -140,9 +140,13 @@ def main(argv: list[str]) -> int:
     while "checking" in window.status.engine_label.text() and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
-    for _ in range(30):
-        app.processEvents()
-        time.sleep(0.01)
+    # The window's own event loop for a moment, as a user's would run before anyone looks: processEvents
+    # alone never runs deferred deletions (a dock tab bar Qt discarded while building the docks stayed).
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    idle = QEventLoop()
+    QTimer.singleShot(300, idle.quit)
+    idle.exec()
     out.parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(str(out))
     print(f"{'wrote' if ok else 'could not write'} {out}; invoke: {done[0] if done else 'timed out'}")
