@@ -160,13 +160,16 @@ def _marked_orphans() -> list[int]:
     return out
 
 
-def write_pid_file(pid_dir: str, pid: int) -> None:
-    """Records a runtime and its owner (this process), for sweep_runtimes after a kill -9 of the owner."""
+def write_pid_file(pid_dir: str, pid: int, tree: list[tuple[int, str]] | None = None) -> None:
+    """Records a runtime and its owner (this process), for sweep_runtimes after a kill -9 of the owner;
+    with `tree`, the processes of the runtime's tree last seen (pid, start time): a child that left the
+    runtime's group and cleared its environment is still found by its record."""
     record = {
         "pid": pid,
         "start": _start_time(pid),
         "owner": os.getpid(),
         "owner_start": _start_time(os.getpid()),
+        "tree": [list(member) for member in tree or []],
     }
     with contextlib.suppress(OSError):
         os.makedirs(pid_dir, exist_ok=True)
@@ -174,12 +177,23 @@ def write_pid_file(pid_dir: str, pid: int) -> None:
             json.dump(record, f)
 
 
+def _recorded_tree(rec: dict[str, Any]) -> list[tuple[int, str]]:
+    out = []
+    for item in rec.get("tree") or []:
+        with contextlib.suppress(TypeError, ValueError):
+            member, start = item
+            if start:
+                out.append((int(member), str(start)))
+    return out
+
+
 def sweep_runtimes(pid_dir: str) -> list[int]:
     """Kills runtimes left by an owner that is gone (e.g. a kill -9'd serve); returns their pids.
 
     Only provably ours and provably orphaned: the pid file names the runtime and its owner with
     their kernel start times; a runtime is killed only if it still has that start time and its
-    owner does not (dead, or its pid reused). Then every process of this user whose environment
+    owner does not (dead, or its pid reused), and so is every process of its tree recorded while it
+    ran that still has its recorded start time. Then every process of this user whose environment
     carries OWNER_ENV of a dead owner (a setsid'd child that left the runtime's group, orphaned when
     the runtime died). Linux only (elsewhere the records are kept)."""
     killed: list[int] = []
@@ -204,6 +218,11 @@ def sweep_runtimes(pid_dir: str) -> list[int]:
             continue
         if owner_start is not None and _start_time(owner) == owner_start:
             continue  # its owner is alive: not ours to touch
+        for member, member_start in _recorded_tree(rec):  # still the very processes recorded
+            if member != pid and _start_time(member) == member_start:
+                with contextlib.suppress(OSError):
+                    os.kill(member, signal.SIGKILL)
+                    killed.append(member)
         if start is not None and _start_time(pid) == start:
             kill_tree(pid)
             killed.append(pid)

@@ -14,7 +14,7 @@ from .common import MAX_LOG_LINE
 from .http_base import QuietServer
 from .invocation import Invocation
 from .memory import MemoryProbe
-from .process_tree import SUBREAPER, kill_tree, start_process, write_pid_file
+from .process_tree import SUBREAPER, _start_time, kill_tree, start_process, write_pid_file
 from .runtime_api import RuntimeApiHandler
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ class Runtime:
         self.after_cr = False
         self.fd = -1
         self.frozen: list[int] = []  # the stopped tree between invokes (freeze_idle)
+        self.recorded: set[int] = set()  # the tree last written to the pid file (_record_tree)
         self.server = QuietServer(("127.0.0.1", 0), RuntimeApiHandler)
         self.server.daemon_threads = True
         self.server.runtime = self  # type: ignore[attr-defined]
@@ -121,6 +122,17 @@ class Runtime:
                 continue  # gone: so are the children it had (reparented, then found under the reaper)
             self.frozen.append(p)
             todo.extend(MemoryProbe.children(p))
+        self._record_tree(proc.pid)
+
+    def _record_tree(self, root: int) -> None:
+        """Keeps the runtime's pid file naming every process of its tree (when that changed), so the
+        sweep after a kill -9 of the owner finds even a child that left the group and cleared its
+        environment (no owner marker). The freeze walk already visited them: no extra walk."""
+        if not self.emu.pid_dir or set(self.frozen) == self.recorded:
+            return
+        self.recorded = set(self.frozen)
+        tree = [(p, start) for p in self.frozen if p != root and (start := _start_time(p))]
+        write_pid_file(self.emu.pid_dir, root, tree)
 
     def thaw(self) -> None:
         """SIGCONTs what freeze stopped: nothing else of the tree can have started while it was stopped."""

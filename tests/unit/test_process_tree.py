@@ -73,6 +73,18 @@ def spawn(event, context):
     return "spawned"
 
 
+def hide(event, context):
+    # a grandchild in its own session with an empty environment: no process group, no owner marker
+    if os.fork() == 0:
+        if os.fork() == 0:
+            os.setsid()
+            os.execve("/bin/sleep", ["sleep", "303." + event["marker"]], {})
+        os._exit(0)
+    os.wait()
+    _started(event["marker"], 1)
+    return "hidden"
+
+
 def hog(event, context):
     if os.fork() == 0:
         if os.fork() == 0:
@@ -97,6 +109,13 @@ Resources:
       Runtime: python3.11
       CodeUri: src/
       Handler: fn.spawn
+      Timeout: 30
+  Hide:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      CodeUri: src/
+      Handler: fn.hide
       Timeout: 30
 """
 
@@ -229,6 +248,41 @@ def test_signal_to_invoke_kills_the_runtime_tree(
     finally:
         if proc.poll() is None:
             proc.kill()
+        kill_all(_marker_arg(marker))
+
+
+def test_a_child_with_no_group_and_no_environment_is_swept_after_a_kill_9(
+    project: Path, tmp_path: Path
+) -> None:
+    """Without the sandbox's pid namespace: a grandchild that calls setsid() and clears its environment
+    carries neither the runtime's group nor the owner marker; the runtime's pid file names it (written
+    when the runtime goes idle), so the next start kills it."""
+    import urllib.request
+
+    cli_env = dict(os.environ, LAMBDA_STUDIO_CACHE=str(tmp_path / "lscache"), LAMBDA_STUDIO_SANDBOX="off")
+    marker = _marker()
+    port = free_port()
+    proc = _serve(project, cli_env, port)
+    second = None
+    try:
+        body = json.dumps({"marker": marker}).encode()
+        url = f"http://127.0.0.1:{port}/2015-03-31/functions/Hide/invocations"
+        assert urllib.request.urlopen(urllib.request.Request(url, body), timeout=30).read() == b'"hidden"'
+        [hidden] = wait_there(_marker_arg(marker), 1)
+        with open(f"/proc/{hidden}/environ", "rb") as f:
+            assert f.read() == b""  # nothing for the owner-marker sweep to find
+        time.sleep(0.5)  # the runtime idles in /next: frozen, and its tree recorded
+        proc.kill()
+        proc.wait(10)
+        time.sleep(1.0)
+        assert pids_with("303." + marker), "the hidden child should outlive a kill -9 (until the sweep)"
+        second = _serve(project, cli_env, free_port())
+        assert wait_gone(_marker_arg(marker), 5) == []
+    finally:
+        for p in (proc, second):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                p.wait(10)
         kill_all(_marker_arg(marker))
 
 
