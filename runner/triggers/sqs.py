@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,19 @@ from runner.triggers.patterns import matches
 
 MAX_PAYLOAD = 6 * 1024 * 1024  # a synchronous invoke's request limit bounds a batch too
 DEFAULT_POLLERS = 2
+
+# One ReceiveMessage at a time per queue from this process. The local endpoint (moto's threaded server)
+# does not receive atomically: two pollers calling at once could both get the same message, or, on a
+# FIFO queue, messages of a group another poller still has in flight (seen: a FIFO group's message
+# handled twice with three pollers on a loaded machine). Only the receive is serialized; the pollers'
+# invokes still run side by side.
+_RECEIVE_LOCKS: dict[str, threading.Lock] = {}
+_RECEIVE_LOCKS_GUARD = threading.Lock()
+
+
+def _receive_lock(queue_url: str) -> threading.Lock:
+    with _RECEIVE_LOCKS_GUARD:
+        return _RECEIVE_LOCKS.setdefault(queue_url, threading.Lock())
 
 
 @dataclass
@@ -164,6 +178,7 @@ class SqsPoller:
         self._invoke = invoke
         self._log = log
         self._workers: list[Worker] = []
+        self._stopping = threading.Event()
         self.max_receive_count: int | None = None
         self.dlq_arn: str | None = None
         attrs = self._sqs.get_queue_attributes(QueueUrl=source.queue_url, AttributeNames=["RedrivePolicy"])
@@ -182,6 +197,7 @@ class SqsPoller:
         if not self.source.enabled:
             self._log(f"[sqs] {self.label}: disabled (Enabled: false)")
             return
+        self._stopping.clear()
         count = min(self.source.maximum_concurrency or DEFAULT_POLLERS, 10)
         for i in range(count):
             worker = Worker(f"sqs {self.label} #{i + 1}", self._step, self._log)
@@ -189,6 +205,7 @@ class SqsPoller:
             worker.start()
 
     def stop(self) -> None:
+        self._stopping.set()  # a poller waiting for the queue's receive lock gives up (no 1 s wait each)
         stop_workers(self._workers)
 
     def _step(self) -> float:
@@ -210,13 +227,16 @@ class SqsPoller:
                 if remaining <= 0:
                     break
                 wait = max(0, min(20, int(remaining + 0.999)))
-            response = self._sqs.receive_message(
-                QueueUrl=src.queue_url,
-                MaxNumberOfMessages=min(10, limit - len(messages)),
-                WaitTimeSeconds=int(wait),
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
+            with _receive_lock(src.queue_url):
+                if self._stopping.is_set():
+                    return messages  # not received: nothing to hand back
+                response = self._sqs.receive_message(
+                    QueueUrl=src.queue_url,
+                    MaxNumberOfMessages=min(10, limit - len(messages)),
+                    WaitTimeSeconds=int(wait),
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
             got = response.get("Messages") or []
             if not got:
                 if deadline is None:

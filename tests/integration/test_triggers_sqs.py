@@ -143,3 +143,35 @@ def _threads() -> list[str]:
     import threading
 
     return [t.name for t in threading.enumerate()]
+
+
+def test_the_pollers_of_a_queue_receive_one_at_a_time(tmp_path: Path) -> None:
+    """moto's ReceiveMessage is not atomic: pollers receiving at once got the same FIFO message twice.
+    The pollers of one queue take turns to receive (their invokes still overlap)."""
+    import threading
+
+    project = write_project(tmp_path / "fifo-app", FIFO_TEMPLATE, {"src/app.py": RECORDER})
+    with running_cloud(project) as (cloud, log):
+        pollers = [p for key, p in cloud.wiring.sqs.items() if key.endswith("Ordered")]
+        assert len(pollers) == 1 and len(pollers[0]._workers) == 3
+        client, queue_url = pollers[0]._sqs, pollers[0].source.queue_url  # the client may serve more queues
+        lock, state = threading.Lock(), {"now": 0, "most": 0, "calls": 0}
+
+        def before(params: dict, context: dict, **_: object) -> None:
+            if params.get("QueueUrl") != queue_url:
+                return
+            context["counted"] = True  # a receive under way when the hooks went in is not counted
+            with lock:
+                state["now"] += 1
+                state["calls"] += 1
+                state["most"] = max(state["most"], state["now"])
+
+        def after(context: dict, **_: object) -> None:
+            if context.pop("counted", False):
+                with lock:
+                    state["now"] -= 1
+
+        client.meta.events.register("before-parameter-build.sqs.ReceiveMessage", before)
+        client.meta.events.register("after-call.sqs.ReceiveMessage", after)
+        wait_until(lambda: state["calls"] >= 6, timeout=30, what="six receives by the three pollers")
+        assert state["most"] == 1, state
