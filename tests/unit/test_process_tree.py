@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -257,33 +259,44 @@ def test_a_child_with_no_group_and_no_environment_is_swept_after_a_kill_9(
     """Without the sandbox's pid namespace: a grandchild that calls setsid() and clears its environment
     carries neither the runtime's group nor the owner marker; the runtime's pid file names it (written
     when the runtime goes idle), so the next start kills it."""
-    import urllib.request
-
     cli_env = dict(os.environ, LAMBDA_STUDIO_CACHE=str(tmp_path / "lscache"), LAMBDA_STUDIO_SANDBOX="off")
     marker = _marker()
-    port = free_port()
-    proc = _serve(project, cli_env, port)
-    second = None
-    try:
-        body = json.dumps({"marker": marker}).encode()
-        url = f"http://127.0.0.1:{port}/2015-03-31/functions/Hide/invocations"
-        assert urllib.request.urlopen(urllib.request.Request(url, body), timeout=30).read() == b'"hidden"'
+    with _serving(project, cli_env, marker) as (procs, port):
+        assert _invoke_served(port, "Hide", marker) == b'"hidden"'
         [hidden] = wait_there(_marker_arg(marker), 1)
         with open(f"/proc/{hidden}/environ", "rb") as f:
             assert f.read() == b""  # nothing for the owner-marker sweep to find
         time.sleep(0.5)  # the runtime idles in /next: frozen, and its tree recorded
-        proc.kill()
-        proc.wait(10)
+        procs[0].kill()
+        procs[0].wait(10)
         time.sleep(1.0)
         assert pids_with("303." + marker), "the hidden child should outlive a kill -9 (until the sweep)"
-        second = _serve(project, cli_env, free_port())
+        procs.append(_serve(project, cli_env, free_port()))
         assert wait_gone(_marker_arg(marker), 5) == []
+
+
+@contextlib.contextmanager
+def _serving(project: Path, env: dict[str, str], marker: str) -> Iterator[tuple[list[Any], int]]:
+    """A `serve` of the project on a free port: (its processes, to which a test may add the next
+    start; the port). Every one is stopped after, and every process of the marker killed."""
+    port = free_port()
+    procs = [_serve(project, env, port)]
+    try:
+        yield procs, port
     finally:
-        for p in (proc, second):
-            if p is not None and p.poll() is None:
+        for p in procs:
+            if p.poll() is None:
                 p.terminate()
                 p.wait(10)
         kill_all(_marker_arg(marker))
+
+
+def _invoke_served(port: int, function: str, marker: str) -> bytes:
+    import urllib.request
+
+    body = json.dumps({"marker": marker}).encode()
+    url = f"http://127.0.0.1:{port}/2015-03-31/functions/{function}/invocations"
+    return bytes(urllib.request.urlopen(urllib.request.Request(url, body), timeout=30).read())
 
 
 def _runtimes_of(project: Path) -> list[int]:
@@ -310,35 +323,22 @@ def _serve(project: Path, env: dict[str, str], port: int) -> subprocess.Popen[by
 def test_kill_9_of_serve_leaves_nothing_after_the_next_start(
     project: Path, cli_env: dict[str, str], mode: str
 ) -> None:
-    import urllib.request
-
     marker = _marker()
-    port = free_port()
-    proc = _serve(project, cli_env, port)
-    second = None
-    try:
-        body = json.dumps({"marker": marker}).encode()
-        url = f"http://127.0.0.1:{port}/2015-03-31/functions/Spawn/invocations"
-        assert urllib.request.urlopen(urllib.request.Request(url, body), timeout=30).read() == b'"spawned"'
+    with _serving(project, cli_env, marker) as (procs, port):
+        assert _invoke_served(port, "Spawn", marker) == b'"spawned"'
         assert len(wait_there(_marker_arg(marker), 3)) == 3
-        proc.kill()
-        proc.wait(10)
+        procs[0].kill()
+        procs[0].wait(10)
         if mode == "sandbox":  # the sandbox dies with its parent: nothing is left at all
             assert wait_gone(_marker_arg(marker), 5) == []
             return
         time.sleep(1.0)
         assert pids_with("302." + marker), "the group's child should outlive a kill -9 (until the sweep)"
         assert pids_with("300." + marker), "the setsid child should outlive a kill -9 (until the sweep)"
-        second = _serve(project, cli_env, free_port())  # the next start sweeps what the dead one left
+        procs.append(_serve(project, cli_env, free_port()))  # the next start sweeps what the dead one left
         # every child: the group's, the double-forked one and the setsid'd one (its own session and
         # group, found by the owner marker it inherited in its environment)
         assert wait_gone(_marker_arg(marker), 5) == []
-    finally:
-        for p in (proc, second):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                p.wait(10)
-        kill_all(_marker_arg(marker))
 
 
 FREEZER = textwrap.dedent(
@@ -386,7 +386,8 @@ FORKING_FREEZER = textwrap.dedent(
     import sys
     import time
 
-    TICKER = "import time\\nn = 0\\nwhile True:\\n    n += 1\\n    open('/tmp/ticks', 'w').write(str(n))\\n    time.sleep(0.01)\\n"
+    # each count replaces the file whole: a reader never sees it empty between truncate and write
+    TICKER = "import os, time\\nn = 0\\nwhile True:\\n    n += 1\\n    open('/tmp/ticks.new', 'w').write(str(n))\\n    os.replace('/tmp/ticks.new', '/tmp/ticks')\\n    time.sleep(0.01)\\n"
 
 
     def _ticks():
