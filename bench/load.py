@@ -202,21 +202,10 @@ def _cpu_s(pid: int) -> float:
 
 def _descendants_cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process's live descendants (serve's runtimes; Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc") if os.path.isdir("/proc/self") else []:
-        if entry.isdigit():
-            try:
-                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    total, todo = 0.0, list(children.get(pid, []))
-    while todo:
-        p = todo.pop()
-        cpu = _cpu_s(p)
-        total += 0.0 if cpu != cpu else cpu  # nan: gone meanwhile
-        todo.extend(children.get(p, []))
-    return total
+    from runner.emulator.memory import MemoryProbe  # the walk the emulator uses for a runtime's tree
+
+    cpus = [_cpu_s(p) for p in MemoryProbe._tree(pid)[1:]]
+    return sum(c for c in cpus if c == c)  # nan: gone meanwhile
 
 
 def _ran(log: Path) -> int:

@@ -433,25 +433,14 @@ def test_children_and_grandchildren_are_frozen_between_invokes_and_run_during_th
 def test_signal_to_serve_kills_every_runtime_tree(
     project: Path, cli_env: dict[str, str], mode: str, sig: signal.Signals
 ) -> None:
-    import urllib.request
-
     marker = _marker()
-    port = free_port()
-    proc = _serve(project, cli_env, port)
-    try:
-        body = json.dumps({"marker": marker}).encode()
-        url = f"http://127.0.0.1:{port}/2015-03-31/functions/Spawn/invocations"
-        assert urllib.request.urlopen(urllib.request.Request(url, body), timeout=30).read() == b'"spawned"'
+    with _serving(project, cli_env, marker) as (procs, port):
+        assert _invoke_served(port, "Spawn", marker) == b'"spawned"'
         assert len(wait_there(_marker_arg(marker), 3)) == 3
-        proc.send_signal(sig)
-        assert proc.wait(15) == 0  # a clean stop, not a death by signal
+        procs[0].send_signal(sig)
+        assert procs[0].wait(15) == 0  # a clean stop, not a death by signal
         assert wait_gone(_marker_arg(marker), 5) == []
         assert _runtimes_of(project) == []
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        kill_all(_marker_arg(marker))
 
 
 def test_sweep_kills_marked_processes_only_of_dead_owners(tmp_path: Path) -> None:
