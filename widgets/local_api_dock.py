@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.project.model import Project
+from runner.errors import UserFacingError
 from runner.gateway.model import Exchange, Route
 from widgets.jobs import Job, JobBridge
 from widgets.request_workbench import OutgoingRequest, RequestWorkbench, ResponseView, curl_command
@@ -96,7 +97,9 @@ class LocalApiDock(QWidget):
         self.exchanges: list[Exchange] = []
         self._job: Job | None = None
         self._routes: list[Route] = []
-        self._restart_pending = False
+        self._wake = threading.Event()  # a reload or a stop is waiting for the server's thread
+        self._reload_lock = threading.Lock()
+        self._reload_to: Project | None = None
         self.start_button = QPushButton("Start")
         self.port = QSpinBox(minimum=0, maximum=65535, value=3000)
         self.port.setToolTip("port of the API routes (0 = any free port)")
@@ -169,11 +172,13 @@ class LocalApiDock(QWidget):
         self.start_button.setEnabled(project is not None)
 
     def update_project(self, project: Project) -> None:
-        """The same project re-read (its template was saved): a running server restarts on the new routes."""
+        """The same project re-read (its template was saved): a running server serves the new routes on its
+        open ports, its functions still warm (LocalApi.reload, on the server's own thread)."""
         self.project = project
         if self.is_running():
-            self._restart_pending = True
-            self.stop()
+            with self._reload_lock:
+                self._reload_to = project
+            self._wake.set()
 
     def is_running(self) -> bool:
         return self._job is not None and self._job.running
@@ -201,7 +206,18 @@ class LocalApiDock(QWidget):
                 api = LocalApi(project, functions, log=sink, on_exchange=self._exchange.emit)
                 api.start("127.0.0.1", port)
                 self._started.emit(api)
-                cancel.wait()
+                while not cancel.is_set():
+                    self._wake.wait(0.2)
+                    self._wake.clear()
+                    with self._reload_lock:
+                        reload_to, self._reload_to = self._reload_to, None
+                    if reload_to is not None and not cancel.is_set():
+                        functions.update_project(reload_to)
+                        try:
+                            api.reload(reload_to)
+                        except UserFacingError as exc:
+                            self.message.emit(f"Local API: {exc.message} ({exc.hint})")
+                        self._started.emit(api)
                 api.stop()
                 return "stopped"
             finally:
@@ -220,6 +236,7 @@ class LocalApiDock(QWidget):
     def stop(self) -> None:
         if self._job is not None:
             self._job.cancel()
+            self._wake.set()
 
     def exchanges_reset(self) -> None:
         self.exchanges = []
@@ -227,6 +244,10 @@ class LocalApiDock(QWidget):
 
     @Slot(object)
     def _on_started(self, api: Any) -> None:
+        """The server started, or serves a re-read template: its routes are listed (a reload keeps the
+        selected route and what the workbench holds)."""
+        rows = {i.row() for i in self.routes.selectedIndexes()}
+        kept = self._routes[rows.pop()].route_key if self.api is api and len(rows) == 1 else None
         self.api = api
         self._routes = list(api.routes)
         self.url.setText("  ".join(f"{lst.label}: {lst.url}" for lst in api.listeners))
@@ -243,15 +264,17 @@ class LocalApiDock(QWidget):
             api_label = f"{route.api.kind.value} {route.payload_version}"
             for col, text in enumerate((route.method, route.path, route.function_id, api_label, auth)):
                 self.routes.setItem(row, col, QTableWidgetItem(text))
-        if self._routes:
+        keys = [route.route_key for route in self._routes]
+        if kept in keys:
+            self.routes.blockSignals(True)
+            self.routes.selectRow(keys.index(kept))
+            self.routes.blockSignals(False)
+        elif self._routes:
             self.routes.selectRow(0)
 
     @Slot()
     def _on_done(self) -> None:
         self._set_running(False)
-        if self._restart_pending:
-            self._restart_pending = False
-            self.start()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

@@ -102,25 +102,23 @@ def _make_api(args: argparse.Namespace, project: Project, functions: LocalFuncti
     return api
 
 
-def _reloaded(args: argparse.Namespace, api: LocalApi, functions: LocalFunctions) -> LocalApi:
-    """The API on the re-read template, on the same ports and warm backend; the old one if it cannot be."""
+def _reloaded(args: argparse.Namespace, api: LocalApi, functions: LocalFunctions) -> None:
+    """The API serves the re-read template's routes on its open ports and warm backend; the old routes if
+    the template cannot be read."""
     try:
         project = load_project(args.project)
     except ProjectLoadError as exc:
         _err(f"lambda-studio: the template changed but cannot be read ({exc}); still serving the old routes")
-        return api
+        return
     functions.update_project(project)
-    fresh = _make_api(args, project, functions)
-    port = api.port  # read before stop(), which forgets its listeners
-    api.stop()
     try:
-        fresh.start(args.host, port)
+        api.reload(project)
     except UserFacingError as exc:
-        _err(f"lambda-studio: {exc.message}; restarting on the old routes")
-        return api.start(args.host, port)
+        _err(f"lambda-studio: {exc.message} ({exc.hint})")
+    for diagnostic in api.diagnostics:
+        _err(str(diagnostic))
     _err("The template changed: serving its routes now")
-    print("\n".join(routes_table(fresh)), flush=True)
-    return fresh
+    print("\n".join(routes_table(api)), flush=True)
 
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
@@ -161,7 +159,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                 now = _template_stamp(project.templates)
                 if now != stamp:  # routes follow template edits, as code edits reload the functions
                     stamp = now
-                    api = _reloaded(args, api, functions)
+                    _reloaded(args, api, functions)
         except KeyboardInterrupt:
             pass
         api.stop()

@@ -140,6 +140,13 @@ class GatewayServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    def replace(self, gateway: Gateway) -> None:
+        """Serves another gateway from the next request on, on the same open socket (requests already
+        being answered finish on the old one)."""
+        gateway.port = self.port
+        self.gateway = gateway
+        self._server.gateway = gateway
+
     def start(self) -> GatewayServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="gateway", daemon=True

@@ -19,6 +19,7 @@ import pytest
 
 from app.commands import start_api
 from app.local.api import LocalApi
+from app.project.loader import load_project
 from bench.projects import started_api
 from runner.gateway.model import Exchange
 from runner.ports import free_port
@@ -310,6 +311,40 @@ def test_concurrent_requests_run_on_concurrent_runtimes(served: Served) -> None:
     results, elapsed = batch()
     assert results == [200] * 4
     assert elapsed < 6.0  # each sleeps 2 s: one after another would take at least 8 s
+
+
+def test_a_template_edit_is_served_on_the_listeners_already_open(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "reload")
+    template = (root / "template.yaml").read_text()
+    url_config = '      FunctionUrlConfig:\n        AuthType: NONE\n        Cors:\n          AllowOrigins: ["https://url.example"]\n'
+    assert url_config in template
+    with started_api(root) as api:
+        base, url_base = api.listeners[0].url, api.listeners[1].url
+        parts = urlsplit(base)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)  # one keep-alive connection
+
+        def get(path: str) -> tuple[int, bytes]:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read()
+
+        assert get("/openapi/text") == (200, b'"just text"')
+        renamed = template.replace("/openapi/text:", "/openapi/words:").replace(url_config, "")
+        (root / "template.yaml").write_text(renamed)
+        api.reload(load_project(root))
+        # the same connection is answered from the new routes: the listener was never closed
+        assert get("/openapi/words") == (200, b'"just text"')
+        status, body = get("/openapi/text")  # the catch-all route answers the old path now
+        assert status == 200 and json.loads(body)["rawPath"] == "/openapi/text"
+        conn.close()
+        assert [listener.url for listener in api.listeners] == [base]  # Echo's URL is gone, and stopped
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((urlsplit(url_base).hostname, urlsplit(url_base).port), timeout=5)
+        (root / "template.yaml").write_text(template)
+        api.reload(load_project(root))
+        assert api.listeners[0].url == base and api.listeners[1].label == "Echo function URL"
+        event = Served(api, root, [], []).event("PATCH", "/back", base=api.listeners[1].url)
+        assert event["rawPath"] == "/back" and event["routeKey"] == "$default"
 
 
 def test_start_api_command_prints_the_routes_and_serves(

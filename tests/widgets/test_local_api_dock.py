@@ -152,13 +152,21 @@ def test_a_taken_port_is_a_message_not_a_traceback(qtbot, dock: LocalApiDock) ->
     assert "Traceback" not in messages[-1] and dock.start_button.text() == "Start"
 
 
-def test_a_saved_template_restarts_the_server_on_its_new_routes(qtbot, dock: LocalApiDock) -> None:
+def test_a_saved_template_is_served_on_the_running_server(qtbot, dock: LocalApiDock) -> None:
     _start(qtbot, dock)
     root = dock.project.root
     template = (root / "template.yaml").read_text()
     (root / "template.yaml").write_text(template.replace("Path: /v2image", "Path: /v2picture"))
-    first = dock.api
+    first, url = dock.api, dock.url.text()
+    _select(dock, "GET", "/fail")
+    dock.workbench.path.setText("/fail?kept=1")  # what the user typed stays through the reload
+
+    def paths() -> set[str]:
+        return {dock.routes.item(r, 1).text() for r in range(dock.routes.rowCount())}
+
     dock.update_project(load_project(root))
-    qtbot.waitUntil(lambda: dock.api is not None and dock.api is not first, timeout=30_000)
-    paths = {dock.routes.item(r, 1).text() for r in range(dock.routes.rowCount())}
-    assert "/v2picture" in paths and "/v2image" not in paths
+    qtbot.waitUntil(lambda: "/v2picture" in paths(), timeout=30_000)
+    assert "/v2image" not in paths()
+    assert dock.is_running() and dock.api is first and dock.url.text() == url  # same server, same ports
+    assert {dock.routes.item(i.row(), 1).text() for i in dock.routes.selectedIndexes()} == {"/fail"}
+    assert dock.workbench.path.text() == "/fail?kept=1"
