@@ -141,11 +141,8 @@ class LocalApi:
                 f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                 "the other routes are served; stop the program on that port, or restart on another one",
             ) from exc
-        finally:
-            served = {
-                route.function_id for route in table.function_urls if route.function_id in self._url_servers
-            }
-            self.table.function_urls = [r for r in table.function_urls if r.function_id in served]
+        finally:  # the listeners and the table say what is served
+            table.function_urls = [r for r in table.function_urls if r.function_id in self._url_servers]
             if self._api_server is None:
                 self.table.routes = []
             self._list_listeners()
