@@ -70,10 +70,13 @@ def _run_local_cloud(app: object, window: object, tab: str) -> bool:
     if not _wait(app, lambda: w.local_cloud.state == "running", 180):
         return False
     dock = w.local_cloud_dock
-    dock._upload("UploadsBucket", "reports/2026-11.csv", b"order,total\no-1,12\no-2,30\n")
-    dock._put("ItemsTable", '{"id": "o-1", "customer": "ada", "total": 12}')
-    dock._put("ItemsTable", '{"id": "o-2", "customer": "grace", "total": 30}')
-    dock._send("OrdersQueue", '{"id": "o-3", "customer": "alan", "quantity": 2}')
+    # as the views' buttons ask (widgets/local_cloud_actions.py runs each as a job)
+    dock.buckets.upload_requested.emit(
+        "UploadsBucket", "reports/2026-11.csv", b"order,total\no-1,12\no-2,30\n"
+    )
+    dock.tables.put_requested.emit("ItemsTable", '{"id": "o-1", "customer": "ada", "total": 12}')
+    dock.tables.put_requested.emit("ItemsTable", '{"id": "o-2", "customer": "grace", "total": 30}')
+    dock.queues.send_requested.emit("OrdersQueue", '{"id": "o-3", "customer": "alan", "quantity": 2}')
     titles = [dock.tabs.tabText(i).replace("&&", "&") for i in range(dock.tabs.count())]
     dock.tabs.setCurrentIndex(titles.index(tab))
     w.docks["localCloudDock"].raise_()

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.project.model import Project
 from runner.errors import UserFacingError
 from runner.gateway.model import Exchange, Route
+from widgets.elided_label import ElidedLabel
 from widgets.jobs import Job, JobBridge
 from widgets.request_workbench import OutgoingRequest, RequestWorkbench, ResponseView, curl_command
 
@@ -103,8 +104,7 @@ class LocalApiDock(QWidget):
         self.start_button = QPushButton("Start")
         self.port = QSpinBox(minimum=0, maximum=65535, value=3000)
         self.port.setToolTip("port of the API routes (0 = any free port)")
-        self.url = QLabel("stopped")
-        self.url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.url = ElidedLabel("stopped", min_chars=8)  # full text in its tooltip, copied by its menu
         self.routes = QTableWidget(0, len(COLUMNS))
         self.routes.setHorizontalHeaderLabels(COLUMNS)
         self.routes.verticalHeader().hide()
@@ -137,7 +137,7 @@ class LocalApiDock(QWidget):
         bar.addWidget(self.start_button)
         bar.addWidget(QLabel("Port"))
         bar.addWidget(self.port)
-        bar.addWidget(self.url, 1)
+        bar.addStretch(1)
         history_box = QWidget()
         history_layout = QVBoxLayout(history_box)
         history_layout.setContentsMargins(0, 0, 0, 0)
@@ -156,6 +156,7 @@ class LocalApiDock(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addWidget(self.url)  # a row of its own: the whole URL shows in a narrow dock
         layout.addWidget(self.diagnostics)
         layout.addWidget(split, 1)
 

@@ -371,6 +371,7 @@ class MainWindow(
             panel.message.connect(self.show_message)
             panel.log_lines.connect(self.log_panel.append_log_lines)
             panel.set_project(self.project)
+            self.give_dock_room("localApiDock")  # its real content is bigger than the placeholder's
         return self._local_api
 
     def _local_api_project(self, project: Project | None, *, reloaded: bool = False) -> None:

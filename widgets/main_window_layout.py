@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -123,11 +123,32 @@ class LayoutMixin:
         dock.setWidget(holder)
         self.docks[name] = dock
         self._dock_homes[name] = (area, tab_with)
+        dock.visibilityChanged.connect(  # a turn later: the dock's tab has been laid out by then
+            lambda visible: visible and QTimer.singleShot(0, self, lambda: self.give_dock_room(name))
+        )
         self.addDockWidget(area, dock)
         if tab_with is not None and tab_with in self.docks:
             self.tabifyDockWidget(self.docks[tab_with], dock)
         self.menus.add_panel(name, dock)
         return dock
+
+    def give_dock_room(self: Any, name: str) -> None:
+        """A docked panel narrower than its content's minimum widens to it when shown (up to two fifths
+        of the window), so its buttons are not behind a sideways scroll bar; it never narrows one."""
+        dock = self.docks[name]
+        holder = dock.widget()
+        if dock.isFloating() or not dock.isVisible() or not isinstance(holder, QScrollArea):
+            return
+        content = holder.widget()
+        if content is None:
+            return
+        need = content.minimumSizeHint().width()
+        if content.minimumSizeHint().height() > holder.viewport().height():
+            need += holder.verticalScrollBar().sizeHint().width()
+        missing = need - holder.viewport().width()
+        if missing > 0:
+            width = min(dock.width() + missing, self.width() * 2 // 5)
+            self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
     def _fit_to_screen(self: Any) -> None:
         screen = self.screen() or QApplication.primaryScreen()

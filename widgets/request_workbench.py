@@ -105,6 +105,7 @@ class RequestWorkbench(QWidget):
         self.method.addItems(METHODS)
         self.path = QLineEdit("/")
         self.path.setPlaceholderText("/path/with/params")
+        self.path.setMinimumWidth(self.path.fontMetrics().horizontalAdvance("/orders/12345") + 12)  # readable
         self.query = QLineEdit()
         self.query.setPlaceholderText("a=1&b=2")
         self.headers = QPlainTextEdit()
@@ -112,6 +113,9 @@ class RequestWorkbench(QWidget):
         self.headers.setFont(_mono())
         self.auth = QComboBox()
         self.auth.addItems(AUTH_PRESETS)
+        for combo in (self.method, self.auth):  # may shrink below its longest item: a narrow dock fits
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(5)
         self.auth_value = QLineEdit()
         self.auth_value.setPlaceholderText('token, or JWT claims {"sub": "ada", "scope": "read"}')
         self.auth_value.setToolTip(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from PySide6.QtWidgets import QScrollArea
+
 from app.settings import Settings
 from tests.widgets.window_support import shown
 from widgets.main_window import MainWindow
@@ -37,6 +39,14 @@ def test_local_api_dock_in_the_window(qtbot, example_project: Path) -> None:
     # everything fits: the dock's widgets are not squeezed below their minimum at 1280×720
     assert dock.isVisible() and api.workbench.send_button.isVisible() and api.response.isVisible()
     assert api.width() >= api.minimumSizeHint().width() - 1
+    # at 1280×720 the panel shares the narrow left column: shown, it widens to its content, so nothing
+    # (Send, Copy as curl, Save as test event) sits behind a sideways scroll bar
+    holder = dock.widget()
+    assert isinstance(holder, QScrollArea)
+    qtbot.waitUntil(lambda: not holder.horizontalScrollBar().isVisible(), timeout=5_000)
+    assert dock.width() <= window.width() * 2 // 5
+    # the listening URLs never widen it: the label elides (full text in its tooltip)
+    assert api.url.minimumSizeHint().width() < api.url.fontMetrics().horizontalAdvance(api.url.text())
     item = api.routes.item(0, 0)
     api.routes.itemDoubleClicked.emit(item)
     qtbot.waitUntil(lambda: window.tabs.current_path() is not None, timeout=5_000)
