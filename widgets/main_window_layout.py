@@ -142,12 +142,11 @@ class LayoutMixin:
         content = holder.widget()
         if content is None:
             return
-        need = content.minimumSizeHint().width()
-        if content.minimumSizeHint().height() > holder.viewport().height():
+        need = max(content.minimumSizeHint().width(), content.minimumWidth())
+        if max(content.minimumSizeHint().height(), content.minimumHeight()) > holder.viewport().height():
             need += holder.verticalScrollBar().sizeHint().width()
-        missing = need - holder.viewport().width()
-        if missing > 0:
-            width = min(dock.width() + missing, self.width() * 2 // 5)
+        width = min(dock.width() + need - holder.viewport().width(), self.width() * 2 // 5)
+        if width > dock.width():
             self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
     def _fit_to_screen(self: Any) -> None:

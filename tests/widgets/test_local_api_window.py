@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea
 
 from app.settings import Settings
@@ -45,6 +46,15 @@ def test_local_api_dock_in_the_window(qtbot, example_project: Path) -> None:
     assert isinstance(holder, QScrollArea)
     qtbot.waitUntil(lambda: not holder.horizontalScrollBar().isVisible(), timeout=5_000)
     assert dock.width() <= window.width() * 2 // 5
+    # a panel the user made wider than that is never narrowed, even when its content needs more still
+    api.setMinimumWidth(700)
+    window.resizeDocks([dock], [600], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: dock.width() > window.width() * 2 // 5, timeout=5_000)
+    wide = dock.width()
+    window.give_dock_room("localApiDock")
+    qtbot.wait(200)  # a resize of the docks is laid out in a later turn of the event loop
+    assert dock.width() == wide
+    api.setMinimumWidth(0)
     # the listening URLs never widen it: the label elides (full text in its tooltip)
     assert api.url.minimumSizeHint().width() < api.url.fontMetrics().horizontalAdvance(api.url.text())
     item = api.routes.item(0, 0)
@@ -62,8 +72,6 @@ def test_local_api_dock_in_the_window(qtbot, example_project: Path) -> None:
 
 
 def test_the_local_api_panel_is_made_when_its_tab_is_first_shown(qtbot, example_project: Path) -> None:
-    from PySide6.QtWidgets import QScrollArea
-
     from widgets.local_api_dock import LocalApiDock
 
     settings = Settings()
