@@ -142,8 +142,9 @@ class LayoutMixin:
         content = holder.widget()
         if content is None:
             return
-        need = max(content.minimumSizeHint().width(), content.minimumWidth())
-        if max(content.minimumSizeHint().height(), content.minimumHeight()) > holder.viewport().height():
+        least = content.minimumSizeHint().expandedTo(content.minimumSize())
+        need = least.width()
+        if least.height() > holder.viewport().height():
             need += holder.verticalScrollBar().sizeHint().width()
         width = min(dock.width() + need - holder.viewport().width(), self.width() * 2 // 5)
         if width > dock.width():

@@ -83,17 +83,24 @@ class LocalApi:
         self._address = (host, port)
         try:
             if self.table.routes or not self.table.function_urls:
-                self._api_server = GatewayServer(self._gateway(self.table.routes), host, port).start()
-            self._url_servers = {}
+                self._open_api_server(self.table.routes)
             self._add_function_urls(self.table.function_urls)
         except OSError as exc:
             self.stop()
-            raise UserFacingError(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                "pick another port (start-api --port, or the dock's Port field; 0 = any free port)",
+            raise self._cannot_listen(
+                exc, "pick another port (start-api --port, or the dock's Port field; 0 = any free port)"
             ) from exc
         self._list_listeners()
         return self
+
+    def _open_api_server(self, routes: list[Route]) -> None:
+        """The listener of the API routes, on the address given to start(); raises OSError."""
+        host, port = self._address
+        self._api_server = GatewayServer(self._gateway(routes), host, port).start()
+
+    def _cannot_listen(self, exc: OSError, hint: str) -> UserFacingError:
+        host, port = self._address
+        return UserFacingError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint)
 
     def _add_function_urls(self, routes: list[Route]) -> None:
         """A listener for each function URL, on the first free port after those already open."""
@@ -132,19 +139,16 @@ class LocalApi:
         added = [route for route in table.function_urls if route.function_id not in self._url_servers]
         try:
             if self._api_server is None and table.routes:
-                host, port = self._address
-                self._api_server = GatewayServer(self._gateway(table.routes), host, port).start()
+                self._open_api_server(table.routes)
             self._add_function_urls(added)
         except OSError as exc:
-            host, port = self._address
-            raise UserFacingError(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                "the other routes are served; stop the program on that port, or restart on another one",
+            raise self._cannot_listen(
+                exc, "the other routes are served; stop the program on that port, or restart on another one"
             ) from exc
         finally:  # the listeners and the table say what is served
             table.function_urls = [r for r in table.function_urls if r.function_id in self._url_servers]
             if self._api_server is None:
-                self.table.routes = []
+                table.routes = []
             self._list_listeners()
 
     @staticmethod
